@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`. Each sets itself up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint demo schema kafka-start kafka-stop postgres-start bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)  ## serve the API on the embedded default (SQLite under ./var, in-process consumers)
+	@echo "linkage: create a user with: $(BIN)/linkage users add --name NAME --agency safety --role liaison"
+	$(BIN)/linkage serve --host 127.0.0.1 --port 8000
+
+demo: $(STAMP)
+	$(BIN)/linkage demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINKAGE_TEST_*)
+	$(BIN)/python -m pytest -q
+
+schema: $(STAMP)
+	$(BIN)/linkage schema --out docs/event-schema.json
+
+kafka-start:
+	bash scripts/kafka.sh start
+
+kafka-stop:
+	bash scripts/kafka.sh stop
+
+postgres-start:
+	bash scripts/postgres.sh start
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

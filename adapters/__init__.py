@@ -1,0 +1,1 @@
+"""All I/O: HTTP, CLI, Kafka, databases, configuration."""

@@ -1,0 +1,127 @@
+"""The composition root: settings in, a wired container out. Nothing connects at import."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from adapters.settings import Settings
+from domain.common import AGENCIES
+from services.accident_notices import AccidentNotices
+from services.application import LinkageApp
+from services.consumer import Consumer
+from services.deadline_watcher import DeadlineWatcher
+from services.feeder import LogFeeder
+from services.ports import Clock, Store
+from services.projections import AgencyProjection, NoticeIndex, Projection
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Container:
+    """Everything one process needs, built from settings."""
+
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._pool: ConnectionPool[Any] | None = None
+        self._stores: dict[str, Store] = {}
+        self._lock = threading.Lock()
+        self.app = LinkageApp(env=settings.event_store_env())
+        self.notices = AccidentNotices(self.app, clock, settings.deadlines())
+        self.index = LogFeeder(self.app, Consumer(NoticeIndex(), self.store("index")))
+        self.watcher = DeadlineWatcher(self.notices, self.index, clock)
+        # Embedded default: each agency's consumer is fed in-process from the log.
+        self.agency_feeders: dict[str, LogFeeder] = {}
+        if not settings.uses_kafka:
+            for agency in AGENCIES:
+                self.agency_feeders[agency] = self.log_feeder(AgencyProjection(agency))
+
+    def pool(self) -> ConnectionPool[Any]:
+        with self._lock:
+            if self._pool is None:
+                p = self.settings.postgres_params()
+                self._pool = ConnectionPool(
+                    kwargs={**p, "connect_timeout": 5}, min_size=1, max_size=10, open=True,
+                    check=ConnectionPool.check_connection, name="linkage-readmodels",
+                )
+            return self._pool
+
+    def store(self, name: str) -> Store:
+        """The read-model store of one agency (or of the API itself: 'index', 'api')."""
+        with self._lock:
+            existing = self._stores.get(name)
+        if existing is not None:
+            return existing
+        from adapters.stores import PostgresStore, SqliteStore
+
+        store: Store
+        if self.settings.uses_postgres:
+            store = PostgresStore(self.pool(), self.settings.database_schema, name)
+        else:
+            path = self.settings.data_dir / f"readmodel-{name}.db"
+            store = SqliteStore(path, name)
+        with self._lock:
+            return self._stores.setdefault(name, store)
+
+    def log_feeder(self, projection: Projection) -> LogFeeder:
+        return LogFeeder(self.app, Consumer(projection, self.store(projection.name)))
+
+    def drain(self) -> None:
+        """Bring the index and every in-process agency read model up to date."""
+        self.index.catch_up()
+        for feeder in self.agency_feeders.values():
+            feeder.catch_up()
+
+    def close(self) -> None:
+        self.app.close()
+        if self._pool is not None:
+            self._pool.close()
+
+
+def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Container:
+    return Container(settings or Settings(), clock)
+
+
+class Background:
+    """Periodic jobs of the server process: in-process consumers and the deadline watcher."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def _loop(self, name: str, interval: float, job: Callable[[], object]) -> None:
+        while not self.stop.is_set():
+            try:
+                job()
+            except Exception as e:  # keep running: the database may come back
+                log.warning("%s failed, will retry: %s", name, e)
+            self.stop.wait(interval)
+
+    def start(self) -> None:
+        s = self.container.settings
+        jobs: list[tuple[str, float, Callable[[], object]]] = [
+            ("deadline watcher", s.watcher_interval, self.container.watcher.run_once),
+        ]
+        for agency, feeder in self.container.agency_feeders.items():
+            jobs.append((f"{agency} consumer", s.feed_interval, feeder.catch_up))
+        for name, interval, job in jobs:
+            t = threading.Thread(target=self._loop, args=(name, interval, job), name=name,
+                                 daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def close(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=5)

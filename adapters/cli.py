@@ -1,0 +1,135 @@
+"""The `linkage` command: serve, users, demo, relay, consume, rebuild, schema."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters.settings import Settings
+
+app = typer.Typer(help="linkage — 工伤事故预防联动机制 coordination system", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+users = typer.Typer(help="Manage users and their tokens", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+AgencyOpt = Annotated[str, typer.Option(help="hrss, safety, health or finance")]
+
+
+def _logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _check_agency(agency: str) -> None:
+    from domain.common import AGENCIES
+
+    if agency not in AGENCIES:
+        raise typer.BadParameter(f"must be one of {', '.join(AGENCIES)}", param_hint="--agency")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the HTTP API (and, on the embedded default, the agency consumers)."""
+    import uvicorn
+
+    from adapters.bootstrap import bootstrap
+    from adapters.http.app import create_app
+
+    _logging()
+    settings = Settings()
+    logging.getLogger("linkage").info("linkage on %s", settings.describe())
+    uvicorn.run(create_app(lambda: bootstrap(settings)), host=host, port=port)
+
+
+@users.command("add")
+def users_add(
+    name: Annotated[str, typer.Option(help="The person's name")],
+    agency: AgencyOpt,
+    role: Annotated[str, typer.Option(help="liaison, inspector, auditor or admin")],
+) -> None:
+    """Create a user; prints the new token as the only line on stdout."""
+    from adapters.accounts import Accounts
+    from adapters.bootstrap import bootstrap
+    from domain.common import InvalidValue
+
+    c = bootstrap(Settings())
+    try:
+        token = Accounts(c.store("api")).add(name, agency, role)
+    except InvalidValue as e:
+        typer.echo(f"error: --{e.field}: {e.message}", err=True)
+        raise typer.Exit(2) from e
+    finally:
+        c.close()
+    typer.echo(token)
+
+
+@app.command()
+def demo(data_dir: Annotated[Path | None, typer.Option(help="Folder for the demo's data")] = None) -> None:
+    """Run a short scenario on the embedded default and print what happened (中文 / English)."""
+    from adapters.demo import run_demo
+
+    run_demo(data_dir)
+
+
+@app.command()
+def relay(once: Annotated[bool, typer.Option(help="Publish the backlog and exit")] = False) -> None:
+    """Publish the notification log to Kafka (needs LINKAGE_KAFKA_BOOTSTRAP)."""
+    from adapters.kafka_relay import run_relay
+
+    _logging()
+    run_relay(Settings(), once=once)
+
+
+@app.command()
+def consume(agency: AgencyOpt,
+            once: Annotated[bool, typer.Option(help="Consume what is there and exit")] = False) -> None:
+    """Run one agency's consumer (Kafka consumer group linkage-<agency>)."""
+    _check_agency(agency)
+    from adapters.kafka_consumer import run_consumer
+
+    _logging()
+    run_consumer(Settings(), agency, once=once)
+
+
+@app.command()
+def rebuild(agency: AgencyOpt) -> None:
+    """Rebuild an agency read model from the beginning, with a progress bar."""
+    _check_agency(agency)
+    from adapters.rebuild import rebuild_agency
+
+    _logging("WARNING")
+    rebuild_agency(Settings(), agency)
+
+
+@app.command()
+def schema(out: Annotated[Path, typer.Option(help="Where to write the JSON Schema")] =
+           Path("docs/event-schema.json")) -> None:
+    """Write the event envelope's JSON Schema."""
+    from services.envelope import schema_text
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(schema_text(), encoding="utf-8")
+    typer.echo(str(out))
+
+
+@app.command()
+def watch(once: Annotated[bool, typer.Option(help="Check once and exit")] = True) -> None:
+    """Run the deadline watcher: escalate every missed acknowledgement deadline."""
+    from adapters.bootstrap import bootstrap
+
+    c = bootstrap(Settings())
+    try:
+        for notice_id, agency in c.watcher.run_once():
+            typer.echo(f"escalated {notice_id} {agency}")
+    finally:
+        c.close()
+
+
+def main() -> None:
+    app()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The HTTP API v1 (API.md): one router per resource."""

@@ -1,0 +1,80 @@
+"""The FastAPI application: routers, error mapping, lazy container (so a database outage is a 503)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from adapters.bootstrap import Background, Container
+from adapters.http import agencies, errors, notices, schema
+
+
+class LazyContainer:
+    """Builds the container on first use and again after a failure, never at import."""
+
+    def __init__(self, factory: Callable[[], Container], background: bool) -> None:
+        self.factory = factory
+        self.background = background
+        self._container: Container | None = None
+        self._bg: Background | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Container:
+        if self._container is not None:
+            return self._container
+        with self._lock:
+            if self._container is None:
+                self._container = self.factory()
+                if self.background:
+                    self._bg = Background(self._container)
+                    self._bg.start()
+            return self._container
+
+    def close(self) -> None:
+        if self._bg is not None:
+            self._bg.close()
+        if self._container is not None:
+            self._container.close()
+
+
+def create_app(factory: Callable[[], Container], background: bool = True) -> FastAPI:
+    lazy = LazyContainer(factory, background)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Start consumers and the watcher now if the database is there; else 503 until it is.
+        with contextlib.suppress(Exception):
+            lazy()
+        yield
+        lazy.close()
+
+    app = FastAPI(
+        title="linkage API",
+        version="1",
+        summary="工伤事故预防联动机制 — work-accident prevention linkage mechanism",
+        lifespan=lifespan,
+    )
+    app.state.container = lazy
+    errors.install(app)
+    app.include_router(notices.router)
+    app.include_router(agencies.router)
+    app.include_router(schema.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        try:
+            c = lazy()
+            c.app.recorder.max_notification_id()
+        except Exception as e:
+            from fastapi.responses import JSONResponse
+
+            return JSONResponse({"status": "unavailable", "detail": type(e).__name__},  # type: ignore[return-value]
+                                status_code=503)
+        return {"status": "ok"}
+
+    return app

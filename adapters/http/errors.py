@@ -1,0 +1,70 @@
+"""Every failure becomes a clear HTTP answer: 4xx naming the field, 503 when the database is away."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from domain.accident_notice import NotRequired, RevisionWindowClosed
+from domain.common import DomainError, InvalidValue
+from services.application import ConcurrentWrite, NotFound, StaleVersion, Unavailable
+from services.ports import StoreUnavailable
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = (Unavailable, StoreUnavailable, OperationalError, InterfaceError,
+               psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "header", "path")]
+    return ".".join(parts) or "body"
+
+
+def error_body(exc: Exception) -> tuple[int, Any] | None:
+    """Status and body for a known failure; None for a bug."""
+    if isinstance(exc, HTTPException):
+        return exc.status_code, {"detail": exc.detail}
+    if isinstance(exc, NotFound):
+        return 404, {"detail": exc.message}
+    if isinstance(exc, StaleVersion):
+        return 412, {"detail": exc.message, "current_version": exc.actual}
+    if isinstance(exc, ConcurrentWrite):
+        return 409, {"detail": exc.message}
+    if isinstance(exc, NotRequired):
+        return 403, {"detail": exc.message}
+    if isinstance(exc, (InvalidValue, RevisionWindowClosed)):
+        field = exc.field or "body"
+        return 422, {"detail": [{"field": field, "message": exc.message}]}
+    if isinstance(exc, DomainError):
+        return 409, {"detail": exc.message}
+    if isinstance(exc, UNAVAILABLE):
+        return 503, {"detail": "the database is unavailable; please retry shortly"}
+    return None
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"),
+                   "type": e.get("type")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    async def _known(_: Request, exc: Exception) -> JSONResponse:
+        mapped = error_body(exc)
+        if mapped is None:  # pragma: no cover - only for bugs
+            log.exception("unhandled error", exc_info=exc)
+            return JSONResponse({"detail": "internal error"}, status_code=500)
+        status, body = mapped
+        if status == 503:
+            log.warning("database unavailable: %s", exc)
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    for cls in (DomainError, *UNAVAILABLE):
+        app.add_exception_handler(cls, _known)

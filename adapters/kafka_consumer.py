@@ -1,0 +1,125 @@
+"""An agency's Kafka consumer group: the shared consumer runner, fed from its topics."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError
+
+from adapters.bootstrap import bootstrap
+from adapters.faults import maybe_crash
+from adapters.settings import Settings
+from services.consumer import Consumer, Message, Outcome
+from services.envelope import topics
+from services.ports import Store
+from services.projections import AgencyProjection
+
+log = logging.getLogger(__name__)
+
+
+def source(tp: TopicPartition) -> str:
+    return f"{tp.topic}:{tp.partition}"
+
+
+class SeekToRecorded(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On assignment, resume after the position recorded with the read model, not Kafka's."""
+
+    def __init__(self, kafka: KafkaConsumer, store: Store) -> None:
+        self.kafka = kafka
+        self.store = store
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        pass
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        with self.store.transaction() as tx:
+            recorded = tx.positions()
+        for tp in assigned:
+            pos = recorded.get(source(tp))
+            if pos is None:
+                self.kafka.seek_to_beginning(tp)
+            else:
+                self.kafka.seek(tp, pos + 1)
+
+
+def kafka_consumer(settings: Settings, group: str, **overrides: Any) -> KafkaConsumer:
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": group,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_records": 500,
+        "session_timeout_ms": 6_000,
+        "heartbeat_interval_ms": 1_000,
+        "client_id": group,
+    }
+    config.update(overrides)
+    return KafkaConsumer(**config)
+
+
+def consume_batch(kafka: KafkaConsumer, runner: Consumer, timeout_ms: int = 500) -> Outcome:
+    records = kafka.poll(timeout_ms=timeout_ms)
+    messages = [Message(source(tp), m.offset, m.value or b"")
+                for tp, batch in records.items() for m in batch]
+    if not messages:
+        return Outcome()
+    outcome = runner.handle(messages)
+    try:
+        kafka.commit()  # a hint only: the read model's own positions are the truth
+    except KafkaError as e:
+        log.info("offset commit skipped: %s", e)
+    return outcome
+
+
+def run_consumer(settings: Settings, agency: str, once: bool = False,
+                 stop: threading.Event | None = None) -> Outcome:
+    if not settings.kafka_bootstrap:
+        raise SystemExit("LINKAGE_KAFKA_BOOTSTRAP is not set: use `linkage serve` in-process")
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    c = bootstrap(settings)
+    projection = AgencyProjection(agency)
+    store = c.store(agency)
+    runner = Consumer(projection, store, lambda: maybe_crash("consumer-before-commit"))
+    kafka: KafkaConsumer | None = None
+    while kafka is None and not stop.is_set():
+        try:
+            kafka = kafka_consumer(settings, settings.consumer_group_prefix + agency)
+        except KafkaError as e:  # the broker may be down: wait for it
+            log.warning("broker unavailable at start, will retry: %s", e)
+            stop.wait(2.0)
+    total = Outcome()
+    if kafka is None:
+        c.close()
+        return total
+    names = [topics(settings.topic_prefix)[m] for m in projection.mechanisms]
+    kafka.subscribe(names, listener=SeekToRecorded(kafka, store))
+    idle = 0
+    log.info("%s consumer on %s", agency, ", ".join(names))
+    try:
+        while not stop.is_set():
+            try:
+                outcome = consume_batch(kafka, runner)
+            except KafkaError as e:
+                log.warning("broker unavailable, will retry: %s", e)
+                stop.wait(1.0)
+                continue
+            total += outcome
+            if outcome.applied or outcome.skipped or outcome.dead:
+                idle = 0
+                log.info("%s: applied %s, skipped %s, dead-lettered %s", agency,
+                         outcome.applied, outcome.skipped, outcome.dead)
+            else:
+                idle += 1
+                if once and idle >= 6:
+                    break
+    finally:
+        kafka.close()
+        c.close()
+    return total

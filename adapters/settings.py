@@ -1,0 +1,87 @@
+"""Settings from the environment (LINKAGE_*, or a .env file); nothing is read at import time."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINKAGE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Folder of the embedded default's SQLite files")
+    database_url: str | None = Field(None, description="postgresql:// URL selects PostgreSQL")
+    database_schema: str = Field("public", description="PostgreSQL schema of every table")
+    kafka_bootstrap: str | None = Field(None, description="Set: events go through Kafka")
+    topic_prefix: str = "linkage."
+    topic_partitions: int = Field(3, ge=1)
+    consumer_group_prefix: str = "linkage-"
+    deadline_safety: timedelta = timedelta(hours=1)
+    deadline_other: timedelta = timedelta(hours=24)
+    watcher_interval: float = Field(30.0, gt=0, description="Seconds between deadline checks")
+    feed_interval: float = Field(0.2, gt=0, description="Seconds between in-process polls")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return v or None
+
+    @property
+    def uses_postgres(self) -> bool:
+        return bool(self.database_url) or os.environ.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+
+    @property
+    def uses_kafka(self) -> bool:
+        return bool(self.kafka_bootstrap)
+
+    def deadlines(self) -> dict[str, timedelta]:
+        return {"safety": self.deadline_safety, "hrss": self.deadline_other,
+                "health": self.deadline_other, "finance": self.deadline_other}
+
+    def postgres_params(self) -> dict[str, Any]:
+        """Connection parameters from the URL, or from eventsourcing's POSTGRES_* variables."""
+        if self.database_url:
+            u = urlparse(self.database_url)
+            return {"dbname": (u.path or "/").lstrip("/") or "postgres",
+                    "host": u.hostname or "127.0.0.1", "port": u.port or 5432,
+                    "user": unquote(u.username or ""), "password": unquote(u.password or "")}
+        env = os.environ
+        return {"dbname": env.get("POSTGRES_DBNAME", "linkage"),
+                "host": env.get("POSTGRES_HOST", "127.0.0.1"),
+                "port": int(env.get("POSTGRES_PORT", "5432")),
+                "user": env.get("POSTGRES_USER", ""), "password": env.get("POSTGRES_PASSWORD", "")}
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing Application environment for the event store."""
+        if not self.uses_postgres:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(self.data_dir / "events.db"),
+                    "SQLITE_LOCK_TIMEOUT": "30"}
+        p = self.postgres_params()
+        return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": p["dbname"], "POSTGRES_HOST": p["host"],
+                "POSTGRES_PORT": str(p["port"]), "POSTGRES_USER": p["user"],
+                "POSTGRES_PASSWORD": p["password"], "POSTGRES_SCHEMA": self.database_schema,
+                "POSTGRES_PRE_PING": "y", "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_POOL_SIZE": "5", "POSTGRES_MAX_OVERFLOW": "10",
+                "POSTGRES_LOCK_TIMEOUT": "10"}
+
+    def describe(self) -> str:
+        """Where things are, without secrets (for logs)."""
+        if self.uses_postgres:
+            p = self.postgres_params()
+            where = (f"PostgreSQL {p['user']}@{p['host']}:{p['port']}/{p['dbname']}"
+                     f" schema {self.database_schema}")
+        else:
+            where = f"SQLite in {self.data_dir.resolve()}"
+        transport = f"Kafka at {self.kafka_bootstrap}" if self.uses_kafka else "in-process consumers"
+        return f"{where}; {transport}"

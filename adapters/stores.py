@@ -1,0 +1,186 @@
+"""Read-model stores (the Store port) on SQLite files or PostgreSQL tables."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from services.ports import Doc, Store, StoreUnavailable, Tx
+
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS {docs} (coll TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL,"
+    " PRIMARY KEY (coll, key))",
+    "CREATE TABLE IF NOT EXISTS {positions} (source TEXT PRIMARY KEY, pos BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {dead} (source TEXT NOT NULL, pos BIGINT NOT NULL,"
+    " reason TEXT NOT NULL, raw {blob} NOT NULL, at TEXT NOT NULL, PRIMARY KEY (source, pos))",
+)
+
+
+class _SqlTx(Tx):
+    """The same SQL on both databases; only the placeholder and table names differ."""
+
+    def __init__(self, cur: Any, tables: dict[str, str], ph: str) -> None:
+        self.cur = cur
+        self.t = tables
+        self.ph = ph
+
+    def _q(self, text: str) -> str:
+        return text.format(**self.t).replace("?", self.ph)
+
+    def get(self, coll: str, key: str) -> Doc | None:
+        self.cur.execute(self._q("SELECT doc FROM {docs} WHERE coll=? AND key=?"), (coll, key))
+        row = self.cur.fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, coll: str, key: str, doc: Doc) -> None:
+        self.cur.execute(
+            self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
+                    "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc"),
+            (coll, key, json.dumps(doc, ensure_ascii=False)),
+        )
+
+    def put_new(self, coll: str, key: str, doc: Doc) -> bool:
+        self.cur.execute(
+            self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
+                    "ON CONFLICT (coll, key) DO NOTHING"),
+            (coll, key, json.dumps(doc, ensure_ascii=False)),
+        )
+        return bool(self.cur.rowcount == 1)
+
+    def delete(self, coll: str, key: str) -> None:
+        self.cur.execute(self._q("DELETE FROM {docs} WHERE coll=? AND key=?"), (coll, key))
+
+    def scan(self, coll: str) -> Iterator[tuple[str, Doc]]:
+        self.cur.execute(self._q("SELECT key, doc FROM {docs} WHERE coll=? ORDER BY key"), (coll,))
+        for key, doc in self.cur.fetchall():
+            yield key, json.loads(doc)
+
+    def position(self, source: str) -> int | None:
+        if self.ph == "%s":
+            # Two instances of a consumer may briefly share a partition in a rebalance:
+            # the second waits here for the first to commit, then sees its position.
+            self.cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                             (self.t["positions"] + source,))
+        self.cur.execute(self._q("SELECT pos FROM {positions} WHERE source=?"), (source,))
+        row = self.cur.fetchone()
+        return int(row[0]) if row else None
+
+    def set_position(self, source: str, value: int) -> None:
+        self.cur.execute(
+            self._q("INSERT INTO {positions} (source, pos) VALUES (?, ?) "
+                    "ON CONFLICT (source) DO UPDATE SET pos = excluded.pos"),
+            (source, value),
+        )
+
+    def positions(self) -> dict[str, int]:
+        self.cur.execute(self._q("SELECT source, pos FROM {positions} ORDER BY source"))
+        return {s: int(p) for s, p in self.cur.fetchall()}
+
+    def add_dead_letter(self, source: str, position: int, reason: str, raw: bytes) -> None:
+        self.cur.execute(
+            self._q("INSERT INTO {dead} (source, pos, reason, raw, at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (source, pos) DO NOTHING"),
+            (source, position, reason, raw, datetime.now(UTC).isoformat()),
+        )
+
+    def dead_letters(self) -> list[Doc]:
+        self.cur.execute(self._q("SELECT source, pos, reason, raw, at FROM {dead} ORDER BY at"))
+        return [{"source": s, "position": int(p), "reason": r,
+                 "raw": bytes(raw).decode("utf-8", "replace"), "at": at}
+                for s, p, r, raw, at in self.cur.fetchall()]
+
+
+class SqliteStore(Store):
+    """One SQLite file per read model, so consumers never queue behind the API's writes."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.name = name
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.tables = {"docs": "docs", "positions": "positions", "dead": "dead_letters",
+                       "blob": "BLOB"}
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            for ddl in _DDL:
+                conn.execute(ddl.format(**self.tables))
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SqlTx(conn.cursor(), self.tables, "?")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def reset(self) -> None:
+        with self.transaction() as tx:
+            assert isinstance(tx, _SqlTx)
+            for t in ("docs", "positions", "dead"):
+                tx.cur.execute(f"DELETE FROM {self.tables[t]}")
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresStore(Store):
+    """A read model's own tables (rm_<name>_*) in the shared PostgreSQL database."""
+
+    def __init__(self, pool: ConnectionPool[Any], schema: str, name: str) -> None:
+        self.name = name
+        self.pool = pool
+
+        def ident(suffix: str) -> str:
+            return sql.Identifier(schema, f"rm_{name}_{suffix}").as_string(None)
+
+        self.tables = {"docs": ident("docs"), "positions": ident("positions"),
+                       "dead": ident("dead_letters"), "blob": "BYTEA"}
+        with self._conn() as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+            for ddl in _DDL:
+                conn.execute(ddl.format(**self.tables))  # type: ignore[arg-type]
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self.pool.connection(timeout=10) as conn:
+                yield conn
+        except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+            raise StoreUnavailable(str(e)) from e
+        except Exception as e:
+            if type(e).__name__ == "PoolTimeout":
+                raise StoreUnavailable(str(e)) from e
+            raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            yield _SqlTx(cur, self.tables, "%s")
+
+    def reset(self) -> None:
+        with self._conn() as conn:
+            for t in ("docs", "positions", "dead"):
+                conn.execute(f"TRUNCATE {self.tables[t]}")  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        pass

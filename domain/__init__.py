@@ -1,0 +1,1 @@
+"""The joint mechanisms' aggregates and rules: standard library and eventsourcing.domain only."""

@@ -1,0 +1,90 @@
+"""Shared domain vocabulary: agencies, actors, the credit code check and domain errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from eventsourcing.domain import Aggregate
+
+AGENCIES = ("hrss", "safety", "health", "finance")
+ROLES = ("liaison", "inspector", "auditor", "admin")
+
+# GB 32100-2015: 31 characters, without I, O, Z, S and V.
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+class DomainError(Exception):
+    """A broken business rule. `field` names the input at fault, when there is one."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class InvalidValue(DomainError):
+    """A value that can never be right (bad check digit, negative count)."""
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The 18th character of a unified social credit code for its first 17."""
+    total = sum(
+        CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
+    )
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def credit_code_problem(code: str) -> str | None:
+    """Why `code` is not a valid unified social credit code, or None when it is."""
+    if len(code) != 18:
+        return f"must be 18 characters, got {len(code)}"
+    bad = sorted({c for c in code if c not in CREDIT_CODE_ALPHABET})
+    if bad:
+        return f"contains characters not allowed by GB 32100-2015: {''.join(bad)}"
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        return f"check digit is {code[17]}, GB 32100-2015 gives {expected}"
+    return None
+
+
+def check_credit_code(code: str, field: str = "credit_code") -> str:
+    problem = credit_code_problem(code)
+    if problem:
+        raise InvalidValue(f"unified social credit code {problem}", field)
+    return code
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or system process) behind a command; recorded on every event."""
+
+    id: str
+    name: str
+    agency: str
+    role: str
+
+
+SYSTEM_WATCHER = Actor(id="system:deadline-watcher", name="deadline watcher", agency="system", role="system")
+
+
+def require_aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidValue("time must carry a UTC offset", field)
+    return value
+
+
+class TracedEvent(Aggregate.Event):
+    """Base of every event: who acted. Every change must be traceable to a person."""
+
+    actor_id: str
+    actor_name: str
+    actor_agency: str
+
+
+def traced(actor: Actor) -> dict[str, str]:
+    return {"actor_id": actor.id, "actor_name": actor.name, "actor_agency": actor.agency}

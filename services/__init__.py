@@ -1,0 +1,1 @@
+"""Applications, agency services and their ports: no FastAPI, no Kafka here."""

@@ -1,0 +1,114 @@
+"""Accident-notice commands and queries: get, one call on the aggregate, save."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
+from domain.common import Actor
+from services.application import LinkageApp
+from services.envelope import jsonable_dict
+from services.ports import Clock
+
+
+def view(notice: AccidentNotice) -> dict[str, Any]:
+    """A notice as plain JSON-ready values."""
+    c = notice.casualties
+    return jsonable_dict({
+        "id": notice.id,
+        "version": notice.version,
+        "status": notice.status,
+        "grade": notice.grade,
+        "employer": {"name": notice.employer.name, "credit_code": notice.employer.credit_code,
+                     "industry": notice.employer.industry,
+                     "risk_class": notice.employer.risk_class},
+        "district": notice.district,
+        "occurred_at": notice.occurred_at,
+        "location": notice.location,
+        "summary": notice.summary,
+        "cause": notice.cause,
+        "deaths": c.deaths,
+        "serious_injuries": c.serious_injuries,
+        "missing": c.missing,
+        "direct_loss_cny": c.direct_loss_cny,
+        "measures_taken": notice.measures_taken,
+        "filed_at": notice.filed_at,
+        "filed_by": notice.filed_by,
+        "required_agencies": notice.required_agencies,
+        "deadlines": notice.deadlines,
+        "pending_agencies": notice.pending_agencies(),
+        "acknowledgement_round": notice.round,
+        "acknowledgements": notice.acknowledgements,
+        "escalations": notice.escalations,
+        "revisions": notice.revisions,
+        "revision_deadline": notice.revision_deadline(),
+        "closure": notice.closure,
+    })
+
+
+class AccidentNotices:
+    def __init__(self, app: LinkageApp, clock: Clock,
+                 deadlines: dict[str, timedelta] | None = None) -> None:
+        self.app = app
+        self.clock = clock
+        self.deadlines = deadlines
+
+    def file(self, actor: Actor, employer: Employer, incident: Incident,
+             casualties: Casualties, notice_id: UUID | None = None) -> dict[str, Any]:
+        notice = AccidentNotice.file(actor=actor, employer=employer, incident=incident,
+                                     casualties=casualties, now=self.clock(),
+                                     deadlines=self.deadlines, notice_id=notice_id)
+        self.app.commit(notice)
+        return jsonable_dict({"id": notice.id, "version": notice.version, "grade": notice.grade,
+                         "required_agencies": notice.required_agencies,
+                         "deadlines": notice.deadlines})
+
+    def get(self, notice_id: UUID) -> dict[str, Any]:
+        return view(self.app.load(notice_id, AccidentNotice))
+
+    def exists(self, notice_id: UUID) -> bool:
+        try:
+            self.app.load(notice_id, AccidentNotice)
+        except Exception:
+            return False
+        return True
+
+    def acknowledge(self, notice_id: UUID, actor: Actor,
+                    expected_version: int | None = None) -> int:
+        notice = self.app.load(notice_id, AccidentNotice, expected_version)
+        notice.acknowledge(actor=actor, now=self.clock())
+        self.app.commit(notice)
+        return notice.version
+
+    def revise(self, notice_id: UUID, actor: Actor, casualties: Casualties, reason: str,
+               expected_version: int | None = None) -> dict[str, Any]:
+        notice = self.app.load(notice_id, AccidentNotice, expected_version)
+        notice.revise(actor=actor, casualties=casualties, reason=reason, now=self.clock(),
+                      deadlines=self.deadlines)
+        self.app.commit(notice)
+        return jsonable_dict({"id": notice.id, "version": notice.version, "grade": notice.grade,
+                         "reopened": notice.revisions[-1]["reopened"],
+                         "required_agencies": notice.required_agencies,
+                         "deadlines": notice.deadlines})
+
+    def close(self, notice_id: UUID, actor: Actor, reason: str,
+              expected_version: int | None = None) -> int:
+        notice = self.app.load(notice_id, AccidentNotice, expected_version)
+        notice.close(actor=actor, reason=reason, now=self.clock())
+        self.app.commit(notice)
+        return notice.version
+
+    def withdraw(self, notice_id: UUID, actor: Actor, reason: str,
+                 expected_version: int | None = None) -> int:
+        notice = self.app.load(notice_id, AccidentNotice, expected_version)
+        notice.withdraw(actor=actor, reason=reason, now=self.clock())
+        self.app.commit(notice)
+        return notice.version
+
+    def escalate(self, notice_id: UUID, actor: Actor, agency: str) -> int:
+        notice = self.app.load(notice_id, AccidentNotice)
+        notice.escalate(actor=actor, agency=agency, now=self.clock())
+        self.app.commit(notice)
+        return notice.version

@@ -1,0 +1,100 @@
+"""The one consumer runner, fed from Kafka or straight from the notification log.
+
+Exactly once in effect: each message's position and the read-model change are
+committed in one transaction, and an aggregate version already applied is skipped
+(the relay may publish an event twice; a redelivery may come again).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from services.envelope import Envelope, decode, event_classes, payload_model
+from services.ports import Store
+from services.projections import Projection
+
+log = logging.getLogger(__name__)
+SEEN = "_seen"
+
+
+@dataclass(frozen=True)
+class Message:
+    source: str  # "topic:partition", or "log" for the notification log
+    position: int  # offset, or notification id
+    raw: bytes
+
+
+@dataclass
+class Outcome:
+    applied: int = 0
+    skipped: int = 0
+    dead: int = 0
+
+    def __iadd__(self, other: Outcome) -> Outcome:
+        self.applied += other.applied
+        self.skipped += other.skipped
+        self.dead += other.dead
+        return self
+
+
+class Consumer:
+    def __init__(self, projection: Projection, store: Store,
+                 before_commit: Callable[[], None] | None = None) -> None:
+        self.projection = projection
+        self.store = store
+        self.before_commit = before_commit  # a crash point in tests
+        self.known = set(event_classes())
+
+    def _poison(self, raw: bytes) -> tuple[Envelope | None, str | None]:
+        try:
+            env = decode(raw)
+        except (ValidationError, ValueError) as e:
+            return None, f"undecodable envelope: {str(e)[:500]}"
+        if env.event_type not in self.known:
+            return None, f"unknown event type {env.event_type!r}"
+        try:
+            payload_model(env.event_type).model_validate(env.payload)
+        except ValidationError as e:
+            return None, f"payload does not match {env.event_type}: {str(e)[:500]}"
+        return env, None
+
+    def handle(self, messages: Sequence[Message]) -> Outcome:
+        """Apply a batch in one transaction; returns what happened to each message."""
+        outcome = Outcome()
+        with self.store.transaction() as tx:
+            positions: dict[str, int | None] = {}
+            for m in messages:
+                if m.source not in positions:
+                    positions[m.source] = tx.position(m.source)
+                last = positions[m.source]
+                if last is not None and m.position <= last:
+                    outcome.skipped += 1
+                    continue
+                positions[m.source] = m.position
+                tx.set_position(m.source, m.position)
+                env, reason = self._poison(m.raw)
+                if env is None:
+                    # Moved aside, never dropped and never blocking the partition.
+                    log.warning("%s: dead letter at %s@%s: %s", self.projection.name,
+                                m.source, m.position, reason)
+                    tx.add_dead_letter(m.source, m.position, reason or "", m.raw)
+                    outcome.dead += 1
+                    continue
+                key = str(env.aggregate_id)
+                seen = tx.get(SEEN, key)
+                if seen is not None and env.aggregate_version <= seen["v"]:
+                    outcome.skipped += 1
+                    continue
+                if seen is not None and env.aggregate_version != seen["v"] + 1:
+                    log.warning("%s: %s jumps from version %s to %s", self.projection.name,
+                                key, seen["v"], env.aggregate_version)
+                self.projection.apply(tx, env)
+                tx.put(SEEN, key, {"v": env.aggregate_version, "n": env.notification_id})
+                outcome.applied += 1
+            if self.before_commit:
+                self.before_commit()
+        return outcome

@@ -1,0 +1,57 @@
+"""The in-process transport: the same consumer fed straight from the notification log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from threading import Lock
+
+from eventsourcing.utils import get_topic
+
+from services.application import LinkageApp
+from services.consumer import Consumer, Message, Outcome
+from services.envelope import MECHANISMS, encode, envelope_from_notification, event_classes
+
+LOG_SOURCE = "log"
+
+
+def stored_topics(mechanisms: tuple[str, ...]) -> list[str]:
+    """The event store's topics (class paths) of the events of these mechanisms."""
+    wanted = {a.__name__ for a, m in MECHANISMS.items() if m in mechanisms}
+    return [get_topic(cls) for name, cls in event_classes().items()
+            if name.split(".", 1)[0] in wanted]
+
+
+class LogFeeder:
+    """Polls the notification log (SQLite has no subscribe) after the consumer's position."""
+
+    def __init__(self, app: LinkageApp, consumer: Consumer, batch: int = 500) -> None:
+        self.app = app
+        self.consumer = consumer
+        self.batch = batch
+        self.topics = stored_topics(consumer.projection.mechanisms)
+        self._lock = Lock()
+
+    def position(self) -> int:
+        with self.consumer.store.transaction() as tx:
+            return tx.position(LOG_SOURCE) or 0
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> Outcome:
+        """Apply everything recorded so far; safe to call from several threads."""
+        total = Outcome()
+        with self._lock:
+            start = self.position()
+            while True:
+                notes = self.app.recorder.select_notifications(
+                    start=start, limit=self.batch, topics=self.topics, inclusive_of_start=False
+                )
+                if not notes:
+                    return total
+                messages = [
+                    Message(LOG_SOURCE, n.id,
+                            encode(envelope_from_notification(self.app.mapper, n)))
+                    for n in notes
+                ]
+                total += self.consumer.handle(messages)
+                start = notes[-1].id
+                if progress:
+                    progress(len(notes))

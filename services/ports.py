@@ -1,0 +1,69 @@
+"""Ports the services need from the outside world; adapters implement them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+Clock = Callable[[], datetime]
+Doc = dict[str, Any]
+
+
+class StoreUnavailable(Exception):
+    """The database behind a store cannot be reached right now."""
+
+
+class Tx(ABC):
+    """One database transaction on a store of JSON documents grouped in collections."""
+
+    @abstractmethod
+    def get(self, coll: str, key: str) -> Doc | None: ...
+
+    @abstractmethod
+    def put(self, coll: str, key: str, doc: Doc) -> None: ...
+
+    @abstractmethod
+    def put_new(self, coll: str, key: str, doc: Doc) -> bool:
+        """Insert only if absent; True when inserted."""
+
+    @abstractmethod
+    def delete(self, coll: str, key: str) -> None: ...
+
+    @abstractmethod
+    def scan(self, coll: str) -> Iterator[tuple[str, Doc]]: ...
+
+    @abstractmethod
+    def position(self, source: str) -> int | None:
+        """The last applied position of an upstream source (a topic-partition or the log)."""
+
+    @abstractmethod
+    def set_position(self, source: str, value: int) -> None: ...
+
+    @abstractmethod
+    def positions(self) -> dict[str, int]: ...
+
+    @abstractmethod
+    def add_dead_letter(self, source: str, position: int, reason: str, raw: bytes) -> None: ...
+
+    @abstractmethod
+    def dead_letters(self) -> list[Doc]: ...
+
+
+class Store(ABC):
+    """A read-model database: each agency has its own, with its own tables."""
+
+    name: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """Commits on normal exit, rolls back on an exception."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Drop every document, position and dead letter (for a rebuild)."""
+
+    @abstractmethod
+    def close(self) -> None: ...

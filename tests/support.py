@@ -1,0 +1,116 @@
+"""Plain helpers the tests share (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.common import credit_code_check_char
+from services.ports import Doc, Store, Tx
+
+
+class ManualClock:
+    """A clock the test moves by hand, so no test sleeps for a deadline."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def credit_code(n: int) -> str:
+    """A valid unified social credit code, distinct for each n."""
+    first17 = f"91350100{n:09d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def notice_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "employer": {"name": "福州某某机械制造有限公司", "credit_code": credit_code(1),
+                     "industry": "制造业", "risk_class": 4},
+        "district": "鼓楼区",
+        "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        "location": "二号车间冲压线",
+        "summary": "工人在冲压作业中右手被压伤",
+        "cause": "mechanical",
+        "deaths": 0,
+        "serious_injuries": 1,
+        "missing": 0,
+        "direct_loss_cny": "120000.00",
+        "measures_taken": "已停机检修并送医",
+    }
+    body.update(overrides)
+    return body
+
+
+class MemoryTx(Tx):
+    def __init__(self, data: dict[str, dict[str, Doc]], positions: dict[str, int],
+                 dead: list[Doc]) -> None:
+        self.data, self._positions, self.dead = data, positions, dead
+
+    def get(self, coll: str, key: str) -> Doc | None:
+        doc = self.data.get(coll, {}).get(key)
+        return copy.deepcopy(doc) if doc is not None else None
+
+    def put(self, coll: str, key: str, doc: Doc) -> None:
+        self.data.setdefault(coll, {})[key] = copy.deepcopy(doc)
+
+    def put_new(self, coll: str, key: str, doc: Doc) -> bool:
+        if key in self.data.get(coll, {}):
+            return False
+        self.put(coll, key, doc)
+        return True
+
+    def delete(self, coll: str, key: str) -> None:
+        self.data.get(coll, {}).pop(key, None)
+
+    def scan(self, coll: str) -> Iterator[tuple[str, Doc]]:
+        yield from sorted(copy.deepcopy(self.data.get(coll, {})).items())
+
+    def position(self, source: str) -> int | None:
+        return self._positions.get(source)
+
+    def set_position(self, source: str, value: int) -> None:
+        self._positions[source] = value
+
+    def positions(self) -> dict[str, int]:
+        return dict(self._positions)
+
+    def add_dead_letter(self, source: str, position: int, reason: str, raw: bytes) -> None:
+        self.dead.append({"source": source, "position": position, "reason": reason,
+                          "raw": raw.decode("utf-8", "replace")})
+
+    def dead_letters(self) -> list[Doc]:
+        return list(self.dead)
+
+
+class MemoryStore(Store):
+    """A fake read-model store: a transaction works on a copy, kept only on commit."""
+
+    def __init__(self, name: str = "memory") -> None:
+        self.name = name
+        self.data: dict[str, dict[str, Doc]] = {}
+        self.pos: dict[str, int] = {}
+        self.dead: list[Doc] = []
+        self.fail_commit = False
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        tx = MemoryTx(copy.deepcopy(self.data), dict(self.pos), list(self.dead))
+        yield tx
+        if self.fail_commit:
+            raise RuntimeError("crash before commit")
+        self.data, self.pos, self.dead = tx.data, tx._positions, tx.dead
+
+    def reset(self) -> None:
+        self.data, self.pos, self.dead = {}, {}, []
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,91 @@
+"""The consumer runner: exactly once in effect, poison messages aside, on a fake store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
+from domain.common import Actor
+from services.consumer import Consumer, Message
+from services.envelope import encode, envelope_of
+from services.projections import AgencyProjection, queue
+from tests.support import MemoryStore, credit_code
+
+NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+SAFETY = Actor("u1", "王敏", "safety", "liaison")
+HRSS = Actor("u2", "李强", "hrss", "liaison")
+
+
+def notice_events() -> list[bytes]:
+    n = AccidentNotice.file(
+        actor=SAFETY, employer=Employer("某厂", credit_code(3), "制造业", 2),
+        incident=Incident("鼓楼区", NOW - timedelta(hours=1), "车间", "触电", "electrical"),
+        casualties=Casualties(0, 0, 0, Decimal(0)), now=NOW,
+    )
+    n.acknowledge(actor=HRSS, now=NOW)
+    return [encode(envelope_of(e, i + 1)) for i, e in enumerate(n.collect_events())]
+
+
+def messages(raws: list[bytes], source: str = "t:0") -> list[Message]:
+    return [Message(source, i, raw) for i, raw in enumerate(raws)]
+
+
+def queue_ids(store: MemoryStore) -> list[str]:
+    with store.transaction() as tx:
+        return [item["notice_id"] for item in queue(tx)]
+
+
+def test_queue_fills_on_filing_and_empties_on_acknowledgement() -> None:
+    filed, acked = notice_events()
+    hrss = MemoryStore()
+    runner = Consumer(AgencyProjection("hrss"), hrss)
+    runner.handle(messages([filed]))
+    assert len(queue_ids(hrss)) == 1
+    runner.handle([Message("t:0", 1, acked)])
+    assert queue_ids(hrss) == []
+
+
+def test_redelivery_and_republished_duplicates_are_skipped() -> None:
+    raws = notice_events()
+    store = MemoryStore()
+    runner = Consumer(AgencyProjection("safety"), store)
+    first = runner.handle(messages(raws))
+    assert first.applied == 2
+    again = runner.handle(messages(raws))  # the same offsets: a redelivery
+    assert (again.applied, again.skipped) == (0, 2)
+    # The relay republished after a crash: same events, new offsets.
+    republished = runner.handle([Message("t:0", 10 + i, r) for i, r in enumerate(raws)])
+    assert (republished.applied, republished.skipped) == (0, 2)
+    with store.transaction() as tx:
+        assert tx.get("notices", queue_ids(store)[0])["version"] == 2  # type: ignore[index]
+
+
+def test_poison_messages_go_to_dead_letters_without_blocking() -> None:
+    filed = notice_events()[0]
+    unknown = filed.replace(b"AccidentNotice.Filed", b"AccidentNotice.Exploded")
+    store = MemoryStore()
+    runner = Consumer(AgencyProjection("safety"), store)
+    out = runner.handle(messages([b"{not json", unknown, filed]))
+    assert (out.dead, out.applied) == (2, 1)
+    with store.transaction() as tx:
+        reasons = [d["reason"] for d in tx.dead_letters()]
+        assert tx.position("t:0") == 2
+    assert "undecodable" in reasons[0]
+    assert "unknown event type 'AccidentNotice.Exploded'" in reasons[1]
+    assert len(queue_ids(store)) == 1
+
+
+def test_a_crash_before_commit_applies_nothing_and_the_retry_applies_once() -> None:
+    raws = notice_events()
+    store = MemoryStore()
+    runner = Consumer(AgencyProjection("safety"), store)
+    store.fail_commit = True
+    with pytest.raises(RuntimeError):
+        runner.handle(messages(raws[:1]))
+    store.fail_commit = False
+    assert queue_ids(store) == [] and store.pos == {}
+    assert runner.handle(messages(raws[:1])).applied == 1
+    assert len(queue_ids(store)) == 1
