@@ -71,7 +71,7 @@ class Settings(BaseSettings):
                 "POSTGRES_DBNAME": p["dbname"], "POSTGRES_HOST": p["host"],
                 "POSTGRES_PORT": str(p["port"]), "POSTGRES_USER": p["user"],
                 "POSTGRES_PASSWORD": p["password"], "POSTGRES_SCHEMA": self.database_schema,
-                "POSTGRES_PRE_PING": "y", "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_PRE_PING": "y", "POSTGRES_CONNECT_TIMEOUT": "2",
                 "POSTGRES_POOL_SIZE": "5", "POSTGRES_MAX_OVERFLOW": "10",
                 "POSTGRES_LOCK_TIMEOUT": "10"}
 

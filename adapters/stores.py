@@ -163,7 +163,7 @@ class PostgresStore(Store):
     @contextmanager
     def _conn(self) -> Iterator[psycopg.Connection[Any]]:
         try:
-            with self.pool.connection(timeout=10) as conn:
+            with self.pool.connection(timeout=5) as conn:
                 yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError) as e:
             raise StoreUnavailable(str(e)) from e

@@ -109,6 +109,8 @@ class Casualties:
         for name in ("deaths", "serious_injuries", "missing"):
             if getattr(self, name) < 0:
                 raise InvalidValue("must be zero or more", name)
+        if not self.direct_loss_cny.is_finite():
+            raise InvalidValue("must be a finite amount", "direct_loss_cny")
         if self.direct_loss_cny < 0:
             raise InvalidValue("must be zero or more", "direct_loss_cny")
 
@@ -364,12 +366,13 @@ class AccidentNotice(Aggregate):
 
     # -- commands -----------------------------------------------------------
 
-    def _require_open(self) -> None:
+    def _require_open(self, now: datetime) -> None:
+        require_aware(now, "now")
         if self.status != "open":
             raise NotOpen(f"notice is {self.status}")
 
     def acknowledge(self, *, actor: Actor, now: datetime) -> None:
-        self._require_open()
+        self._require_open(now)
         agency = actor.agency
         if agency not in self.required_agencies:
             raise NotRequired(
@@ -393,7 +396,7 @@ class AccidentNotice(Aggregate):
         deadlines: dict[str, timedelta] | None = None,
     ) -> None:
         """补报: new casualty and loss figures, within the window from the accident."""
-        self._require_open()
+        self._require_open(now)
         if not reason.strip():
             raise InvalidValue("must not be empty", "reason")
         if now > self.revision_deadline():
@@ -423,6 +426,7 @@ class AccidentNotice(Aggregate):
 
     def escalate(self, *, actor: Actor, agency: str, now: datetime) -> None:
         """Raised by the deadline watcher only, once per agency and acknowledgement round."""
+        require_aware(now, "now")
         if agency not in self.pending_agencies():
             raise NotOverdue(f"agency {agency} owes no acknowledgement")
         if now <= self.deadlines[agency]:
@@ -436,14 +440,14 @@ class AccidentNotice(Aggregate):
 
     def close(self, *, actor: Actor, reason: str, now: datetime) -> None:
         """The investigation has concluded."""
-        self._require_open()
+        self._require_open(now)
         if not reason.strip():
             raise InvalidValue("must not be empty", "reason")
         self.trigger_event(self.Closed, **traced(actor), reason=reason, closed_at=now)
 
     def withdraw(self, *, actor: Actor, reason: str, now: datetime) -> None:
         """Filed in error."""
-        self._require_open()
+        self._require_open(now)
         if not reason.strip():
             raise InvalidValue("must not be empty", "reason")
         self.trigger_event(self.Withdrawn, **traced(actor), reason=reason, withdrawn_at=now)
