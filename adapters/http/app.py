@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.bootstrap import Background, Container
-from adapters.http import agencies, errors, notices, schema
+from adapters.http import agencies, errors, notices, schema, transport
 
 
 class LazyContainer:
@@ -64,6 +64,7 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     app.include_router(notices.router)
     app.include_router(agencies.router)
     app.include_router(schema.router)
+    app.include_router(transport.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:

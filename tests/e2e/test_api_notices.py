@@ -156,6 +156,15 @@ def test_list_filters(api: Api) -> None:
     assert api.client.get("/api/v1/accident-notices?grade=huge", headers=h).status_code == 422
 
 
+def test_transport_status_shows_in_process_positions(api: Api) -> None:
+    file(api)
+    api.container.drain()
+    status = api.client.get("/api/v1/transport/status", headers=api.auth("safety")).json()
+    assert status["mode"] == "in-process" and status["log_head"] == 1
+    assert status["consumers"]["safety"] == {"log": 1}
+    assert status["relay_lag"] is None
+
+
 def test_unknown_notice_is_404(api: Api) -> None:
     r = api.client.get("/api/v1/accident-notices/00000000-0000-0000-0000-000000000000",
                        headers=api.auth("hrss"))

@@ -75,6 +75,10 @@ def test_queues_fill_and_empty_through_the_broker(
         assert ack.status_code == 200
         wait_until(lambda: nid not in queue_of(client, tokens["hrss"], "hrss"), 30, "hrss ack")
         assert nid in queue_of(client, tokens["safety"], "safety")
+        auth = {"Authorization": f"Bearer {tokens['safety']}"}
+        status = client.get("/api/v1/transport/status", headers=auth).json()
+        assert status["mode"] == "kafka" and status["relay_lag"] == 0 and status["log_head"] == 2
+        assert sum(status["consumers"]["hrss"].values()) >= 1
 
 
 def make_history(c: Container, clock: ManualClock, notices: int, seed: int) -> None:

@@ -1,0 +1,184 @@
+"""Shared helpers of the hand-run benchmarks (never imported by the application or the tests).
+
+Copied ideas from tests/integration/kafka_support.py and tests/support.py rather than
+importing the test suite: the benchmarks must run from a checkout without pytest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import shlex
+import statistics
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from kafka.admin import KafkaAdminClient
+from psycopg import sql
+
+from domain.common import credit_code_check_char
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS = BENCH_DIR / "RESULTS.md"
+DEFAULT_PG = os.environ.get(
+    "LINKAGE_TEST_DATABASE_URL", "postgresql://linkage:linkage@127.0.0.1:5432/linkage_test"
+)
+DEFAULT_KAFKA = os.environ.get("LINKAGE_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+HEADER = """# linkage benchmarks
+
+Hand-run benchmarks; never part of the test suite (pytest only collects `tests/`).
+Each run appends a section below with the date, the machine, the exact command and its figures.
+Both need the real services: PostgreSQL (`--pg-url`, default
+`postgresql://linkage:linkage@127.0.0.1:5432/linkage_test`, the role must be allowed to
+CREATE SCHEMA) and a Kafka broker (`--kafka`, default `127.0.0.1:9092`;
+`bash scripts/kafka.sh start`). Each run works in a fresh schema `bench_<hex>` (dropped at
+the end) and on fresh topics `bench<hex>….` (deleted at the end).
+
+* **Relay throughput** — `.venv/bin/python bench/relay_rate.py` (options: `--events 5000
+  --rounds 3 --batch 1000 --partitions 3 --no-sqlite`). Alternates (a) a plain kafka-python
+  producer configured by `adapters.kafka_relay.producer()` sending pre-encoded envelopes and
+  (b) `Relay.drain()` over the same notification log (publish + broker ack + position
+  record), on fresh topics each round; reports median events/s and relay/baseline
+  (target ≥ 0.8). Optionally the same relay over a SQLite event store.
+* **End-to-end latency** — `.venv/bin/python bench/e2e_latency.py` (options: `--rate 100
+  --seconds 60 --workers 8 --poll-interval 0.02`). Runs `linkage serve`, `linkage relay` and
+  `linkage consume --agency X` (hrss, safety, health, finance) as subprocesses, files notices
+  through the HTTP API at a steady rate and measures from each 201 to the moment the notice
+  is in every required agency's read model (`rm_<agency>_docs`, coll='queue'); reports
+  p50/p95/p99/max (target p99 < 500 ms).
+
+Add `--no-record` to either to print without touching this file.
+"""
+
+
+def credit_code(n: int) -> str:
+    """A valid unified social credit code, distinct for each n (as tests/support.py)."""
+    first17 = f"91350100{n:09d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def notice_body(i: int, now: datetime | None = None) -> dict[str, Any]:
+    """A valid POST body; i picks one of four shapes so required agencies vary.
+
+    0: safety, hrss · 1: + health (a serious injury) · 2: + finance (3 deaths: large)
+    · 3: all four (poisoning, 3 deaths).
+    """
+    shape = i % 4
+    deaths = 3 if shape in (2, 3) else 0
+    serious = 1 if shape == 1 else 0
+    cause = "poisoning" if shape == 3 else ("fall" if shape == 2 else "mechanical")
+    occurred = (now or datetime.now(UTC)) - timedelta(hours=2)
+    return {
+        "employer": {"name": f"福州某某机械制造有限公司{i % 97}", "credit_code": credit_code(1 + i % 997),
+                     "industry": "制造业", "risk_class": 1 + i % 8},
+        "district": "鼓楼区",
+        "occurred_at": occurred.isoformat(),
+        "location": "二号车间冲压线",
+        "summary": f"工人在冲压作业中受伤 #{i}",
+        "cause": cause,
+        "deaths": deaths,
+        "serious_injuries": serious,
+        "missing": 0,
+        "direct_loss_cny": "120000.00",
+        "measures_taken": "已停机检修并送医",
+    }
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def create_schema(pg_url: str, schema: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+
+
+def drop_schema(pg_url: str, schema: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def delete_kafka_leftovers(bootstrap: str, prefix: str, groups: Sequence[str] = ()) -> int:
+    """Best effort: delete the run's topics (all named prefix…) and consumer groups."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="linkage-bench-admin")
+    except Exception as e:
+        print(f"warning: could not clean Kafka up: {e}", file=sys.stderr)
+        return 0
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            admin.delete_topics(mine, raise_errors=False)
+        if groups:
+            with contextlib.suppress(Exception):
+                admin.delete_groups(list(groups))
+        return len(mine)
+    except Exception as e:
+        print(f"warning: could not clean Kafka up: {e}", file=sys.stderr)
+        return 0
+    finally:
+        admin.close()
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))  # ceil(n * p / 100), at least 1
+    return ordered[int(rank) - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "unknown"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    load = "unknown"
+    with contextlib.suppress(OSError):
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return {"nproc": str(os.cpu_count() or "?"), "memory": mem, "cpu": cpu,
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
+            "load average before run": load}
+
+
+def command_line() -> str:
+    """The command as it was typed (interpreter relative to the repo when it is the venv's)."""
+    exe = sys.executable
+    with contextlib.suppress(ValueError):
+        exe = str(Path(exe).relative_to(BENCH_DIR.parent))
+    return shlex.join([exe, *sys.argv])
+
+
+def append_results(title: str, started: datetime, info: dict[str, str], body: str,
+                   path: Path = RESULTS) -> None:
+    """Append one section to RESULTS.md, creating it with the how-to header if missing."""
+    if not path.exists() or not path.read_text(encoding="utf-8").strip():
+        path.write_text(HEADER, encoding="utf-8")
+    lines = [
+        "", f"## {title} — {started.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}", "",
+        f"* Machine: {info['nproc']} cores ({info['cpu']}), {info['memory']} RAM, {info['os']},"
+        f" Python {info['python']}; load average before the run {info['load average before run']}",
+        f"* Command: `{command_line()}` (from the repository root)",
+        "", body.rstrip(), "",
+    ]
+    with path.open("a", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    print(f"appended to {path}")
