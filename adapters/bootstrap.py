@@ -13,12 +13,13 @@ from psycopg_pool import ConnectionPool
 from adapters.settings import Settings
 from domain.common import AGENCIES
 from services.accident_notices import AccidentNotices
+from services.agencies import projection_for
 from services.application import LinkageApp
 from services.consumer import Consumer
 from services.deadline_watcher import DeadlineWatcher
 from services.feeder import LogFeeder
 from services.ports import Clock, Store
-from services.projections import AgencyProjection, NoticeIndex, Projection
+from services.projections import NoticeIndex, Projection
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class Container:
         self.agency_feeders: dict[str, LogFeeder] = {}
         if not settings.uses_kafka:
             for agency in AGENCIES:
-                self.agency_feeders[agency] = self.log_feeder(AgencyProjection(agency))
+                self.agency_feeders[agency] = self.log_feeder(projection_for(agency))
 
     def pool(self) -> ConnectionPool[Any]:
         with self._lock:

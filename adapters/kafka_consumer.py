@@ -14,10 +14,10 @@ from kafka.errors import KafkaError
 from adapters.bootstrap import bootstrap
 from adapters.faults import maybe_crash
 from adapters.settings import Settings
+from services.agencies import projection_for
 from services.consumer import Consumer, Message, Outcome
 from services.envelope import topics
 from services.ports import Store
-from services.projections import AgencyProjection
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def run_consumer(settings: Settings, agency: str, once: bool = False,
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     c = bootstrap(settings)
-    projection = AgencyProjection(agency)
+    projection = projection_for(agency)
     store = c.store(agency)
     runner = Consumer(projection, store, lambda: maybe_crash("consumer-before-commit"))
     kafka: KafkaConsumer | None = None

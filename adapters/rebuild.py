@@ -12,11 +12,12 @@ from kafka import KafkaConsumer, TopicPartition
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.settings import Settings
+from services.agencies import projection_for
 from services.consumer import Consumer, Message, Outcome
 from services.envelope import topics
 from services.feeder import LogFeeder
 from services.ports import Store
-from services.projections import AgencyProjection, Projection
+from services.projections import Projection
 
 Progress = Callable[[int], None]
 
@@ -60,7 +61,7 @@ def rebuild_agency(settings: Settings, agency: str) -> None:
     c = bootstrap(settings)
     try:
         store = c.store(agency)
-        projection = AgencyProjection(agency)
+        projection = projection_for(agency)
         if settings.uses_kafka:
             sizes: list[int] = []
             # Size first, so the bar knows its length.

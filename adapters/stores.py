@@ -64,6 +64,10 @@ class _SqlTx(Tx):
         for key, doc in self.cur.fetchall():
             yield key, json.loads(doc)
 
+    def collections(self) -> list[str]:
+        self.cur.execute(self._q("SELECT DISTINCT coll FROM {docs} ORDER BY coll"))
+        return [row[0] for row in self.cur.fetchall()]
+
     def position(self, source: str) -> int | None:
         if self.ph == "%s":
             # Two instances of a consumer may briefly share a partition in a rebalance:

@@ -43,7 +43,7 @@ from benchlib import (
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.bootstrap import Container, bootstrap
-from adapters.kafka_relay import Relay, ensure_topics, producer
+from adapters.kafka_relay import POSITION, Relay, ensure_topics, producer
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import AGENCIES, Actor
@@ -68,6 +68,12 @@ class Prepared:
 class Variant:
     name: str
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # this process's CPU seconds in the same span
+
+    def add(self, timing: tuple[float, float]) -> float:
+        self.seconds.append(timing[0])
+        self.cpu.append(timing[1])
+        return timing[0]
 
     def rates(self, events: int) -> list[float]:
         return [events / s for s in self.seconds]
@@ -142,34 +148,62 @@ def check_published(kafka: str, names: dict[str, str], expected: int) -> None:
                          f"expected {expected} + {len(names)} warm-up")
 
 
-def time_baseline(kafka: str, prefix: str, partitions: int, records: Sequence[Record]) -> float:
+def time_baseline(kafka: str, prefix: str, partitions: int,
+                  records: Sequence[Record]) -> tuple[float, float]:
     names = topics(prefix)
     ensure_topics(kafka, list(names.values()), partitions)
     p = warmed_producer(kafka, names)
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         futures = [p.send(names[m], key=k, value=v, headers=h) for m, k, v, h in records]
         p.flush()
         for f in futures:
             f.get(timeout=60)
-        elapsed = time.perf_counter() - t0
+        elapsed = time.perf_counter() - t0, time.process_time() - c0
     finally:
         p.close(timeout=10)
     check_published(kafka, names, len(records))
     return elapsed
 
 
+class BuildFirstRelay(Relay):
+    """Diagnostic only (--diagnose): the same work, but each batch's envelopes are all built
+    before the first send, so the producer's sender thread sees a tight burst of sends."""
+
+    def publish_once(self) -> int:
+        start = self.position()
+        notes = self.app.recorder.select_notifications(
+            start=start, limit=self.batch, inclusive_of_start=False
+        )
+        if not notes:
+            return 0
+        built = []
+        for n in notes:
+            env = envelope_from_notification(self.app.mapper, n)
+            built.append((self.topics[env.mechanism], str(env.aggregate_id).encode(), encode(env),
+                          [("event_type", env.event_type.encode()),
+                           ("notification_id", str(n.id).encode())]))
+        futures = [self.kafka.send(t, key=k, value=v, headers=h) for t, k, v, h in built]
+        self.kafka.flush()
+        for f in futures:
+            f.get(timeout=60)
+        with self.store.transaction() as tx:
+            tx.set_position(POSITION, notes[-1].id)
+            tx.put("status", "relay", {"position": notes[-1].id, "at": time.time()})
+        return len(notes)
+
+
 def time_relay(c: Container, kafka: str, prefix: str, partitions: int, store: str, batch: int,
-               events: int) -> float:
+               events: int, cls: type[Relay] = Relay) -> tuple[float, float]:
     names = topics(prefix)
     ensure_topics(kafka, list(names.values()), partitions)
-    relay = Relay(c.app, c.store(store), warmed_producer(kafka, names), prefix, batch=batch)
+    relay = cls(c.app, c.store(store), warmed_producer(kafka, names), prefix, batch=batch)
     try:
         if relay.position() != 0:
             raise SystemExit(f"relay store {store} is not fresh")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         published = relay.drain()
-        elapsed = time.perf_counter() - t0
+        elapsed = time.perf_counter() - t0, time.process_time() - c0
     finally:
         relay.kafka.close(timeout=10)
     if published != events or relay.position() != events:
@@ -200,14 +234,17 @@ def report(args: argparse.Namespace, variants: list[Variant], prep: dict[str, Pr
     for r in range(args.rounds):
         cells = [f"{v.seconds[r]:.3f} | {fmt_rate(n / v.seconds[r])}" for v in variants]
         out.append(f"| {r + 1} | " + " | ".join(cells) + " |")
-    out += ["", "| variant | median ev/s | min–max ev/s | median ratio to baseline |",
-            "|---|---|---|---|"]
+    out += ["", "| variant | median ev/s | min–max ev/s | median ratio to baseline "
+            "| µs/event (median) | process CPU / wall |",
+            "|---|---|---|---|---|---|"]
     ok = True
     for v in variants:
         rates = v.rates(n)
         ratio = median(rates) / base_med
+        busy = median([c / w for c, w in zip(v.cpu, v.seconds, strict=True)])
         out.append(f"| {v.name} | {fmt_rate(median(rates))} | {fmt_rate(min(rates))}–"
-                   f"{fmt_rate(max(rates))} | {ratio:.2f} |")
+                   f"{fmt_rate(max(rates))} | {ratio:.2f} | {1e6 / median(rates):.0f} "
+                   f"| {busy:.2f} |")
         if v is variants[1]:
             ok = ratio >= 0.8
     relay_ratio = median(variants[1].rates(n)) / base_med
@@ -223,10 +260,12 @@ def report(args: argparse.Namespace, variants: list[Variant], prep: dict[str, Pr
             f"work the baseline does not do (timed once, outside the rounds)."
         )
     base_us = 1e6 / base_med
-    out.append(f"* Baseline cost per event (send + flush + ack): {base_us:.0f} µs.")
     for v in variants[1:]:
         extra = 1e6 / median(v.rates(n)) - base_us
-        out.append(f"* {v.name}: {extra:.0f} µs/event more than the baseline (median).")
+        out.append(f"* {v.name}: {extra:.0f} µs/event more than the baseline "
+                   f"({base_us:.0f} µs/event for send + flush + ack).")
+    out.append("* Process CPU / wall is this benchmark process's CPU time over the timed span "
+               "(1.00 = one core busy the whole time: the Python side, GIL-bound, is the limit).")
     out.append("* Every round was checked on the broker: end offsets = events + 1 warm-up "
                "record per topic; the relay's recorded position = events.")
     return "\n".join(out), ok
@@ -242,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kafka", default=DEFAULT_KAFKA)
     ap.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True,
                     help="also time the relay over a SQLite event store (default on)")
+    ap.add_argument("--diagnose", action="store_true",
+                    help="also time a bench-only relay that builds each batch's envelopes before "
+                         "sending (to see what interleaving costs)")
     ap.add_argument("--record", action=argparse.BooleanOptionalAction, default=True,
                     help="append the results to bench/RESULTS.md (default on)")
     args = ap.parse_args(argv)
@@ -283,22 +325,26 @@ def main(argv: list[str] | None = None) -> int:
         records = prep["PostgreSQL"].records
         notices_per = args.events / prep["PostgreSQL"].notices
 
-        variants = [Variant("baseline"), Variant("relay (PostgreSQL)")]
+        runs: list[tuple[Variant, Callable[[int], tuple[float, float]]]] = [
+            (Variant("baseline"), lambda r: time_baseline(
+                args.kafka, f"{prefix}r{r}a.", args.partitions, records)),
+            (Variant("relay (PostgreSQL)"), lambda r: time_relay(
+                pg, args.kafka, f"{prefix}r{r}b.", args.partitions, f"relay_r{r}", args.batch,
+                args.events)),
+        ]
         if args.sqlite:
-            variants.append(Variant("relay (SQLite)"))
+            runs.append((Variant("relay (SQLite)"), lambda r: time_relay(
+                containers["SQLite"], args.kafka, f"{prefix}r{r}s.", args.partitions,
+                f"relay_r{r}", args.batch, args.events)))
+        if args.diagnose:
+            runs.append((Variant("build-first relay (diagnostic)"), lambda r: time_relay(
+                pg, args.kafka, f"{prefix}r{r}d.", args.partitions, f"relay_d{r}", args.batch,
+                args.events, BuildFirstRelay)))
         for r in range(args.rounds):
-            s = time_baseline(args.kafka, f"{prefix}r{r}a.", args.partitions, records)
-            variants[0].seconds.append(s)
-            print(f"round {r + 1}: baseline {args.events / s:,.0f} ev/s", flush=True)
-            s = time_relay(pg, args.kafka, f"{prefix}r{r}b.", args.partitions, f"relay_r{r}",
-                           args.batch, args.events)
-            variants[1].seconds.append(s)
-            print(f"round {r + 1}: relay (PostgreSQL) {args.events / s:,.0f} ev/s", flush=True)
-            if args.sqlite:
-                s = time_relay(containers["SQLite"], args.kafka, f"{prefix}r{r}s.",
-                               args.partitions, f"relay_r{r}", args.batch, args.events)
-                variants[2].seconds.append(s)
-                print(f"round {r + 1}: relay (SQLite) {args.events / s:,.0f} ev/s", flush=True)
+            for variant, timed in runs:
+                s = variant.add(timed(r))
+                print(f"round {r + 1}: {variant.name} {args.events / s:,.0f} ev/s", flush=True)
+        variants = [v for v, _ in runs]
 
         body, ok = report(args, variants, prep, notices_per)
         print()

@@ -36,6 +36,10 @@ class Tx(ABC):
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]: ...
 
     @abstractmethod
+    def collections(self) -> list[str]:
+        """The names of the collections holding documents."""
+
+    @abstractmethod
     def position(self, source: str) -> int | None:
         """The last applied position of an upstream source (a topic-partition or the log)."""
 

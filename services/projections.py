@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
 
 from services.envelope import Envelope
 from services.notice_summary import fold, pending
@@ -59,20 +58,26 @@ def queue_item(summary: Doc, agency: str) -> Doc:
 
 
 class AgencyProjection(Projection):
-    """One agency's work queue, built only from the events that agency consumes."""
+    """One agency's read model, built only from the events that agency consumes.
 
-    mechanisms = (NOTICES,)
+    The base keeps the notices and the acknowledgement queue every agency has; each agency's
+    subclass in services/agencies/ adds its own mechanisms and tables.
+    """
+
+    mechanisms: tuple[str, ...] = (NOTICES,)
 
     def __init__(self, agency: str) -> None:
         self.agency = agency
         self.name = agency
 
     def apply(self, tx: Tx, env: Envelope) -> None:
-        if env.mechanism != NOTICES:
-            return
-        _, after = _fold_notice(tx, env)
-        if after is None:
-            return
+        if env.mechanism == NOTICES:
+            before, after = _fold_notice(tx, env)
+            if after is not None:
+                self.notice_changed(tx, env, before, after)
+
+    def notice_changed(self, tx: Tx, env: Envelope, before: Doc | None, after: Doc) -> None:
+        """Keep the acknowledgement queue: a notice is queued while this agency owes one."""
         key = after["id"]
         if self.agency in pending(after):
             tx.put("queue", key, queue_item(after, self.agency))
@@ -81,11 +86,8 @@ class AgencyProjection(Projection):
 
 
 def queue(tx: Tx) -> list[Doc]:
-    """Overdue first, then by deadline."""
+    """Every queue item has a `kind` and a `deadline` (ISO time or None): earliest first."""
     items = [doc for _, doc in tx.scan("queue")]
-    items.sort(key=lambda d: d["deadline"])
+    items.sort(key=lambda d: (d.get("deadline") is None, d.get("deadline") or ""))
     return items
 
-
-def sort_key(doc: Doc, field: str) -> Any:
-    return doc.get(field) or ""

@@ -74,6 +74,9 @@ class MemoryTx(Tx):
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]:
         yield from sorted(copy.deepcopy(self.data.get(coll, {})).items())
 
+    def collections(self) -> list[str]:
+        return sorted(c for c, docs in self.data.items() if docs)
+
     def position(self, source: str) -> int | None:
         return self._positions.get(source)
 

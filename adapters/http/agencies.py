@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from adapters.http.deps import ContainerDep, UserDep
 from domain.common import Actor
@@ -16,17 +16,12 @@ Agency = Literal["hrss", "safety", "health", "finance"]
 
 
 class QueueItemOut(BaseModel):
+    """A work item; `kind` says which (acknowledge_notice, …) and which other fields it has."""
+
+    model_config = ConfigDict(extra="allow")
+
     kind: str
-    notice_id: str
-    employer_name: str
-    district: str
-    cause: str
-    grade: str
-    summary: str
-    filed_at: str
-    deadline: str
-    escalated: bool
-    version: int
+    deadline: str | None = None
 
 
 class QueueOut(BaseModel):

@@ -14,7 +14,7 @@ from pathlib import Path
 from adapters.bootstrap import Container
 from adapters.rebuild import from_log
 from adapters.settings import Settings
-from services.projections import AgencyProjection
+from services.agencies import projection_for
 
 LINKAGE = str(Path(sys.executable).parent / "linkage")
 
@@ -90,11 +90,11 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, step: float
 def docs(c: Container, name: str) -> dict[str, dict[str, object]]:
     """A read model's documents (without positions, which differ by transport)."""
     with c.store(name).transaction() as tx:
-        return {coll: dict(tx.scan(coll)) for coll in ("notices", "queue", "_seen")}
+        return {coll: dict(tx.scan(coll)) for coll in tx.collections()}
 
 
 def rebuilt(c: Container, agency: str) -> dict[str, dict[str, object]]:
     """The agency read model rebuilt straight from the event store, into a scratch store."""
     scratch = c.store(f"check_{agency}")
-    from_log(c, AgencyProjection(agency), scratch)
+    from_log(c, projection_for(agency), scratch)
     return docs(c, f"check_{agency}")

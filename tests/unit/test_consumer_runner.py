@@ -9,9 +9,10 @@ import pytest
 
 from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
 from domain.common import Actor
+from services.agencies import projection_for
 from services.consumer import Consumer, Message
 from services.envelope import encode, envelope_of
-from services.projections import AgencyProjection, queue
+from services.projections import queue
 from tests.support import MemoryStore, credit_code
 
 NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
@@ -41,7 +42,7 @@ def queue_ids(store: MemoryStore) -> list[str]:
 def test_queue_fills_on_filing_and_empties_on_acknowledgement() -> None:
     filed, acked = notice_events()
     hrss = MemoryStore()
-    runner = Consumer(AgencyProjection("hrss"), hrss)
+    runner = Consumer(projection_for("hrss"), hrss)
     runner.handle(messages([filed]))
     assert len(queue_ids(hrss)) == 1
     runner.handle([Message("t:0", 1, acked)])
@@ -51,7 +52,7 @@ def test_queue_fills_on_filing_and_empties_on_acknowledgement() -> None:
 def test_redelivery_and_republished_duplicates_are_skipped() -> None:
     raws = notice_events()
     store = MemoryStore()
-    runner = Consumer(AgencyProjection("safety"), store)
+    runner = Consumer(projection_for("safety"), store)
     first = runner.handle(messages(raws))
     assert first.applied == 2
     again = runner.handle(messages(raws))  # the same offsets: a redelivery
@@ -67,7 +68,7 @@ def test_poison_messages_go_to_dead_letters_without_blocking() -> None:
     filed = notice_events()[0]
     unknown = filed.replace(b"AccidentNotice.Filed", b"AccidentNotice.Exploded")
     store = MemoryStore()
-    runner = Consumer(AgencyProjection("safety"), store)
+    runner = Consumer(projection_for("safety"), store)
     out = runner.handle(messages([b"{not json", unknown, filed]))
     assert (out.dead, out.applied) == (2, 1)
     with store.transaction() as tx:
@@ -81,7 +82,7 @@ def test_poison_messages_go_to_dead_letters_without_blocking() -> None:
 def test_a_crash_before_commit_applies_nothing_and_the_retry_applies_once() -> None:
     raws = notice_events()
     store = MemoryStore()
-    runner = Consumer(AgencyProjection("safety"), store)
+    runner = Consumer(projection_for("safety"), store)
     store.fail_commit = True
     with pytest.raises(RuntimeError):
         runner.handle(messages(raws[:1]))
