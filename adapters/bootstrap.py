@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,11 @@ from services.application import LinkageApp
 from services.consumer import Consumer
 from services.deadline_watcher import DeadlineWatcher
 from services.feeder import LogFeeder
+from services.health_follow_ups import HealthFollowUps
+from services.joint_inspections import InspectionIndex, JointInspections, LazyFeeder
+from services.joint_meetings import JointMeetings, MeetingIndex
 from services.ports import Clock, Store
+from services.prevention import FundYears, PreventionProjects
 from services.projections import NoticeIndex, Projection
 
 log = logging.getLogger(__name__)
@@ -39,8 +44,16 @@ class Container:
         self._lock = threading.Lock()
         self.app = LinkageApp(env=settings.event_store_env())
         self.notices = AccidentNotices(self.app, clock, settings.deadlines())
+        self.fund_years = FundYears(self.app, clock)
+        self.projects = PreventionProjects(self.app, clock)
+        self.health_follow_ups = HealthFollowUps(self.app, clock)
         self.index = LogFeeder(self.app, Consumer(NoticeIndex(), self.store("index")))
         self.watcher = DeadlineWatcher(self.notices, self.index, clock)
+        self.inspections = JointInspections(self.app, clock)
+        self.registers = self.inspections.registers
+        self.meetings = JointMeetings(self.app, clock)
+        self.inspection_index = LazyFeeder(lambda: self.log_feeder(InspectionIndex()))
+        self.meeting_index = LazyFeeder(lambda: self.log_feeder(MeetingIndex()))
         # Embedded default: each agency's consumer is fed in-process from the log.
         self.agency_feeders: dict[str, LogFeeder] = {}
         if not settings.uses_kafka:
@@ -89,8 +102,19 @@ class Container:
             self._pool.close()
 
 
-def bootstrap(settings: Settings | None = None, clock: Clock = utc_now) -> Container:
-    return Container(settings or Settings(), clock)
+def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
+              attempts: int = 5) -> Container:
+    """Build the container; on PostgreSQL, retry a start that races other processes' DDL."""
+    settings = settings or Settings()
+    for attempt in range(1, attempts + 1):
+        try:
+            return Container(settings, clock)
+        except Exception as e:
+            if not settings.uses_postgres or attempt == attempts:
+                raise
+            log.warning("start-up failed (attempt %s of %s), retrying: %s", attempt, attempts, e)
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
 
 
 class Background:
@@ -116,6 +140,9 @@ class Background:
         ]
         for agency, feeder in self.container.agency_feeders.items():
             jobs.append((f"{agency} consumer", s.feed_interval, feeder.catch_up))
+        from adapters.audit_wiring import chainer  # the hash chain, extended and checkpointed
+
+        jobs.append(("audit chainer", 60.0, chainer(self.container).run_once))
         for name, interval, job in jobs:
             t = threading.Thread(target=self._loop, args=(name, interval, job), name=name,
                                  daemon=True)

@@ -16,6 +16,15 @@ app = typer.Typer(help="linkage — 工伤事故预防联动机制 coordination 
 users = typer.Typer(help="Manage users and their tokens", no_args_is_help=True)
 app.add_typer(users, name="users")
 
+
+def _add_audit() -> None:
+    from adapters.audit_cli import audit_app
+
+    app.add_typer(audit_app, name="audit")
+
+
+_add_audit()
+
 AgencyOpt = Annotated[str, typer.Option(help="hrss, safety, health or finance")]
 
 

@@ -5,6 +5,7 @@ Stop the agency's consumer first: the rebuild resets its tables and positions.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import typer
@@ -57,8 +58,9 @@ def from_kafka(settings: Settings, projection: Projection, store: Store,
         kafka.close()
 
 
-def rebuild_agency(settings: Settings, agency: str) -> None:
+def rebuild_agency(settings: Settings, agency: str) -> Outcome:
     c = bootstrap(settings)
+    started = time.perf_counter()
     try:
         store = c.store(agency)
         projection = projection_for(agency)
@@ -77,7 +79,11 @@ def rebuild_agency(settings: Settings, agency: str) -> None:
             n = c.app.recorder.max_notification_id() or 0
             with typer.progressbar(length=max(n, 1), label=f"rebuilding {agency} from the log") as bar:
                 outcome = from_log(c, projection, store, bar.update)
+                bar.update(max(0, (bar.length or 0) - bar.pos))  # the log has other mechanisms
+        seconds = time.perf_counter() - started
+        rate = outcome.applied / seconds if seconds else 0.0
         typer.echo(f"{agency}: applied {outcome.applied}, skipped {outcome.skipped}, "
-                   f"dead-lettered {outcome.dead}")
+                   f"dead-lettered {outcome.dead} in {seconds:.1f} s ({rate:,.0f} events/s)")
+        return outcome
     finally:
         c.close()

@@ -159,7 +159,10 @@ class PostgresStore(Store):
 
         self.tables = {"docs": ident("docs"), "positions": ident("positions"),
                        "dead": ident("dead_letters"), "blob": "BYTEA"}
-        with self._conn() as conn:
+        with self._conn() as conn, conn.transaction():
+            # Processes starting together would race on the catalog ("tuple concurrently
+            # updated"): one at a time creates the tables.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('linkage-ddl'))")
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             for ddl in _DDL:
                 conn.execute(ddl.format(**self.tables))  # type: ignore[arg-type]

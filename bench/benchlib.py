@@ -11,9 +11,11 @@ import os
 import platform
 import shlex
 import statistics
+import subprocess
 import sys
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,25 +36,30 @@ DEFAULT_KAFKA = os.environ.get("LINKAGE_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 HEADER = """# linkage benchmarks
 
 Hand-run benchmarks; never part of the test suite (pytest only collects `tests/`).
-Each run appends a section below with the date, the machine, the exact command and its figures.
-Both need the real services: PostgreSQL (`--pg-url`, default
-`postgresql://linkage:linkage@127.0.0.1:5432/linkage_test`, the role must be allowed to
-CREATE SCHEMA) and a Kafka broker (`--kafka`, default `127.0.0.1:9092`;
-`bash scripts/kafka.sh start`). Each run works in a fresh schema `bench_<hex>` (dropped at
-the end) and on fresh topics `bench<hex>….` (deleted at the end).
+Each run appends a section below with the date, the machine, the exact command, the commit
+and its figures. The two transport benchmarks need the real services: PostgreSQL
+(`--pg-url`, default `postgresql://linkage:linkage@127.0.0.1:5432/linkage_test`, the role
+must be allowed to CREATE SCHEMA; the end-to-end one holds about 30 connections) and a Kafka
+broker (`--kafka`, default `127.0.0.1:9092`; `bash scripts/kafka.sh start`). Each run works
+in a fresh schema `bench_<hex>` (dropped at the end) and on fresh topics `bench<hex>.…`
+(deleted at the end). Run them on an otherwise idle machine: each section reports the CPU
+that other processes used meanwhile and flags the run as noisy above 0.25 cores.
 
 * **Relay throughput** — `.venv/bin/python bench/relay_rate.py` (options: `--events 5000
-  --rounds 3 --batch 1000 --partitions 3 --no-sqlite`). Alternates (a) a plain kafka-python
-  producer configured by `adapters.kafka_relay.producer()` sending pre-encoded envelopes and
-  (b) `Relay.drain()` over the same notification log (publish + broker ack + position
-  record), on fresh topics each round; reports median events/s and relay/baseline
-  (target ≥ 0.8). Optionally the same relay over a SQLite event store.
+  --rounds 3 --batch 1000 --partitions 3 --no-sqlite --diagnose`). Alternates (a) a plain
+  kafka-python producer configured by `adapters.kafka_relay.producer()` sending the
+  pre-encoded envelopes and (b) `Relay.drain()` over the same notification log (publish +
+  broker ack + position record), on fresh topics each round; reports median events/s, CPU per
+  event and relay/baseline (target ≥ 0.8). Also times the relay over a SQLite event store
+  (`--no-sqlite` skips it) and, with `--diagnose`, a bench-only relay that builds each batch's
+  envelopes before its first send.
 * **End-to-end latency** — `.venv/bin/python bench/e2e_latency.py` (options: `--rate 100
-  --seconds 60 --workers 8 --poll-interval 0.02`). Runs `linkage serve`, `linkage relay` and
-  `linkage consume --agency X` (hrss, safety, health, finance) as subprocesses, files notices
-  through the HTTP API at a steady rate and measures from each 201 to the moment the notice
-  is in every required agency's read model (`rm_<agency>_docs`, coll='queue'); reports
-  p50/p95/p99/max (target p99 < 500 ms).
+  --seconds 60 --workers 32 --poll-interval 0.02`). Runs `linkage serve`, `linkage relay` and
+  `linkage consume --agency X` (hrss, safety, health, finance) as subprocesses (one at a
+  time), files notices (one per employer) through the HTTP API at a steady open-loop rate and
+  measures from each 201 to the moment the notice is in every required agency's read model
+  (`rm_<agency>_docs`, coll='queue', polled every 20 ms); reports p50/p95/p99/max (target
+  p99 < 500 ms), the achieved rate and every process's CPU.
 
 Add `--no-record` to either to print without touching this file.
 """
@@ -65,7 +72,8 @@ def credit_code(n: int) -> str:
 
 
 def notice_body(i: int, now: datetime | None = None) -> dict[str, Any]:
-    """A valid POST body; i picks one of four shapes so required agencies vary.
+    """A valid POST body from employer i (one notice per employer, as most are); i also picks
+    one of four shapes so required agencies vary.
 
     0: safety, hrss · 1: + health (a serious injury) · 2: + finance (3 deaths: large)
     · 3: all four (poisoning, 3 deaths).
@@ -76,7 +84,7 @@ def notice_body(i: int, now: datetime | None = None) -> dict[str, Any]:
     cause = "poisoning" if shape == 3 else ("fall" if shape == 2 else "mechanical")
     occurred = (now or datetime.now(UTC)) - timedelta(hours=2)
     return {
-        "employer": {"name": f"福州某某机械制造有限公司{i % 97}", "credit_code": credit_code(1 + i % 997),
+        "employer": {"name": f"福州某某机械制造有限公司{i}", "credit_code": credit_code(1 + i),
                      "industry": "制造业", "risk_class": 1 + i % 8},
         "district": "鼓楼区",
         "occurred_at": occurred.isoformat(),
@@ -138,6 +146,48 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def cpu_ticks() -> tuple[float, float]:
+    """Machine-wide (busy, total) CPU seconds so far, from /proc/stat (idle and iowait not busy)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - fields[3] - fields[4]) / hz, sum(fields) / hz
+
+
+@dataclass
+class CpuSnapshot:
+    busy: float  # machine-wide busy CPU seconds so far
+    total: float  # machine-wide CPU seconds so far
+    procs: dict[int, tuple[str, float]]  # pid -> (postgres | java, CPU seconds so far)
+
+
+def system_cpu() -> CpuSnapshot:
+    """Machine-wide CPU (/proc/stat) and, per process, that of PostgreSQL backends and Java
+    (the Kafka broker)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    busy, total = cpu_ticks()
+    procs: dict[int, tuple[str, float]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.find("(") + 1:text.rfind(")")]
+        if comm in ("postgres", "java"):
+            rest = text.rsplit(")", 1)[1].split()
+            procs[int(stat.parent.name)] = (comm, (int(rest[11]) + int(rest[12])) / hz)
+    return CpuSnapshot(busy, total, procs)
+
+
+def services_used(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """CPU seconds PostgreSQL and Java used between two snapshots (by pid, so that processes
+    that exit meanwhile do not count negative; what they used before exiting is missed)."""
+    used = {"postgres": 0.0, "java": 0.0}
+    for pid, (comm, cpu) in after.procs.items():
+        prior = before.procs.get(pid)
+        used[comm] += cpu - (prior[1] if prior is not None and prior[0] == comm else 0.0)
+    return used
+
+
 def machine() -> dict[str, str]:
     cpu = "unknown"
     with contextlib.suppress(OSError):
@@ -159,6 +209,19 @@ def machine() -> dict[str, str]:
             "load average before run": load}
 
 
+def code_version() -> str:
+    """The commit the run used, and whether the working tree differed from it."""
+    root = BENCH_DIR.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head}" + (" + uncommitted changes in the working tree" if dirty else "")
+
+
 def command_line() -> str:
     """The command as it was typed (interpreter relative to the repo when it is the venv's)."""
     exe = sys.executable
@@ -176,7 +239,7 @@ def append_results(title: str, started: datetime, info: dict[str, str], body: st
         "", f"## {title} — {started.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}", "",
         f"* Machine: {info['nproc']} cores ({info['cpu']}), {info['memory']} RAM, {info['os']},"
         f" Python {info['python']}; load average before the run {info['load average before run']}",
-        f"* Command: `{command_line()}` (from the repository root)",
+        f"* Command: `{command_line()}` (from the repository root); code: {code_version()}",
         "", body.rstrip(), "",
     ]
     with path.open("a", encoding="utf-8") as f:

@@ -42,6 +42,8 @@ from benchlib import (
     machine,
     notice_body,
     percentile,
+    services_used,
+    system_cpu,
     tag,
 )
 from psycopg import sql
@@ -82,6 +84,18 @@ class Proc:
         with open(self.log, "ab") as out:
             self.p = subprocess.Popen([LINKAGE, *self.args], env=self.env, stdout=out,
                                       stderr=subprocess.STDOUT, start_new_session=True)
+
+    def ready(self, marker: str, timeout: float) -> float:
+        """Wait until the log shows `marker` (the process is past its bootstrap)."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            with contextlib.suppress(OSError):
+                if marker in self.log.read_text(encoding="utf-8", errors="replace"):
+                    return time.monotonic() - start
+            if not self.alive():
+                raise SystemExit(f"{self.name} exited at start; see {self.log}")
+            time.sleep(0.05)
+        raise SystemExit(f"{self.name} did not log {marker!r} within {timeout:.0f} s; see {self.log}")
 
     def alive(self) -> bool:
         return self.p is not None and self.p.poll() is None
@@ -323,7 +337,7 @@ def ms(x: float) -> str:
 
 def summarize(args: argparse.Namespace, tracker: Tracker, load: Load, poller: Poller,
               cpu: dict[str, float], load_s: float, problems: dict[str, tuple[int, int]],
-              warmup_s: float) -> tuple[str, bool]:
+              warmup_s: float, busy: float, idle: dict[str, float]) -> tuple[str, bool]:
     measured = [f for f in tracker.filed if not f.warmup]
     lat = [x for f in measured if (x := f.latency()) is not None]
     missing = [f for f in measured if f.latency() is None]
@@ -332,6 +346,7 @@ def summarize(args: argparse.Namespace, tracker: Tracker, load: Load, poller: Po
     last = max((f.at_201 for f in measured), default=0.0)
     achieved = len(measured) / (last - first) if len(measured) > 1 else 0.0
     q = sorted(poller.query_s)
+    other = busy * (os.cpu_count() or 1) * load_s - sum(cpu.values())
     lines = [
         f"Target rate {args.rate:g} notices/s for {args.seconds:g} s ({load.scheduled} requests, "
         f"{args.workers} worker threads, open loop); {args.partitions} partitions per topic; "
@@ -378,10 +393,27 @@ def summarize(args: argparse.Namespace, tracker: Tracker, load: Load, poller: Po
         f"{ms(percentile(q, 50)) if q else '?'} ms, max {ms(q[-1]) if q else '?'} ms). First-seen "
         f"is the query's return time, so each figure overstates the true latency by up to one "
         f"poll interval plus one query.",
-        "* CPU seconds during the load window (% of one core): "
+        f"* CPU during the {load_s:.0f} s load window: the whole machine was {busy * 100:.0f}% busy "
+        f"({os.cpu_count()} cores, {busy * (os.cpu_count() or 1):.2f} cores in use, including "
+        f"anything else running on it). CPU seconds (% of one core): "
         + ", ".join(f"{name} {s:.1f} ({s / load_s * 100:.0f}%)" for name, s in cpu.items())
-        + f"; the machine has {os.cpu_count()} cores and also runs the broker and PostgreSQL.",
+        + f"; other processes {max(0.0, other):.1f}.",
     ]
+    if idle:
+        lines.append(f"* Idle for {args.idle_seconds:g} s before the load (nothing to do), the "
+                     "processes used (% of one core): "
+                     + ", ".join(f"{n} {v * 100:.0f}%" for n, v in idle.items())
+                     + f" — {sum(idle.values()):.2f} cores in all.")
+    if achieved < 0.95 * args.rate:
+        lines.append(f"* The offered rate was NOT held: {achieved:.1f}/s of {args.rate:g}/s "
+                     f"(too few workers for the POST latency, or the API saturated).")
+    if other / load_s > 0.25:
+        lines.append(f"* **Noisy run:** processes outside the benchmark used {other / load_s:.2f} "
+                     f"cores on average during the load.")
+    if busy > 0.9:
+        lines.append("* The machine was CPU-saturated during the load: the latencies include "
+                     "queueing for CPU among the API, PostgreSQL, the broker, the relay, the four "
+                     "consumers and this benchmark's client and poller.")
     noisy = {n: wp for n, wp in problems.items() if wp != (0, 0)}
     if noisy:
         lines.append("* Log lines (WARNING, ERROR): "
@@ -407,12 +439,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--rate", type=float, default=100.0, help="notices per second (default 100)")
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the load (default 60)")
-    ap.add_argument("--workers", type=int, default=8, help="HTTP worker threads (default 8)")
+    ap.add_argument("--workers", type=int, default=32,
+                    help="HTTP worker threads; enough to hold the rate while a POST takes up to "
+                         "workers/rate s (default 32)")
     ap.add_argument("--poll-interval", type=float, default=0.02,
                     help="read-model poll interval in seconds (default 0.02)")
     ap.add_argument("--warmup", type=int, default=8, help="warm-up notices, not measured (default 8)")
     ap.add_argument("--drain-timeout", type=float, default=60.0,
                     help="how long to wait for the last notices to arrive (default 60 s)")
+    ap.add_argument("--idle-seconds", type=float, default=5.0,
+                    help="measure the processes' idle CPU this long before the load (default 5)")
     ap.add_argument("--partitions", type=int, default=3, help="partitions per topic (Settings' default)")
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--kafka", default=DEFAULT_KAFKA)
@@ -433,10 +469,15 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     print(f"run {run}: schema {schema}, topics {prefix}*, {base}, logs in {work}", flush=True)
 
+    # Started one at a time, each after its bootstrap: every process's event store runs
+    # CREATE OR REPLACE FUNCTION at start, and simultaneous starts can fail with PostgreSQL's
+    # "tuple concurrently updated" (seen while writing this benchmark).
     procs = [Proc("relay", ["relay"], env, work / "relay.log")]
     procs += [Proc(a, ["consume", "--agency", a], env, work / f"{a}.log") for a in AGENCIES]
     procs.append(Proc("serve", ["serve", "--host", "127.0.0.1", "--port", str(port)], env,
                       work / "serve.log"))
+    markers = {"relay": "relay publishing from", "serve": "Application startup complete",
+               **{a: f"{a} consumer on" for a in AGENCIES}}
     tracker = Tracker()
     poller = Poller(args.pg_url, schema, tracker, args.poll_interval)
     clients: Clients | None = None
@@ -453,9 +494,20 @@ def main(argv: list[str] | None = None) -> int:
             token = added.stdout.strip().splitlines()[-1]
             for p in procs:
                 p.start()
+                p.ready(markers[p.name], 90)
             clients = Clients(base, token)
             health = clients.get()
-            wait_for(lambda: health.get("/healthz").status_code == 200, 60, "the API", procs)
+            last: list[str] = []
+
+            def healthy() -> bool:
+                r = health.get("/healthz")
+                last[:] = [f"{r.status_code} {r.text[:200]}"]
+                return r.status_code == 200
+
+            try:
+                wait_for(healthy, 60, "the API", procs)
+            except SystemExit as e:
+                raise SystemExit(f"{e} (last /healthz: {last[0] if last else 'no answer'})") from e
 
             def tables() -> bool:
                 with psycopg.connect(args.pg_url, autocommit=True) as conn:
@@ -476,13 +528,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pipeline warm after {warmup_s:.1f} s; loading {args.rate:g}/s for "
                   f"{args.seconds:g} s …", flush=True)
 
+            idle: dict[str, float] = {}
+            if args.idle_seconds > 0:  # what the pipeline burns with nothing to do
+                before = {p.name: p.cpu_seconds() or 0.0 for p in procs}
+                time.sleep(args.idle_seconds)
+                idle = {p.name: ((p.cpu_seconds() or 0.0) - before[p.name]) / args.idle_seconds
+                        for p in procs}
             cpu0 = {p.name: p.cpu_seconds() or 0.0 for p in procs}
             own0 = time.process_time()
+            sys0 = system_cpu()
             t_load = time.monotonic()
             load = steady_load(clients, tracker, args.rate, args.seconds, args.workers, 0)
             load_s = time.monotonic() - t_load
+            sys1 = system_cpu()
             cpu = {p.name: (p.cpu_seconds() or 0.0) - cpu0[p.name] for p in procs}
             cpu["bench (client + poller)"] = time.process_time() - own0
+            used = services_used(sys0, sys1)
+            cpu["PostgreSQL (all backends)"] = used["postgres"]
+            cpu["Java (Kafka broker)"] = used["java"]
+            busy = (sys1.busy - sys0.busy) / max(sys1.total - sys0.total, 1e-9)
             print(f"load done in {load_s:.1f} s; waiting for {tracker.outstanding()} queue "
                   f"entries …", flush=True)
             deadline = time.monotonic() + args.drain_timeout
@@ -498,7 +562,8 @@ def main(argv: list[str] | None = None) -> int:
             for p in procs:
                 p.stop()
             problems = {p.name: p.log_problems() for p in procs}
-            body, ok = summarize(args, tracker, load, poller, cpu, load_s, problems, warmup_s)
+            body, ok = summarize(args, tracker, load, poller, cpu, load_s, problems, warmup_s,
+                                 busy, idle)
             if dead:
                 body += f"\n* Exited during the run: {', '.join(dead)}"
             print()

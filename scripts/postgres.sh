@@ -117,6 +117,20 @@ cmd_start() {
     done
     pg_isready -q -h 127.0.0.1 -p "$port" || die "PostgreSQL not accepting connections on 127.0.0.1:$port after 30 s"
 
+    # The Kafka tests run the relay and several consumers as processes, each with its
+    # own pools: the default 100 connections is too few. Raise once, then restart.
+    local max
+    max=$(psql_admin -Atc "SHOW max_connections")
+    if (( max < 300 )); then
+        log "raising max_connections from $max to 300"
+        printf 'max_connections = 300\n' > "/etc/postgresql/$ver/$name/conf.d/linkage.conf"
+        as_root pg_ctlcluster "$ver" "$name" restart
+        for ((i = 0; i < 60; i++)); do
+            pg_isready -q -h 127.0.0.1 -p "$port" && break
+            sleep 0.5
+        done
+    fi
+
     # Role first (only if absent), then databases; CREATE DATABASE cannot run
     # inside DO/transactions, hence \gexec on a conditional SELECT.
     psql_admin -v role="$ROLE" -v pw="$ROLE_PASSWORD" <<'SQL'

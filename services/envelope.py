@@ -17,6 +17,12 @@ from eventsourcing.persistence import Mapper, Notification
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.accident_notice import AccidentNotice
+from domain.fund_year import FundYear
+from domain.health_follow_up import HealthFollowUp
+from domain.joint_inspection import InspectorBooking, JointInspection
+from domain.joint_meeting import JointMeeting
+from domain.prevention_project import PreventionProject
+from domain.registers import Register
 
 ENVELOPE_VERSION = 1
 TOPIC_PREFIX = "linkage."
@@ -24,6 +30,13 @@ TOPIC_PREFIX = "linkage."
 # Mechanism (topic suffix) of each aggregate type; one Kafka topic per mechanism.
 MECHANISMS: dict[type[Aggregate], str] = {
     AccidentNotice: "accident-notices",
+    PreventionProject: "prevention-fund",
+    FundYear: "prevention-fund",
+    HealthFollowUp: "health-follow-ups",
+    JointInspection: "joint-inspections",
+    InspectorBooking: "joint-inspections",  # the booking index, saved with inspections
+    Register: "joint-inspections",  # 双随机 registers the draws use
+    JointMeeting: "joint-meetings",
 }
 # Fields every event has that the envelope carries outside the payload.
 _ENVELOPE_FIELDS = {

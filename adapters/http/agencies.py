@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.deps import ContainerDep, UserDep
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, require
 from domain.common import Actor
+from services.agencies import finance, health, hrss
 from services.projections import queue
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"])
@@ -47,3 +49,66 @@ def dead_letters(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
     may_read(actor, agency)
     with c.store(agency).transaction() as tx:
         return {"agency": agency, "items": tx.dead_letters()}
+
+
+# -- agency-specific read models (issue 5) -------------------------------------------------
+Year = Annotated[int | None, Query(ge=2000, le=2101)]
+
+
+@router.get("/finance/ledger")
+def finance_ledger(c: ContainerDep, actor: UserDep) -> Any:
+    """Prevention-fee ledger per fund year (cap, approved, paid, remaining) and what waits."""
+    may_read(actor, "finance")
+    with c.store("finance").transaction() as tx:
+        items = queue(tx)
+        return {"agency": "finance", "fund_years": finance.ledger(tx),
+                "approvals_waiting": [i for i in items if i["kind"] == "approve_project"],
+                "disbursements_waiting": [i for i in items if i["kind"] == "pay_disbursement"]}
+
+
+@router.get("/hrss/statistics")
+def hrss_statistics(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
+    """Cases by month, employer, industry and district, with the year-on-year change."""
+    may_read(actor, "hrss")
+    with c.store("hrss").transaction() as tx:
+        return {"agency": "hrss", **hrss.statistics(hrss.all_cases(tx), year)}
+
+
+@router.get("/hrss/rate-proposals")
+def hrss_rate_proposals(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
+    """Floating premium-rate proposal per employer for a rate year, each with its reasons."""
+    may_read(actor, "hrss")
+    with c.store("hrss").transaction() as tx:
+        return {"agency": "hrss", **hrss.rate_proposals(hrss.all_cases(tx), year)}
+
+
+@router.get("/hrss/action-items")
+def hrss_action_items(c: ContainerDep, actor: UserDep, overdue: bool = False) -> Any:
+    """Joint-meeting action items; overdue = not done and due before today (judged now)."""
+    may_read(actor, "hrss")
+    today = c.clock().date().isoformat()
+    with c.store("hrss").transaction() as tx:
+        return {"agency": "hrss", "today": today, "items": hrss.action_items(tx, today, overdue)}
+
+
+@router.get("/health/follow-ups")
+def health_follow_ups(c: ContainerDep, actor: UserDep,
+                      status: Literal["open", "done"] | None = None) -> Any:
+    may_read(actor, "health")
+    with c.store("health").transaction() as tx:
+        return {"agency": "health", "items": health.follow_ups(tx, status)}
+
+
+class FollowUpDoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    findings: Annotated[str, Field(min_length=1, max_length=4000)]
+    health_checks_given: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+
+
+@router.post("/health/follow-ups/{notice_id}/done", status_code=201)
+def follow_up_done(notice_id: UUID, body: FollowUpDoneIn, request: Request, c: ContainerDep,
+                   actor: UserDep, idem: IdempotencyDep) -> Any:
+    require(actor, roles=("liaison",), agencies=("health",))
+    return idem.run(request, body.model_dump(mode="json"), lambda: (201, c.health_follow_ups.record_done(
+        notice_id, actor, body.findings, body.health_checks_given)))

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.bootstrap import Background, Container
-from adapters.http import agencies, errors, notices, schema, transport
+from adapters.http import agencies, errors, notices, prevention, schema, transport
 
 
 class LazyContainer:
@@ -60,11 +60,29 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
         lifespan=lifespan,
     )
     app.state.container = lazy
+    from fastapi import Depends
+
+    from adapters.http.audit import auditors_read_only  # auditors write nothing, on any route
+
+    app.router.dependencies.append(Depends(auditors_read_only))
     errors.install(app)
     app.include_router(notices.router)
     app.include_router(agencies.router)
+    app.include_router(prevention.router)
+    from adapters.http import inspections, meetings, registers, safety
+
+    app.include_router(inspections.router)
+    app.include_router(safety.router)
+    app.include_router(meetings.router)
+    app.include_router(registers.router)
     app.include_router(schema.router)
     app.include_router(transport.router)
+    from adapters.http import audit
+
+    app.include_router(audit.router)
+    from adapters.web import install as install_web  # the staff UI: /ui/..., /static
+
+    install_web(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, Any]:

@@ -13,6 +13,10 @@ from fastapi.responses import JSONResponse
 
 from domain.accident_notice import NotRequired, RevisionWindowClosed
 from domain.common import DomainError, InvalidValue
+from domain.fund_year import AmountRefused
+from domain.health_follow_up import NotHealth
+from domain.joint_inspection import DoubleBooked, NotParticipating
+from domain.joint_meeting import MembersAbsent, NotAssigned, NotConvenor
 from services.application import ConcurrentWrite, NotFound, StaleVersion, Unavailable
 from services.ports import StoreUnavailable
 
@@ -36,6 +40,17 @@ def error_body(exc: Exception) -> tuple[int, Any] | None:
         return 412, {"detail": exc.message, "current_version": exc.actual}
     if isinstance(exc, ConcurrentWrite):
         return 409, {"detail": exc.message}
+    if isinstance(exc, AmountRefused):  # the cap or budget, the total so far, the request
+        return 409, {"detail": exc.message, **exc.figures}
+    if isinstance(exc, NotHealth):
+        return 403, {"detail": exc.message}
+    if isinstance(exc, (NotParticipating, NotConvenor, NotAssigned)):
+        return 403, {"detail": exc.message}
+    if isinstance(exc, DoubleBooked):
+        return 409, {"detail": exc.message, "inspector_id": exc.inspector_id,
+                     "other_inspection_id": exc.other}
+    if isinstance(exc, MembersAbsent):
+        return 409, {"detail": exc.message, "absent": exc.absent}
     if isinstance(exc, NotRequired):
         return 403, {"detail": exc.message}
     if isinstance(exc, (InvalidValue, RevisionWindowClosed)):

@@ -1,10 +1,161 @@
-"""应急管理局: acknowledgement queue (investigations and inspections to come)."""
+"""应急管理局: acknowledgement queue, investigation queue, inspection proposals and calendar.
+
+Proposals: a joint inspection is proposed for every notice graded `large` or above (also
+after a revision raises it), and for an employer's second notice within twelve months of
+another (by the accidents' `occurred_at`; the later of the two gets the proposal). The
+notices and inspections topics may arrive in any order across aggregates, so each proposal
+is recomputed from the facts kept (its reasons, the notice's summary, the inspection that
+links it): the result does not depend on the order.
+"""
 
 from __future__ import annotations
 
-from services.projections import AgencyProjection
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, uuid5
+
+from services.envelope import Envelope
+from services.ports import Doc, Tx
+from services.projections import NOTICES, AgencyProjection
+
+INSPECTIONS = "joint-inspections"
+PROPOSALS = "proposals"
+LINKS = "proposal_links"
+BY_EMPLOYER = "employer_notices"
+INVESTIGATIONS = "investigations"
+CALENDAR = "calendar"
+LARGE = ("large", "major", "extraordinary")
+GRADE_REASON = "grade_large_or_above"
+REPEAT_REASON = "repeat_within_12_months"
+
+
+def proposal_id_for(notice_id: str) -> str:
+    return str(uuid5(NAMESPACE_URL, f"linkage:inspection-proposal:{notice_id}"))
+
+
+def within_twelve_months(a: str, b: str) -> bool:
+    early, late = sorted((datetime.fromisoformat(a), datetime.fromisoformat(b)))
+    try:
+        limit = early.replace(year=early.year + 1)
+    except ValueError:  # 29 February
+        limit = early.replace(year=early.year + 1, day=28)
+    return late <= limit
+
+
+def proposal(tx: Tx, proposal_id: str) -> Doc | None:
+    return tx.get(PROPOSALS, proposal_id)
+
+
+def refresh_proposal(tx: Tx, notice_id: str) -> None:
+    """The proposal document and its queue item, from the facts alone."""
+    pid = proposal_id_for(notice_id)
+    facts = tx.get("proposal_facts", pid)
+    notice = tx.get("notices", notice_id)
+    if facts is None or notice is None:
+        return
+    link = tx.get(LINKS, pid)
+    status = ("scheduled" if link else
+              "dropped" if notice["status"] == "withdrawn" else "proposed")
+    doc: Doc = {
+        "id": pid, "notice_id": notice_id, "status": status,
+        "inspection_id": link["inspection_id"] if link else None,
+        "employer": {"name": notice["employer"]["name"],
+                     "credit_code": notice["employer"]["credit_code"]},
+        "district": notice["district"], "grade": notice["grade"],
+        "occurred_at": notice["occurred_at"], "reasons": facts["reasons"],
+        "related_notice_ids": facts["related"],
+    }
+    tx.put(PROPOSALS, pid, doc)
+    key = f"proposal:{pid}"
+    if status == "proposed":
+        tx.put("queue", key, {
+            "kind": "propose_inspection", "proposal_id": pid, "notice_id": notice_id,
+            "employer_name": doc["employer"]["name"], "credit_code": doc["employer"]["credit_code"],
+            "grade": doc["grade"], "reasons": doc["reasons"], "deadline": None,
+        })
+    else:
+        tx.delete("queue", key)
+
+
+def propose(tx: Tx, notice_id: str, reason: str, related: str | None = None) -> None:
+    pid = proposal_id_for(notice_id)
+    facts = tx.get("proposal_facts", pid) or {"reasons": [], "related": []}
+    facts["reasons"] = sorted({*facts["reasons"], reason})
+    if related:
+        facts["related"] = sorted({*facts["related"], related})
+    tx.put("proposal_facts", pid, facts)
+    refresh_proposal(tx, notice_id)
 
 
 class SafetyProjection(AgencyProjection):
+    mechanisms = (NOTICES, INSPECTIONS)
+
     def __init__(self) -> None:
         super().__init__("safety")
+
+    def apply(self, tx: Tx, env: Envelope) -> None:
+        super().apply(tx, env)
+        if env.event_type.startswith("JointInspection."):
+            self.inspection_changed(tx, env)
+
+    def notice_changed(self, tx: Tx, env: Envelope, before: Doc | None, after: Doc) -> None:
+        super().notice_changed(tx, env, before, after)
+        nid = after["id"]
+        if after["status"] == "open":
+            tx.put(INVESTIGATIONS, nid, {
+                "notice_id": nid, "employer_name": after["employer"]["name"],
+                "credit_code": after["employer"]["credit_code"], "district": after["district"],
+                "cause": after["cause"], "grade": after["grade"],
+                "occurred_at": after["occurred_at"], "status": "open",
+            })
+        else:
+            tx.delete(INVESTIGATIONS, nid)
+        if after["grade"] in LARGE:
+            propose(tx, nid, GRADE_REASON)
+        if before is None:
+            self._repeat(tx, after)
+        refresh_proposal(tx, nid)
+
+    def _repeat(self, tx: Tx, notice: Doc) -> None:
+        code = notice["employer"]["credit_code"]
+        seen: dict[str, Any] = tx.get(BY_EMPLOYER, code) or {"notices": {}}
+        mine = (notice["occurred_at"], notice["id"])
+        for other_id, occurred in sorted(seen["notices"].items()):
+            if other_id != notice["id"] and within_twelve_months(occurred, mine[0]):
+                early, late = sorted([mine, (occurred, other_id)],
+                                     key=lambda t: (datetime.fromisoformat(t[0]), t[1]))
+                propose(tx, late[1], REPEAT_REASON, related=early[1])
+        seen["notices"][notice["id"]] = notice["occurred_at"]
+        tx.put(BY_EMPLOYER, code, seen)
+
+    def inspection_changed(self, tx: Tx, env: Envelope) -> None:
+        kind = env.event_type.split(".", 1)[1]
+        key, p = str(env.aggregate_id), env.payload
+        if kind == "Scheduled":
+            if p["proposal_id"]:
+                tx.put(LINKS, p["proposal_id"], {"inspection_id": key})
+                if p["notice_id"]:
+                    refresh_proposal(tx, p["notice_id"])
+            if "safety" in p["agencies"]:
+                tx.put(CALENDAR, key, {
+                    "inspection_id": key, "theme": p["theme"], "starts_on": p["starts_on"],
+                    "ends_on": p["ends_on"], "lead_agency": p["lead_agency"],
+                    "agencies": p["agencies"], "status": "scheduled",
+                    "inspectors": [{"id": i["id"], "name": i["name"], "agency": i["agency"]}
+                                   for i in p["inspectors"]],
+                    "notice_id": p["notice_id"], "proposal_id": p["proposal_id"],
+                })
+            return
+        doc = tx.get(CALENDAR, key)
+        status = {"Started": "started", "Completed": "completed", "Cancelled": "cancelled"}
+        if doc is not None and kind in status:
+            doc["status"] = status[kind]
+            tx.put(CALENDAR, key, doc)
+
+
+def calendar(tx: Tx, start: str | None = None, end: str | None = None,
+             inspector: str | None = None) -> list[Doc]:
+    items = [d for _, d in tx.scan(CALENDAR)
+             if (start is None or d["ends_on"] >= start) and (end is None or d["starts_on"] <= end)
+             and (inspector is None or inspector in {i["id"] for i in d["inspectors"]})]
+    return sorted(items, key=lambda d: (d["starts_on"], d["inspection_id"]))

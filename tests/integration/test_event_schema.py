@@ -40,7 +40,7 @@ def test_every_event_type_in_the_store_validates(container: Container, clock: Ma
         env = json.loads(envelope_from_notification(container.app.mapper, note).model_dump_json())
         validator.validate(env)
         seen.add(env["event_type"])
-    assert seen == set(event_classes())
+    assert seen == {t for t in event_classes() if t.startswith("AccidentNotice.")}
 
 
 def test_schema_rejects_a_payload_of_the_wrong_shape(container: Container, clock: ManualClock) -> None:

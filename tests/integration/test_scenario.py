@@ -25,7 +25,7 @@ FINANCE = Actor("u-f", "赵磊", "finance", "liaison")
 def queue_ids(c: Container, agency: str) -> list[str]:
     c.drain()
     with c.store(agency).transaction() as tx:
-        return [i["notice_id"] for i in queue(tx)]
+        return [i["notice_id"] for i in queue(tx) if i["kind"] == "acknowledge_notice"]
 
 
 def test_notice_lifecycle_survives_restart(

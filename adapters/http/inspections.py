@@ -1,0 +1,299 @@
+"""/api/v1/joint-inspections: scheduling (also drawn at random, or from safety's proposal),
+the lifecycle steps, the draw's verification, the calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
+from domain.common import credit_code_problem
+from services.agencies.safety import proposal
+
+router = APIRouter(prefix="/api/v1/joint-inspections", tags=["joint inspections 联合执法检查"])
+Agency = Literal["hrss", "safety", "health", "finance"]
+Status = Literal["scheduled", "started", "completed", "cancelled"]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+INSPECTOR = ("inspector",)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class InspectorIn(Strict):
+    id: Annotated[str, Field(min_length=1, max_length=100, description="register entry or user id")]
+    name: Name
+    agency: Agency
+
+
+def _code(v: str) -> str:
+    v = v.upper()
+    problem = credit_code_problem(v)
+    if problem:
+        raise ValueError(f"unified social credit code {problem}")
+    return v
+
+
+class TargetIn(Strict):
+    credit_code: str
+    name: Name
+
+    _check = field_validator("credit_code")(_code)
+
+
+class DrawIn(Strict):
+    targets: Annotated[int, Field(ge=1, le=1000, description="how many employers to draw")]
+    inspectors: Annotated[int, Field(ge=2, le=100, description="how many inspectors to draw")]
+    seed: Annotated[str | None, Field(min_length=1, max_length=100,
+                                      description="omitted: a random seed, recorded")] = None
+
+
+class ScheduleIn(Strict):
+    theme: Text
+    starts_on: date
+    ends_on: date
+    lead_agency: Agency
+    agencies: Annotated[list[Agency], Field(min_length=2)]
+    inspectors: list[InspectorIn] = []
+    targets: list[TargetIn] = []
+    draw: DrawIn | None = Field(None, description="双随机: draw targets and inspectors instead")
+    notice_id: UUID | None = Field(None, description="the accident notice this follows up")
+    proposal_id: str | None = Field(None, description="safety's proposal this schedules")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ScheduleIn:
+        if self.draw is not None and (self.inspectors or self.targets):
+            raise ValueError("give either draw or inspectors and targets, not both")
+        if self.draw is None and not self.inspectors:
+            raise ValueError("inspectors: at least two, from two agencies (or a draw)")
+        if self.draw is None and not self.targets and not self.proposal_id:
+            raise ValueError("targets: at least one employer (or a draw)")
+        return self
+
+
+class FindingIn(Strict):
+    employer_credit_code: str
+    hazard: Text
+    severity: Literal["minor", "serious", "major_hazard"]
+    legal_basis: Text
+
+    _check = field_validator("employer_credit_code")(_code)
+
+
+class RectificationIn(Strict):
+    deadline: AwareDatetime
+
+
+class ReinspectionIn(Strict):
+    rectified: bool
+    note: Annotated[str, Field(max_length=4000)] = ""
+
+
+class CompletionIn(Strict):
+    summary: Annotated[str, Field(max_length=4000)] = ""
+
+
+class ReasonIn(Strict):
+    reason: Text
+
+
+class Person(BaseModel):
+    id: str
+    name: str
+    agency: str
+
+
+class Target(BaseModel):
+    credit_code: str
+    name: str
+
+
+class ScheduledOut(BaseModel):
+    id: UUID
+    version: int
+    status: Status
+    inspectors: list[Person]
+    targets: list[Target]
+
+
+class VersionOut(BaseModel):
+    id: UUID
+    version: int
+
+
+class FindingOut(VersionOut):
+    finding_no: int
+
+
+class InspectionOut(BaseModel):
+    id: UUID
+    version: int
+    status: Status
+    theme: str
+    starts_on: date
+    ends_on: date
+    lead_agency: Agency
+    agencies: list[Agency]
+    inspectors: list[Person]
+    targets: list[Target]
+    notice_id: UUID | None
+    proposal_id: str | None
+    drawn: bool
+    scheduled_at: str
+    scheduled_by: Person
+    started_at: str | None
+    findings: list[dict[str, Any]]
+    ended: dict[str, Any] | None
+
+
+class VerifyOut(BaseModel):
+    id: UUID
+    verified: bool
+    problems: list[str]
+    seed: str
+    employer_register_sha256: str
+    inspector_register_sha256: str
+    targets: list[Target]
+    inspectors: list[Person]
+
+
+def _from_proposal(c: ContainerDep, body: ScheduleIn) -> tuple[str | None, list[dict[str, str]]]:
+    """The notice and default target of the proposal the body names (checked)."""
+    if not body.proposal_id:
+        return (str(body.notice_id) if body.notice_id else None), []
+    with c.store("safety").transaction() as tx:
+        prop = proposal(tx, body.proposal_id)
+    if prop is None:
+        raise HTTPException(404, f"proposal {body.proposal_id} not found in safety's queue")
+    if prop["status"] == "scheduled":
+        raise HTTPException(409, f"proposal {body.proposal_id} is already scheduled as "
+                                 f"inspection {prop['inspection_id']}")
+    if prop["status"] != "proposed":
+        raise HTTPException(409, f"proposal {body.proposal_id} is {prop['status']}")
+    if body.notice_id is not None and str(body.notice_id) != prop["notice_id"]:
+        raise HTTPException(422, [{"field": "notice_id",
+                                   "message": "differs from the proposal's notice"}])
+    return prop["notice_id"], [dict(prop["employer"])]
+
+
+@router.post("", status_code=201, response_model=ScheduledOut)
+def schedule(body: ScheduleIn, request: Request, c: ContainerDep, actor: UserDep,
+             idem: IdempotencyDep) -> Any:
+    require(actor, roles=INSPECTOR)
+
+    def act() -> tuple[int, Any]:
+        notice_id, default_targets = _from_proposal(c, body)
+        if body.notice_id and not body.proposal_id and not c.notices.exists(body.notice_id):
+            raise HTTPException(422, [{"field": "notice_id", "message": "no such notice"}])
+        targets = [t.model_dump() for t in body.targets] or default_targets
+        return 201, c.inspections.schedule(
+            actor, theme=body.theme, starts_on=body.starts_on, ends_on=body.ends_on,
+            lead_agency=body.lead_agency, agencies=list(body.agencies),
+            inspectors=[p.model_dump() for p in body.inspectors], targets=targets,
+            notice_id=notice_id, proposal_id=body.proposal_id,
+            draw=body.draw.model_dump() if body.draw else None)
+
+    return idem.run(request, body.model_dump(mode="json"), act)
+
+
+@router.get("", response_model=dict[str, Any])
+def list_inspections(c: ContainerDep, actor: UserDep, status: Status | None = None,
+                     offset: Annotated[int, Query(ge=0)] = 0,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+    c.inspection_index.catch_up()
+    with c.inspection_index.consumer.store.transaction() as tx:
+        rows = [d for _, d in tx.scan("inspections") if status is None or d["status"] == status]
+    rows.sort(key=lambda d: (d["starts_on"], d["id"]))
+    return {"total": len(rows), "offset": offset, "limit": limit,
+            "items": rows[offset:offset + limit]}
+
+
+@router.get("/calendar")
+def inspector_calendar(c: ContainerDep, actor: UserDep,
+                       inspector: Annotated[str, Query(min_length=1, max_length=100)],
+                       start: Annotated[date, Query(alias="from")],
+                       end: Annotated[date, Query(alias="to")]) -> Any:
+    if end < start:
+        raise HTTPException(422, [{"field": "to", "message": "must be on or after from"}])
+    return {"inspector": inspector, "from": start.isoformat(), "to": end.isoformat(),
+            "items": c.inspections.calendar(inspector, start, end)}
+
+
+@router.get("/{inspection_id}", response_model=InspectionOut)
+def get_inspection(inspection_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
+    return c.inspections.get(inspection_id)
+
+
+@router.get("/{inspection_id}/draw/verify", response_model=VerifyOut)
+def verify_draw(inspection_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
+    return c.inspections.verify_draw(inspection_id)
+
+
+def _step(request: Request, idem: IdempotencyDep, body: Any, version: int | None,
+          run: Any) -> Any:
+    def act() -> tuple[int, Any]:
+        return 200, run()
+    return idem.run(request, {"body": body, "version": version}, act)
+
+
+@router.post("/{inspection_id}/start", response_model=VersionOut)
+def start(inspection_id: UUID, request: Request, c: ContainerDep, actor: UserDep,
+          version: VersionDep, idem: IdempotencyDep) -> Any:
+    require(actor, roles=INSPECTOR)
+    return _step(request, idem, None, version, lambda: {
+        "id": str(inspection_id), "version": c.inspections.start(inspection_id, actor, version)})
+
+
+@router.post("/{inspection_id}/findings", status_code=201, response_model=FindingOut)
+def record_finding(inspection_id: UUID, body: FindingIn, request: Request, c: ContainerDep,
+                   actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
+    require(actor, roles=INSPECTOR)
+
+    def act() -> tuple[int, Any]:
+        return 201, c.inspections.record_finding(inspection_id, actor, **body.model_dump(),
+                                                 expected_version=version)
+
+    return idem.run(request, {"body": body.model_dump(mode="json"), "version": version}, act)
+
+
+@router.post("/{inspection_id}/findings/{finding_no}/rectification", response_model=VersionOut)
+def order_rectification(inspection_id: UUID, finding_no: int, body: RectificationIn,
+                        request: Request, c: ContainerDep, actor: UserDep, version: VersionDep,
+                        idem: IdempotencyDep) -> Any:
+    require(actor, roles=INSPECTOR)
+    return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
+        "id": str(inspection_id), "version": c.inspections.order_rectification(
+            inspection_id, actor, finding_no, body.deadline, version)})
+
+
+@router.post("/{inspection_id}/findings/{finding_no}/reinspection", response_model=VersionOut)
+def reinspect(inspection_id: UUID, finding_no: int, body: ReinspectionIn, request: Request,
+              c: ContainerDep, actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
+    require(actor, roles=INSPECTOR)
+    return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
+        "id": str(inspection_id), "version": c.inspections.reinspect(
+            inspection_id, actor, finding_no, body.rectified, body.note, version)})
+
+
+@router.post("/{inspection_id}/completion", response_model=VersionOut)
+def complete(inspection_id: UUID, body: CompletionIn, request: Request, c: ContainerDep,
+             actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
+    require(actor, roles=INSPECTOR)
+    return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
+        "id": str(inspection_id),
+        "version": c.inspections.complete(inspection_id, actor, body.summary, version)})
+
+
+@router.post("/{inspection_id}/cancellation", response_model=VersionOut)
+def cancel(inspection_id: UUID, body: ReasonIn, request: Request, c: ContainerDep,
+           actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
+    require(actor, roles=INSPECTOR)
+    return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
+        "id": str(inspection_id),
+        "version": c.inspections.cancel(inspection_id, actor, body.reason, version)})

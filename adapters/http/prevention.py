@@ -1,0 +1,227 @@
+"""/api/v1/fund-years and /api/v1/prevention-projects: the prevention fee (工伤预防费).
+
+hrss opens fund years, proposes projects, reports milestones, requests disbursements,
+assesses and closes; finance approves or rejects and pays.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
+from domain.common import Actor
+from services.application import ConcurrentWrite
+
+router = APIRouter(tags=["prevention fee 工伤预防费"])
+FUND_YEARS = "/api/v1/fund-years"
+PROJECTS = "/api/v1/prevention-projects"
+Money = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
+Count = Annotated[int, Field(ge=0, le=100_000_000)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Category = Literal["publicity", "training", "health_checks", "research", "other"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FundYearIn(Strict):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    previous_year_fund_income_cny: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2,
+                                                            description="上年工伤保险基金收入")]
+    cap_ratio_pct: Annotated[Decimal, Field(ge=3, le=100, decimal_places=3)] = Decimal(3)
+    ratio_approval_ref: Annotated[str, Field(max_length=200,
+                                             description="needed for a ratio above 3%")] = ""
+
+
+class RatioIn(Strict):
+    cap_ratio_pct: Annotated[Decimal, Field(gt=3, le=100, decimal_places=3)]
+    ratio_approval_ref: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PlannedIn(Strict):
+    days_on_tour: Count | None = None
+    stops: Count | None = None
+    audience: Count | None = None
+    sessions: Count | None = None
+    trainees: Count | None = None
+    health_checks: Count | None = None
+
+
+class ProjectIn(Strict):
+    fund_year: Annotated[int, Field(ge=2000, le=2100)]
+    category: Category
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    description: Annotated[str, Field(max_length=4000)] = ""
+    budget_cny: Money
+    planned: PlannedIn
+    districts: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+                         Field(max_length=100)] = []
+
+
+class AchievedIn(Strict):
+    days_toured: Count | None = None
+    stops: Count | None = None
+    audience_reached: Count | None = None
+    materials_handed_out: Count | None = None
+    sessions_held: Count | None = None
+    trainees_trained: Count | None = None
+    health_checks_given: Count | None = None
+
+
+class MilestoneIn(Strict):
+    achieved: AchievedIn
+    note: Annotated[str, Field(max_length=4000)] = ""
+
+
+class DisbursementIn(Strict):
+    amount_cny: Money
+    purpose: Text
+
+
+class ReasonIn(Strict):
+    reason: Text
+
+
+class ConclusionIn(Strict):
+    conclusion: Text
+
+
+class NoteIn(Strict):
+    note: Annotated[str, Field(max_length=4000)] = ""
+
+
+class ChangedOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: UUID
+    version: int
+    status: str
+
+
+def _counts(model: BaseModel) -> dict[str, int]:
+    return {k: v for k, v in model.model_dump().items() if v is not None}
+
+
+def _hrss(actor: Actor) -> None:
+    require(actor, roles=("liaison",), agencies=("hrss",))
+
+
+def _finance(actor: Actor) -> None:
+    require(actor, roles=("liaison",), agencies=("finance",))
+
+
+@router.post(FUND_YEARS, status_code=201)
+def open_fund_year(body: FundYearIn, request: Request, c: ContainerDep, actor: UserDep,
+                   idem: IdempotencyDep) -> Any:
+    _hrss(actor)
+    return idem.run(request, body.model_dump(mode="json"), lambda: (201, c.fund_years.open(
+        actor, body.year, body.previous_year_fund_income_cny, body.cap_ratio_pct,
+        body.ratio_approval_ref)))
+
+
+@router.get(FUND_YEARS + "/{year}")
+def get_fund_year(year: int, c: ContainerDep, actor: UserDep) -> Any:
+    return c.fund_years.get(year)
+
+
+@router.post(FUND_YEARS + "/{year}/ratio")
+def raise_ratio(year: int, body: RatioIn, request: Request, c: ContainerDep, actor: UserDep,
+                version: VersionDep, idem: IdempotencyDep) -> Any:
+    _hrss(actor)
+    return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
+                    lambda: (200, c.fund_years.raise_ratio(actor, year, body.cap_ratio_pct,
+                                                           body.ratio_approval_ref, version)))
+
+
+@router.post(PROJECTS, status_code=201, response_model=ChangedOut)
+def propose(body: ProjectIn, request: Request, c: ContainerDep, actor: UserDep,
+            idem: IdempotencyDep) -> Any:
+    _hrss(actor)
+    key = idem.scoped_key()
+    project_id = uuid5(NAMESPACE_URL, f"linkage:prevention-project:{key}") if key else None
+
+    def act() -> tuple[int, Any]:
+        try:
+            return 201, c.projects.propose(
+                actor, body.fund_year, body.category, body.title, body.budget_cny,
+                _counts(body.planned), body.districts, body.description, project_id)
+        except ConcurrentWrite:
+            if project_id is None or not c.projects.exists(project_id):
+                raise
+            p = c.projects.get(project_id)  # stored by a first try whose answer was lost
+            return 201, {k: p[k] for k in ("id", "version", "status")}
+
+    return idem.run(request, body.model_dump(mode="json"), act)
+
+
+@router.get(PROJECTS + "/{project_id}")
+def get_project(project_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
+    return c.projects.get(project_id)
+
+
+@router.post(PROJECTS + "/{project_id}/approval", response_model=ChangedOut)
+def approve(project_id: UUID, request: Request, c: ContainerDep, actor: UserDep,
+            version: VersionDep, idem: IdempotencyDep) -> Any:
+    _finance(actor)
+    return idem.run(request, {"version": version},
+                    lambda: (200, c.projects.approve(project_id, actor, version)))
+
+
+@router.post(PROJECTS + "/{project_id}/rejection", response_model=ChangedOut)
+def reject(project_id: UUID, body: ReasonIn, request: Request, c: ContainerDep, actor: UserDep,
+           version: VersionDep, idem: IdempotencyDep) -> Any:
+    _finance(actor)
+    return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
+                    lambda: (200, c.projects.reject(project_id, actor, body.reason, version)))
+
+
+@router.post(PROJECTS + "/{project_id}/milestones", response_model=ChangedOut)
+def report_milestone(project_id: UUID, body: MilestoneIn, request: Request, c: ContainerDep,
+                     actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
+    _hrss(actor)
+    return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
+                    lambda: (200, c.projects.report_milestone(
+                        project_id, actor, _counts(body.achieved), body.note, version)))
+
+
+@router.post(PROJECTS + "/{project_id}/disbursements", status_code=201, response_model=ChangedOut)
+def request_disbursement(project_id: UUID, body: DisbursementIn, request: Request,
+                         c: ContainerDep, actor: UserDep, version: VersionDep,
+                         idem: IdempotencyDep) -> Any:
+    _hrss(actor)
+    key = idem.scoped_key()
+    did = uuid5(NAMESPACE_URL, f"linkage:disbursement:{key}").hex if key else None
+    return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
+                    lambda: (201, c.projects.request_disbursement(
+                        project_id, actor, body.amount_cny, body.purpose, version, did)))
+
+
+@router.post(PROJECTS + "/{project_id}/disbursements/{disbursement_id}/payment",
+             response_model=ChangedOut)
+def pay(project_id: UUID, disbursement_id: str, request: Request, c: ContainerDep,
+        actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
+    _finance(actor)
+    return idem.run(request, {"version": version},
+                    lambda: (200, c.projects.pay(project_id, disbursement_id, actor, version)))
+
+
+@router.post(PROJECTS + "/{project_id}/assessment", response_model=ChangedOut)
+def assess(project_id: UUID, body: ConclusionIn, request: Request, c: ContainerDep,
+           actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
+    _hrss(actor)
+    return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
+                    lambda: (200, c.projects.assess(project_id, actor, body.conclusion, version)))
+
+
+@router.post(PROJECTS + "/{project_id}/closure", response_model=ChangedOut)
+def close(project_id: UUID, body: NoteIn, request: Request, c: ContainerDep, actor: UserDep,
+          version: VersionDep, idem: IdempotencyDep) -> Any:
+    _hrss(actor)
+    return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
+                    lambda: (200, c.projects.close(project_id, actor, body.note, version)))

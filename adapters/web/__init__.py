@@ -1,0 +1,36 @@
+"""The staff UI: server-rendered pages on the same services as the API (`/ui/...`, `/static`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from adapters.web.session import LoginRequired
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    # One router module per page group; fixed paths (".../new") before ".../{id}".
+    from adapters.web import (
+        audit,
+        auth,
+        finance,
+        inspection_form,
+        inspections,
+        meetings,
+        notice_form,
+        notices,
+    )
+
+    for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
+                  audit):
+        app.include_router(group.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login(_: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/ui/login?next={exc.next_url}", status_code=303)

@@ -1,0 +1,184 @@
+"""Inspector pages: the calendar (week and month) with inspectors per day, an inspection's page
+with its lifecycle steps (findings, rectification deadlines, re-inspections), overdue
+rectifications highlighted. Steps go through the API's request models and the same service."""
+
+from __future__ import annotations
+
+import calendar as cal
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from adapters.http.deps import ContainerDep
+from adapters.http.errors import _field
+from adapters.http.inspections import CompletionIn, FindingIn, ReasonIn, RectificationIn, ReinspectionIn
+from adapters.web import catalogue_work, i18n
+from adapters.web.render import NAV, error_page, problem, render
+from adapters.web.session import WebUserDep
+from domain.common import Actor, DomainError
+from domain.joint_inspection import SEVERITIES
+from services.agencies.safety import PROPOSALS
+
+assert catalogue_work
+router = APIRouter(prefix="/ui/inspections", include_in_schema=False)
+NAV.append(("/ui/inspections", "inspections", ("inspector", "admin", "auditor"), None))
+
+
+def window(view: str, day: date) -> tuple[date, date, list[list[date]]]:
+    """The weeks (Monday first) the calendar shows for a week or a month around `day`."""
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=6), [[first + timedelta(days=i) for i in range(7)]]
+    weeks = cal.Calendar(firstweekday=0).monthdatescalendar(day.year, day.month)
+    return weeks[0][0], weeks[-1][-1], weeks
+
+
+def all_inspections(c: ContainerDep) -> list[dict[str, Any]]:
+    c.inspection_index.catch_up()
+    with c.inspection_index.consumer.store.transaction() as tx:
+        return [d for _, d in tx.scan("inspections")]
+
+
+def overdue_findings(c: ContainerDep, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        if row["findings"] and row["status"] != "cancelled":
+            insp = c.inspections.get(UUID(row["id"]))
+            out += [{**f, "inspection": insp} for f in insp["findings"] if f["overdue"]]
+    return sorted(out, key=lambda f: f["rectification_deadline"])
+
+
+@router.get("", response_class=HTMLResponse)
+def calendar_page(request: Request, c: ContainerDep, actor: WebUserDep, view: str = "month",
+                  day: str = "") -> Response:
+    view = "week" if view == "week" else "month"
+    today = datetime.now(UTC).astimezone(i18n.TZ).date()
+    try:
+        shown = date.fromisoformat(day) if day else today
+    except ValueError:
+        shown = today
+    first, last, weeks = window(view, shown)
+    rows = all_inspections(c)
+    visible = [c.inspections.get(UUID(r["id"])) for r in rows
+               if r["starts_on"] <= last.isoformat() and r["ends_on"] >= first.isoformat()]
+    late = overdue_findings(c, rows)
+    late_ids = {f["inspection"]["id"] for f in late}
+    by_day: dict[date, list[dict[str, Any]]] = {d: [] for week in weeks for d in week}
+    for insp in sorted(visible, key=lambda i: (i["starts_on"], i["theme"])):
+        insp["late"] = insp["id"] in late_ids
+        for d in by_day:
+            if insp["starts_on"] <= d.isoformat() <= insp["ends_on"]:
+                by_day[d].append(insp)
+    step = timedelta(days=7) if view == "week" else timedelta(days=31)
+    anchor = shown if view == "week" else shown.replace(day=15)
+    proposals: list[dict[str, Any]] = []
+    if actor.agency == "safety" or actor.role == "auditor":
+        with c.store("safety").transaction() as tx:
+            proposals = [d for _, d in tx.scan(PROPOSALS) if d["status"] == "proposed"]
+    return render(request, "inspections.html", actor, view=view, shown=shown, today=today,
+                  weeks=weeks, by_day=by_day, first=first, last=last, late=late,
+                  prev=(anchor - step).isoformat(), next=(anchor + step).isoformat(),
+                  proposals=proposals, may_schedule=actor.role == "inspector")
+
+
+def _page(request: Request, c: ContainerDep, actor: Actor, inspection_id: str,
+          errors: dict[str, str] | None = None, done: str = "", status: int = 200) -> Response:
+    try:
+        insp = c.inspections.get(UUID(inspection_id))
+        draw = c.inspections.verify_draw(UUID(inspection_id)) if insp["drawn"] else None
+    except (DomainError, ValueError) as e:
+        if isinstance(e, ValueError):
+            return render(request, "error.html", actor, status=404, message=None, status_code=404)
+        return error_page(request, actor, e)
+    names = {t["credit_code"]: t["name"] for t in insp["targets"]}
+    may_act = actor.role == "inspector" and actor.agency in insp["agencies"]
+    now = datetime.now(UTC).astimezone(i18n.TZ) + timedelta(days=7)
+    return render(request, "inspection.html", actor, status=status, i=insp, draw=draw,
+                  names=names, errors=errors or {}, done=done, may_act=may_act,
+                  severities=SEVERITIES, default_deadline=now.strftime("%Y-%m-%dT%H:%M"))
+
+
+@router.get("/{inspection_id}", response_class=HTMLResponse)
+def inspection_page(request: Request, inspection_id: str, c: ContainerDep, actor: WebUserDep,
+                    done: str = "") -> Response:
+    return _page(request, c, actor, inspection_id, done=done)
+
+
+async def form_multi(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_multi)]
+
+
+def parse(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as e:
+        errors: dict[str, str] = {}
+        for err in e.errors():
+            errors.setdefault(_field(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
+        return None, errors
+
+
+STEPS: dict[str, type[BaseModel] | None] = {
+    "start": None, "finding": FindingIn, "rectification": RectificationIn,
+    "reinspection": ReinspectionIn, "completion": CompletionIn, "cancellation": ReasonIn,
+}
+
+
+def _data(step: str, form: dict[str, str]) -> dict[str, Any]:
+    if step == "finding":
+        return {k: form.get(k, "") for k in ("employer_credit_code", "hazard", "severity",
+                                             "legal_basis")}
+    if step == "rectification":
+        return {"deadline": i18n.parse_local(form.get("deadline")) or form.get("deadline", "")}
+    if step == "reinspection":
+        return {"rectified": form.get("rectified", ""), "note": form.get("note", "")}
+    if step == "completion":
+        return {"summary": form.get("summary", "")}
+    return {"reason": form.get("reason", "")} if step == "cancellation" else {}
+
+
+@router.post("/{inspection_id}/{step}", response_class=HTMLResponse)
+def act(request: Request, inspection_id: str, step: str, form: FormDep, c: ContainerDep,
+        actor: WebUserDep) -> Response:
+    if step not in STEPS or actor.role != "inspector":
+        return render(request, "error.html", actor, status=403 if step in STEPS else 404,
+                      message=None, status_code=403 if step in STEPS else 404)
+    model = STEPS[step]
+    body: Any = None
+    errors: dict[str, str] = {}
+    if model is not None:
+        body, errors = parse(model, _data(step, form))
+    if errors:
+        return _page(request, c, actor, inspection_id, {f"{step}.{k}": v for k, v in errors.items()},
+                     status=422)
+    try:
+        iid = UUID(inspection_id)
+        no = int(form.get("finding_no", "0") or 0)
+        s = c.inspections
+        if step == "start":
+            s.start(iid, actor)
+        elif step == "finding":
+            s.record_finding(iid, actor, **body.model_dump())
+        elif step == "rectification":
+            s.order_rectification(iid, actor, no, body.deadline)
+        elif step == "reinspection":
+            s.reinspect(iid, actor, no, body.rectified, body.note)
+        elif step == "completion":
+            s.complete(iid, actor, body.summary)
+        else:
+            s.cancel(iid, actor, body.reason)
+    except (DomainError, ValueError) as e:
+        found = problem(e) if isinstance(e, DomainError) else (404, str(e), None)
+        if found is None:
+            raise
+        return _page(request, c, actor, inspection_id,
+                     {f"{step}.{found[2] or 'body'}": found[1]}, status=found[0])
+    return RedirectResponse(f"/ui/inspections/{inspection_id}?done={step}", status_code=303)

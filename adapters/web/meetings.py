@@ -1,0 +1,175 @@
+"""Joint-meeting pages: the list with overdue action items per agency, a meeting's agenda,
+attendance, resolutions and action items with due dates; hrss convenes and records. Forms go
+through the API's request models and the same service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.datastructures import FormData
+
+from adapters.http.deps import ContainerDep
+from adapters.http.meetings import CONVENOR_ROLES, AttendanceIn, ConveneIn, MinutesIn, NoteIn, ResolutionIn
+from adapters.web import catalogue_work, i18n
+from adapters.web.inspection_form import FormDep
+from adapters.web.inspections import parse
+from adapters.web.render import NAV, error_page, problem, render
+from adapters.web.session import WebUserDep
+from domain.common import AGENCIES, Actor, DomainError
+from services.joint_meetings import overdue_by_agency
+
+assert catalogue_work
+router = APIRouter(prefix="/ui/meetings", include_in_schema=False)
+NAV.append(("/ui/meetings", "meetings", None, None))
+i18n.register({
+    "convene": ("召开联席会议", "Convene a meeting"),
+    "title": ("会议名称", "Title"),
+    "held_on": ("会议日期", "Held on"),
+    "invited": ("邀请成员单位", "Invited agencies"),
+    "agenda_lines": ("议程（每行一项）", "Agenda (one item a line)"),
+    "present": ("出席", "present"),
+    "absent": ("缺席", "absent"),
+    "attendees": ("出席人（逗号分隔）", "Attendees (comma separated)"),
+    "record_attendance": ("登记出席", "Record attendance"),
+    "resolution_text": ("决议内容", "Resolution"),
+    "adopt": ("通过决议", "Adopt the resolution"),
+    "item_n": ("事项 {n}", "Item {n}"),
+    "description": ("事项说明", "Description"),
+    "mark_done": ("标记完成", "Mark done"),
+    "done": ("已完成", "done"),
+    "minutes": ("会议纪要", "Minutes"),
+    "publish_minutes": ("发布纪要", "Publish the minutes"),
+    "close_meeting": ("关闭会议", "Close the meeting"),
+    "convened": ("已召开", "convened"),
+    "minutes_published": ("纪要已发布", "minutes published"),
+    "no_meetings": ("暂无会议。", "No meetings yet."),
+    "resolution": ("决议", "Resolution"),
+})
+
+
+def _convenor(actor: Actor) -> bool:
+    return actor.role in CONVENOR_ROLES and actor.agency == "hrss"
+
+
+def _index(c: ContainerDep) -> list[dict[str, Any]]:
+    c.meeting_index.catch_up()
+    with c.meeting_index.consumer.store.transaction() as tx:
+        return [d for _, d in tx.scan("meetings")]
+
+
+@router.get("", response_class=HTMLResponse)
+def meetings_page(request: Request, c: ContainerDep, actor: WebUserDep) -> Response:
+    return _list(request, c, actor)
+
+
+def _list(request: Request, c: ContainerDep, actor: Actor, errors: dict[str, str] | None = None,
+          values: dict[str, Any] | None = None, status: int = 200) -> Response:
+    rows = sorted(_index(c), key=lambda d: (d["held_on"], d["id"]), reverse=True)
+    overdue = overdue_by_agency(rows, c.clock().date())
+    today = datetime.now(UTC).astimezone(i18n.TZ).date().isoformat()
+    return render(request, "meetings.html", actor, status=status, rows=rows, overdue=overdue,
+                  may_convene=_convenor(actor), agencies=AGENCIES, errors=errors or {},
+                  v=values or {"held_on": today, "invited": list(AGENCIES)})
+
+
+def _meeting(request: Request, c: ContainerDep, actor: Actor, meeting_id: str,
+             errors: dict[str, str] | None = None, done: str = "", status: int = 200) -> Response:
+    try:
+        m = c.meetings.get(UUID(meeting_id))
+    except ValueError:
+        return render(request, "error.html", actor, status=404, message=None, status_code=404)
+    except DomainError as e:
+        return error_page(request, actor, e)
+    return render(request, "meeting.html", actor, status=status, m=m, errors=errors or {},
+                  done=done, convenor=_convenor(actor), agencies=AGENCIES,
+                  may_mark=actor.role in ("liaison", "inspector", "admin"))
+
+
+@router.get("/{meeting_id}", response_class=HTMLResponse)
+def meeting_page(request: Request, meeting_id: str, c: ContainerDep, actor: WebUserDep,
+                 done: str = "") -> Response:
+    return _meeting(request, c, actor, meeting_id, done=done)
+
+
+def _multi(form: FormData, name: str) -> list[str]:
+    return [v for v in form.getlist(name) if isinstance(v, str)]
+
+
+@router.post("", response_class=HTMLResponse)
+def convene(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
+    if not _convenor(actor):
+        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    agenda = [line.strip() for line in str(form.get("agenda", "")).splitlines() if line.strip()]
+    raw = {"title": form.get("title", ""), "held_on": form.get("held_on", ""), "agenda": agenda,
+           "invited": _multi(form, "invited")}
+    body, errors = parse(ConveneIn, raw)
+    if body is not None:
+        try:
+            result = c.meetings.convene(actor, title=body.title, held_on=body.held_on,
+                                        agenda=list(body.agenda), invited=list(body.invited))
+            return RedirectResponse(f"/ui/meetings/{result['id']}?done=1", status_code=303)
+        except DomainError as e:
+            found = problem(e)
+            errors = {(found[2] if found else None) or "body": found[1] if found else str(e)}
+    values = {**raw, "agenda": str(form.get("agenda", ""))}
+    return _list(request, c, actor, errors, values, status=422)
+
+
+STEPS: dict[str, type[BaseModel] | None] = {
+    "attendance": AttendanceIn, "resolution": ResolutionIn, "done": NoteIn,
+    "minutes": MinutesIn, "closure": None,
+}
+
+
+def _data(step: str, form: FormData) -> dict[str, Any]:
+    f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if step == "attendance":
+        people = [p.strip() for p in f.get("attendees", "").replace("，", ",").split(",") if p.strip()]
+        return {"agency": f.get("agency", ""), "present": f.get("present", ""), "attendees": people}
+    if step == "resolution":
+        items = [{"agency": f.get(f"item{n}.agency", ""), "description": f.get(f"item{n}.description", ""),
+                  "due_on": f.get(f"item{n}.due_on", "")} for n in (1, 2, 3)
+                 if f.get(f"item{n}.description", "").strip()]
+        return {"text": f.get("text", ""), "action_items": items}
+    if step == "done":
+        return {"note": f.get("note", "")}
+    return {"text": f.get("text", "")} if step == "minutes" else {}
+
+
+@router.post("/{meeting_id}/{step}", response_class=HTMLResponse)
+def act(request: Request, meeting_id: str, step: str, form: FormDep, c: ContainerDep,
+        actor: WebUserDep) -> Response:
+    allowed = actor.role in ("liaison", "inspector", "admin") if step == "done" else _convenor(actor)
+    if step not in STEPS or not allowed:
+        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    model = STEPS[step]
+    body: Any = None
+    errors: dict[str, str] = {}
+    if model is not None:
+        body, errors = parse(model, _data(step, form))
+    if errors:
+        return _meeting(request, c, actor, meeting_id, errors, status=422)
+    try:
+        mid, s = UUID(meeting_id), c.meetings
+        if step == "attendance":
+            s.record_attendance(mid, actor, body.agency, body.present, list(body.attendees))
+        elif step == "resolution":
+            s.adopt_resolution(mid, actor, body.text, [i.model_dump() for i in body.action_items])
+        elif step == "done":
+            s.mark_done(mid, actor, int(str(form.get("resolution_no") or 0)),
+                        int(str(form.get("item_no") or 0)), body.note)
+        elif step == "minutes":
+            s.publish_minutes(mid, actor, body.text)
+        else:
+            s.close(mid, actor)
+    except DomainError as e:
+        found = problem(e)
+        if found is None:
+            raise
+        return _meeting(request, c, actor, meeting_id, {found[2] or step: found[1]}, status=found[0])
+    return RedirectResponse(f"/ui/meetings/{meeting_id}?done={step}", status_code=303)

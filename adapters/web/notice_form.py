@@ -1,0 +1,150 @@
+"""The file-a-notice form: the API's own model (NoticeIn) validates it, the same service files it.
+
+`/ui/notices/check` answers the form's live part: each field's message and the computed grade.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import NAMESPACE_URL, uuid5
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from adapters.http.deps import ContainerDep
+from adapters.http.errors import _field
+from adapters.http.notices import CasualtiesIn, NoticeIn
+from adapters.web import i18n
+from adapters.web.render import render
+from adapters.web.session import WebUserDep, lang_of
+from domain.accident_notice import CAUSES, Casualties, Employer, Incident, grade_for, required_agencies_for
+from domain.common import Actor, InvalidValue
+from services.application import ConcurrentWrite
+
+router = APIRouter(prefix="/ui/notices", include_in_schema=False)
+FIELDS = ("employer.name", "employer.credit_code", "employer.industry", "employer.risk_class",
+          "district", "occurred_at", "location", "cause", "summary", "deaths",
+          "serious_injuries", "missing", "direct_loss_cny", "measures_taken")
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def local_time(value: str) -> str:
+    """A datetime-local value ("2026-03-02T09:00") is Beijing time; an offset given is kept."""
+    value = value.strip()
+    if not value:
+        return value
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the model names the problem
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=i18n.TZ)).isoformat()
+
+
+def body_of(form: dict[str, str]) -> dict[str, Any]:
+    """The API's JSON body from the form's fields (the same names, dotted for the employer)."""
+    body: dict[str, Any] = {"employer": {}}
+    for name in FIELDS:
+        value = form.get(name, "")
+        if name.startswith("employer."):
+            body["employer"][name.split(".", 1)[1]] = value
+        else:
+            body[name] = local_time(value) if name == "occurred_at" else value
+    return body
+
+
+def validate(body: dict[str, Any]) -> tuple[NoticeIn | None, dict[str, str]]:
+    try:
+        return NoticeIn.model_validate(body), {}
+    except ValidationError as e:
+        errors: dict[str, str] = {}
+        for err in e.errors():
+            errors.setdefault(_field(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
+        return None, errors
+
+
+def preview(body: dict[str, Any]) -> dict[str, Any]:
+    """The grade and routing the domain gives these figures (None while they are invalid)."""
+    try:
+        figures = CasualtiesIn.model_validate(  # a figure not typed yet counts as 0 here
+            {k: body.get(k) or "0" for k in ("deaths", "serious_injuries", "missing",
+                                              "direct_loss_cny")})
+    except ValidationError:
+        return {"grade": None, "required": []}
+    grade = grade_for(figures.deaths, figures.serious_injuries, figures.direct_loss_cny)
+    cause = body.get("cause") if body.get("cause") in CAUSES else "other"
+    return {"grade": grade,
+            "required": required_agencies_for(grade, str(cause), figures.serious_injuries)}
+
+
+def file(c: ContainerDep, actor: Actor, body: NoticeIn, key: str) -> str:
+    """The API's filing: same service, and the same retry-safe id for a re-sent form."""
+    notice_id = uuid5(NAMESPACE_URL, f"linkage:notice:{actor.id}:web-{key}") if key else None
+    e = body.employer
+    try:
+        result = c.notices.file(
+            actor, Employer(e.name, e.credit_code, e.industry, e.risk_class),
+            Incident(body.district, body.occurred_at, body.location, body.summary, body.cause,
+                     body.measures_taken),
+            Casualties(body.deaths, body.serious_injuries, body.missing, body.direct_loss_cny),
+            notice_id=notice_id)
+    except ConcurrentWrite:
+        if notice_id is None or not c.notices.exists(notice_id):
+            raise
+        return str(notice_id)  # the same form sent twice: filed once
+    return str(result["id"])
+
+
+def _form_page(request: Request, actor: Actor, values: dict[str, str],
+               errors: dict[str, str], status: int = 200) -> Response:
+    now = datetime.now(UTC).astimezone(i18n.TZ).strftime("%Y-%m-%dT%H:%M")
+    return render(request, "notice_form.html", actor, status=status, values=values,
+                  errors=errors, causes=CAUSES, now=now, key=values.get("key") or
+                  secrets.token_urlsafe(16), preview=preview(body_of(values)))
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_notice(request: Request, actor: WebUserDep) -> Response:
+    if actor.role != "liaison":
+        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    return _form_page(request, actor, {"missing": "0", "deaths": "0", "serious_injuries": "0"}, {})
+
+
+@router.post("/new", response_class=HTMLResponse)
+def submit_notice(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
+    if actor.role != "liaison":
+        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    body, errors = validate(body_of(form))
+    if body is not None:
+        try:
+            notice_id = file(c, actor, body, form.get("key", ""))
+        except InvalidValue as e:
+            errors = {e.field or "body": e.message}
+        else:
+            c.index.catch_up()
+            return RedirectResponse(f"/ui/notices/{notice_id}?done=filed", status_code=303)
+    return _form_page(request, actor, form, errors, status=422)
+
+
+@router.post("/check")
+def check(request: Request, form: FormDep, actor: WebUserDep) -> JSONResponse:
+    """Each field's message (the API's wording) and the computed grade, for the live form."""
+    lang = lang_of(request)
+    values = body_of(form)
+    _, errors = validate(values)
+    p = preview(values)
+    return JSONResponse({
+        "errors": errors,
+        "grade": p["grade"],
+        "grade_label": i18n.translate(lang, p["grade"]) if p["grade"] else "—",
+        "required": [i18n.translate(lang, a) for a in p["required"]],
+    })

@@ -1,0 +1,73 @@
+"""Jinja2 rendering: every page gets the user, the language, translations and formatters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from adapters.http.errors import error_body
+from adapters.web import i18n
+from adapters.web.session import lang_of
+from domain.common import Actor
+
+HERE = Path(__file__).parent
+env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                  autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+# Navigation entries: (path, catalogue key, roles, agencies) — None: everyone; auditors read
+# every agency's pages. Each page group appends its own.
+NAV: list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] | None]] = [
+    ("/ui/queue", "queue", ("liaison",), None),
+    ("/ui/notices/new", "file_notice", ("liaison",), None),
+    ("/ui/notices", "notices", None, None),
+]
+
+
+NAV_ORDER = ("/ui/queue", "/ui/notices/new", "/ui/notices", "/ui/inspections", "/ui/meetings",
+             "/ui/ledger", "/ui/statistics", "/ui/rate-proposals", "/ui/audit")
+
+
+def nav_for(actor: Actor | None) -> list[tuple[str, str]]:
+    if actor is None:
+        return []
+    entries = sorted(NAV, key=lambda e: NAV_ORDER.index(e[0]) if e[0] in NAV_ORDER else 99)
+    return [(path, key) for path, key, roles, agencies in entries
+            if (roles is None or actor.role in roles)
+            and (agencies is None or actor.agency in agencies or actor.role == "auditor")]
+
+
+def render(request: Request, template: str, actor: Actor | None, status: int = 200,
+           **ctx: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = env.get_template(template).render(
+        request=request, user=actor, lang=lang, here=here, nav=nav_for(actor),
+        langs=(("zh-CN", "简体中文"), ("en", "English")), **i18n.helpers(lang), **ctx,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def problem(exc: Exception) -> tuple[int, str, str | None] | None:
+    """(status, message, field) for a known failure, the same mapping as the API's."""
+    mapped = error_body(exc)
+    if mapped is None:
+        return None
+    status, body = mapped
+    detail = body.get("detail")
+    if isinstance(detail, list) and detail:
+        first = detail[0]
+        return status, str(first.get("message", "")), first.get("field")
+    return status, str(detail), None
+
+
+def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLResponse:
+    found = problem(exc)
+    if found is None:
+        raise exc
+    status, message, _ = found
+    return render(request, "error.html", actor, status=status, message=message,
+                  status_code=status)

@@ -1,0 +1,288 @@
+"""专项联合执法检查: the joint inspection's plan, lifecycle and findings (bookings: inspector_booking)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.common import (
+    AGENCIES,
+    Actor,
+    DomainError,
+    InvalidValue,
+    TracedEvent,
+    check_credit_code,
+    require_aware,
+    traced,
+)
+from domain.inspector_booking import DoubleBooked as DoubleBooked
+from domain.inspector_booking import InspectorBooking as InspectorBooking
+from domain.inspector_booking import booking_id as booking_id
+from domain.inspector_booking import overlaps as overlaps
+
+SEVERITIES = ("minor", "serious", "major_hazard")
+STATUSES = ("scheduled", "started", "completed", "cancelled")
+
+
+class InspectionError(DomainError):
+    """A step the inspection's lifecycle refuses."""
+
+
+class WrongStatus(InspectionError):
+    pass
+
+
+class NotParticipating(InspectionError):
+    """The acting inspector's agency does not take part (403)."""
+
+
+class NoSuchFinding(InspectionError):
+    pass
+
+
+def _text(value: str, field: str) -> str:
+    if not value.strip():
+        raise InvalidValue("must not be empty", field)
+    return value.strip()
+
+
+def check_plan(theme: str, starts_on: date, ends_on: date, lead_agency: str, agencies: list[str],
+               inspectors: list[dict[str, str]], targets: list[dict[str, str]], today: date) -> None:
+    _text(theme, "theme")
+    if ends_on < starts_on:
+        raise InvalidValue("must be on or after starts_on", "ends_on")
+    if ends_on < today:
+        raise InvalidValue("the window must not end in the past", "ends_on")
+    for i, a in enumerate(agencies):
+        if a not in AGENCIES:
+            raise InvalidValue(f"must be one of {', '.join(AGENCIES)}", f"agencies.{i}")
+    if len(set(agencies)) < 2:
+        raise InvalidValue("at least two participating agencies", "agencies")
+    if lead_agency not in agencies:
+        raise InvalidValue("the lead agency must be one of the participating agencies",
+                           "lead_agency")
+    ids = [p["id"] for p in inspectors]
+    if len(set(ids)) != len(ids):
+        raise InvalidValue("each inspector may appear once", "inspectors")
+    for i, p in enumerate(inspectors):
+        _text(p["id"], f"inspectors.{i}.id")
+        if p["agency"] not in agencies:
+            raise InvalidValue("an inspector must come from a participating agency",
+                               f"inspectors.{i}.agency")
+    if len({p["agency"] for p in inspectors}) < 2:
+        raise InvalidValue("inspectors from at least two agencies", "inspectors")
+    if not targets:
+        raise InvalidValue("at least one target employer", "targets")
+    codes = [check_credit_code(t["credit_code"], f"targets.{i}.credit_code")
+             for i, t in enumerate(targets)]
+    if len(set(codes)) != len(codes):
+        raise InvalidValue("each target employer may appear once", "targets")
+
+
+class JointInspection(Aggregate):
+    def __init__(self) -> None:
+        self.status = "scheduled"
+        self.findings: list[dict[str, Any]] = []
+        self.started_at: datetime | None = None
+        self.ended: dict[str, Any] | None = None
+
+    class Scheduled(TracedEvent, Aggregate.Created):
+        theme: str
+        starts_on: str
+        ends_on: str
+        lead_agency: str
+        agencies: list[str]
+        inspectors: list[dict[str, str]]
+        targets: list[dict[str, str]]
+        notice_id: str | None
+        proposal_id: str | None
+        draw: dict[str, Any] | None
+        scheduled_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            for name in ("theme", "starts_on", "ends_on", "lead_agency", "notice_id",
+                         "proposal_id", "draw", "scheduled_at"):
+                setattr(insp, name, getattr(self, name))
+            insp.agencies = list(self.agencies)
+            insp.inspectors = [dict(p) for p in self.inspectors]
+            insp.targets = [dict(t) for t in self.targets]
+            insp.scheduled_by = {"id": self.actor_id, "name": self.actor_name,
+                                 "agency": self.actor_agency}
+
+    class Started(TracedEvent):
+        started_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            insp.status = "started"
+            insp.started_at = self.started_at
+
+    class FindingRecorded(TracedEvent):
+        finding_no: int
+        employer_credit_code: str
+        hazard: str
+        severity: str
+        legal_basis: str
+        recorded_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            insp.findings.append({
+                "no": self.finding_no, "employer_credit_code": self.employer_credit_code,
+                "hazard": self.hazard, "severity": self.severity,
+                "legal_basis": self.legal_basis, "recorded_at": self.recorded_at,
+                "recorded_by": {"id": self.actor_id, "name": self.actor_name,
+                                "agency": self.actor_agency},
+                "rectification_deadline": None, "reinspection": None,
+            })
+
+    class RectificationOrdered(TracedEvent):
+        finding_no: int
+        deadline: datetime
+        ordered_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            insp.findings[self.finding_no - 1]["rectification_deadline"] = self.deadline
+
+    class Reinspected(TracedEvent):
+        finding_no: int
+        rectified: bool
+        note: str
+        reinspected_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            insp.findings[self.finding_no - 1]["reinspection"] = {
+                "rectified": self.rectified, "note": self.note, "at": self.reinspected_at,
+                "by": {"id": self.actor_id, "name": self.actor_name, "agency": self.actor_agency},
+            }
+
+    class Completed(TracedEvent):
+        summary: str
+        completed_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            insp.status = "completed"
+            insp.ended = {"summary": self.summary, "at": self.completed_at}
+
+    class Cancelled(TracedEvent):
+        reason: str
+        cancelled_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            insp.status = "cancelled"
+            insp.ended = {"reason": self.reason, "at": self.cancelled_at}
+
+    theme: str
+    starts_on: str
+    ends_on: str
+    lead_agency: str
+    agencies: list[str]
+    inspectors: list[dict[str, str]]
+    targets: list[dict[str, str]]
+    notice_id: str | None
+    proposal_id: str | None
+    draw: dict[str, Any] | None
+    scheduled_at: datetime
+    scheduled_by: dict[str, str]
+
+    @classmethod
+    def schedule(cls, *, actor: Actor, theme: str, starts_on: date, ends_on: date,
+                 lead_agency: str, agencies: list[str], inspectors: list[dict[str, str]],
+                 targets: list[dict[str, str]], now: datetime, notice_id: str | None = None,
+                 proposal_id: str | None = None, draw: dict[str, Any] | None = None,
+                 inspection_id: UUID | None = None) -> JointInspection:
+        require_aware(now, "now")
+        check_plan(theme, starts_on, ends_on, lead_agency, agencies, inspectors, targets, now.date())
+        if actor.agency not in agencies:
+            raise NotParticipating(f"agency {actor.agency} does not take part in this inspection")
+        return cls._create(
+            cls.Scheduled, id=inspection_id, **traced(actor), theme=theme.strip(),
+            starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat(), lead_agency=lead_agency,
+            agencies=sorted(set(agencies)),
+            inspectors=[{"id": p["id"].strip(), "name": p["name"], "agency": p["agency"]}
+                        for p in inspectors],
+            targets=[{"credit_code": t["credit_code"], "name": t["name"]} for t in targets],
+            notice_id=notice_id, proposal_id=proposal_id, draw=draw, scheduled_at=now,
+        )
+
+    # -- queries on state -------------------------------------------------------------
+
+    def overdue(self, finding: dict[str, Any], now: datetime) -> bool:
+        """Not rectified by its deadline (a late rectification stays overdue)."""
+        deadline = finding["rectification_deadline"]
+        if deadline is None or now <= deadline:
+            return False
+        r = finding["reinspection"]
+        return not (r is not None and r["rectified"] and r["at"] <= deadline)
+
+    # -- commands ---------------------------------------------------------------------
+
+    def _check(self, actor: Actor, now: datetime, *statuses: str) -> None:
+        require_aware(now, "now")
+        if actor.agency not in self.agencies:
+            raise NotParticipating(f"agency {actor.agency} does not take part in this inspection")
+        if self.status not in statuses:
+            raise WrongStatus(f"inspection is {self.status}; this needs it {' or '.join(statuses)}")
+
+    def _finding(self, finding_no: int) -> dict[str, Any]:
+        if not 1 <= finding_no <= len(self.findings):
+            raise NoSuchFinding(f"inspection has no finding {finding_no}")
+        return self.findings[finding_no - 1]
+
+    def start(self, *, actor: Actor, now: datetime) -> None:
+        self._check(actor, now, "scheduled")
+        if now.date().isoformat() < self.starts_on:
+            raise WrongStatus(f"inspection cannot start before {self.starts_on}")
+        self.trigger_event(self.Started, **traced(actor), started_at=now)
+
+    def record_finding(self, *, actor: Actor, employer_credit_code: str, hazard: str,
+                       severity: str, legal_basis: str, now: datetime) -> int:
+        self._check(actor, now, "started")
+        if severity not in SEVERITIES:
+            raise InvalidValue(f"must be one of {', '.join(SEVERITIES)}", "severity")
+        if employer_credit_code not in {t["credit_code"] for t in self.targets}:
+            raise InvalidValue("must be one of the inspection's target employers",
+                               "employer_credit_code")
+        no = len(self.findings) + 1
+        self.trigger_event(self.FindingRecorded, **traced(actor), finding_no=no,
+                           employer_credit_code=employer_credit_code,
+                           hazard=_text(hazard, "hazard"), severity=severity,
+                           legal_basis=_text(legal_basis, "legal_basis"), recorded_at=now)
+        return no
+
+    def order_rectification(self, *, actor: Actor, finding_no: int, deadline: datetime,
+                            now: datetime) -> None:
+        self._check(actor, now, "started")
+        finding = self._finding(finding_no)
+        require_aware(deadline, "deadline")
+        if finding["rectification_deadline"] is not None:
+            raise InspectionError(f"rectification of finding {finding_no} is already ordered")
+        if deadline <= now:
+            raise InvalidValue("must be in the future", "deadline")
+        self.trigger_event(self.RectificationOrdered, **traced(actor), finding_no=finding_no,
+                           deadline=deadline, ordered_at=now)
+
+    def reinspect(self, *, actor: Actor, finding_no: int, rectified: bool, note: str,
+                  now: datetime) -> None:
+        self._check(actor, now, "started")
+        finding = self._finding(finding_no)
+        if finding["rectification_deadline"] is None:
+            raise InspectionError(f"finding {finding_no} has no rectification order to check")
+        if finding["reinspection"] is not None:
+            raise InspectionError(f"finding {finding_no} has already been re-inspected")
+        self.trigger_event(self.Reinspected, **traced(actor), finding_no=finding_no,
+                           rectified=rectified, note=note.strip(), reinspected_at=now)
+
+    def complete(self, *, actor: Actor, summary: str, now: datetime) -> None:
+        self._check(actor, now, "started")
+        waiting = [str(f["no"]) for f in self.findings if f["reinspection"] is None]
+        if waiting:
+            raise InspectionError(f"findings without a re-inspection result: {', '.join(waiting)}")
+        self.trigger_event(self.Completed, **traced(actor), summary=summary.strip(),
+                           completed_at=now)
+
+    def cancel(self, *, actor: Actor, reason: str, now: datetime) -> None:
+        self._check(actor, now, "scheduled", "started")
+        self.trigger_event(self.Cancelled, **traced(actor), reason=_text(reason, "reason"),
+                           cancelled_at=now)

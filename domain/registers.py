@@ -1,0 +1,185 @@
+"""双随机一公开: the employer and inspector registers, and the reproducible random draw."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.common import AGENCIES, Actor, DomainError, InvalidValue, TracedEvent, check_credit_code, traced
+
+REGISTER_KINDS = ("employers", "inspectors")
+# The key of an entry in each register.
+ENTRY_KEY = {"employers": "credit_code", "inspectors": "id"}
+
+
+class RegisterError(DomainError):
+    pass
+
+
+class NoSuchEntry(RegisterError):
+    pass
+
+
+def register_id(kind: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"linkage:register:{kind}")
+
+
+def check_entry(kind: str, entry: dict[str, Any], index: int = 0) -> dict[str, str]:
+    """An entry with exactly its fields, checked: employers by credit code, inspectors by agency."""
+    where = f"entries.{index}"
+    name = str(entry.get("name", "")).strip()
+    if not name:
+        raise InvalidValue("must not be empty", f"{where}.name")
+    if kind == "employers":
+        code = str(entry.get("credit_code", "")).strip().upper()
+        check_credit_code(code, f"{where}.credit_code")
+        return {"credit_code": code, "name": name}
+    ident = str(entry.get("id", "")).strip()
+    if not ident:
+        raise InvalidValue("must not be empty", f"{where}.id")
+    agency = str(entry.get("agency", ""))
+    if agency not in AGENCIES:
+        raise InvalidValue(f"must be one of {', '.join(AGENCIES)}", f"{where}.agency")
+    return {"id": ident, "name": name, "agency": agency}
+
+
+class Register(Aggregate):
+    """One register (employers or inspectors), kept by an admin; entries by key."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, str]] = {}
+
+    kind: str
+
+    class Opened(TracedEvent, Aggregate.Created):
+        kind: str
+
+        def apply(self, register: Register) -> None:
+            register.kind = self.kind
+
+    class EntriesPut(TracedEvent):
+        entries: list[dict[str, str]]
+        put_at: datetime
+
+        def apply(self, register: Register) -> None:
+            key = ENTRY_KEY[register.kind]
+            for e in self.entries:
+                register.entries[e[key]] = dict(e)
+
+    class EntryRemoved(TracedEvent):
+        key: str
+        removed_at: datetime
+
+        def apply(self, register: Register) -> None:
+            register.entries.pop(self.key, None)
+
+    @classmethod
+    def open(cls, *, actor: Actor, kind: str) -> Register:
+        if kind not in REGISTER_KINDS:
+            raise InvalidValue(f"must be one of {', '.join(REGISTER_KINDS)}", "kind")
+        return cls._create(cls.Opened, id=register_id(kind), **traced(actor), kind=kind)
+
+    def put(self, *, actor: Actor, entries: list[dict[str, Any]], now: datetime) -> None:
+        if not entries:
+            raise InvalidValue("must name at least one entry", "entries")
+        checked = [check_entry(self.kind, e, i) for i, e in enumerate(entries)]
+        key = ENTRY_KEY[self.kind]
+        keys = [e[key] for e in checked]
+        if len(set(keys)) != len(keys):
+            raise InvalidValue(f"each {key} may appear once", "entries")
+        self.trigger_event(self.EntriesPut, **traced(actor), entries=checked, put_at=now)
+
+    def remove(self, *, actor: Actor, key: str, now: datetime) -> None:
+        if key not in self.entries:
+            raise NoSuchEntry(f"{key} is not in the {self.kind} register")
+        self.trigger_event(self.EntryRemoved, **traced(actor), key=key, removed_at=now)
+
+    def contents(self) -> list[dict[str, str]]:
+        return [self.entries[k] for k in sorted(self.entries)]
+
+
+# -- the draw ------------------------------------------------------------------------------
+
+
+class DrawError(DomainError):
+    """The registers cannot give what the draw asks for."""
+
+
+def canonical(entries: list[dict[str, str]], key: str) -> list[dict[str, str]]:
+    return sorted((dict(e) for e in entries), key=lambda e: e[key])
+
+
+def digest(entries: list[dict[str, str]], key: str) -> str:
+    """SHA-256 of the register's canonical JSON (sorted entries, sorted keys, no spaces)."""
+    text = json.dumps(canonical(entries, key), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_draw(seed: str, employers: list[dict[str, str]], inspectors: list[dict[str, str]],
+             agencies: list[str], target_count: int,
+             inspector_count: int) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Targets and inspectors drawn with random.Random(seed) from the sorted registers.
+
+    Inspectors come only from the participating agencies, one from each first (so that at
+    least two agencies take part), then the rest from everyone left.
+    """
+    rng = random.Random(seed)
+    pool_e = canonical(employers, "credit_code")
+    if not 1 <= target_count <= len(pool_e):
+        raise DrawError(f"cannot draw {target_count} targets from a register of {len(pool_e)}")
+    targets = rng.sample(pool_e, target_count)
+    pool_i = [e for e in canonical(inspectors, "id") if e["agency"] in agencies]
+    chosen: list[dict[str, str]] = []
+    for agency in sorted(set(agencies)):
+        of_agency = [e for e in pool_i if e["agency"] == agency]
+        if not of_agency:
+            raise DrawError(f"the inspector register has nobody from {agency}")
+        chosen.append(rng.choice(of_agency))
+    if inspector_count < len(chosen):
+        raise DrawError(f"draw at least {len(chosen)} inspectors: one per participating agency")
+    rest = [e for e in pool_i if e not in chosen]
+    if inspector_count - len(chosen) > len(rest):
+        raise DrawError(f"cannot draw {inspector_count} inspectors from {len(pool_i)} eligible")
+    chosen += rng.sample(rest, inspector_count - len(chosen))
+    return targets, chosen
+
+
+def make_draw(seed: str, employers: list[dict[str, str]], inspectors: list[dict[str, str]],
+              agencies: list[str], target_count: int, inspector_count: int) -> dict[str, Any]:
+    """The record of a draw, as stored in the Scheduled event: enough to re-run it."""
+    targets, drawn = run_draw(seed, employers, inspectors, agencies, target_count, inspector_count)
+    return {
+        "seed": seed, "target_count": target_count, "inspector_count": inspector_count,
+        "agencies": sorted(set(agencies)),
+        "employer_register": canonical(employers, "credit_code"),
+        "employer_register_sha256": digest(employers, "credit_code"),
+        "inspector_register": canonical(inspectors, "id"),
+        "inspector_register_sha256": digest(inspectors, "id"),
+        "targets": targets, "inspectors": drawn,
+    }
+
+
+def verify_draw(record: dict[str, Any]) -> list[str]:
+    """What does not match when the draw is re-run from its record; empty when it is confirmed."""
+    problems = []
+    for name, key in (("employer_register", "credit_code"), ("inspector_register", "id")):
+        if digest(record[name], key) != record[f"{name}_sha256"]:
+            problems.append(f"{name} does not match its SHA-256 digest")
+    try:
+        targets, drawn = run_draw(record["seed"], record["employer_register"],
+                                  record["inspector_register"], record["agencies"],
+                                  record["target_count"], record["inspector_count"])
+    except DrawError as e:
+        return [*problems, f"the draw cannot be re-run: {e.message}"]
+    if targets != record["targets"]:
+        problems.append("re-running the draw gives other targets")
+    if drawn != record["inspectors"]:
+        problems.append("re-running the draw gives other inspectors")
+    return problems

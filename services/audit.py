@@ -1,0 +1,239 @@
+"""The auditor's questions, answered from the event history alone, for every aggregate type.
+
+Replay (the history in order, filtered), an aggregate as it was at a version or a moment, its
+timeline, and every agency's read model rebuilt as of a moment into a separate store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from services.agencies import projection_for
+from services.application import LinkageApp, NotFound
+from services.chain import Verification, notifications, verified
+from services.consumer import Consumer, Message, Outcome
+from services.envelope import _ENVELOPE_FIELDS, MECHANISMS, encode, envelope_of
+from services.feeder import LOG_SOURCE, stored_topics
+from services.ports import Doc, Store
+
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
+def plain(value: Any) -> Any:
+    """Any aggregate attribute or event field as JSON-ready values."""
+    t = type(value)
+    if t in _AS_IS:
+        return value
+    if t is datetime:
+        return value.isoformat()
+    if t is list or t is tuple:
+        return [plain(v) for v in value]
+    if t is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    return value
+
+
+@cache
+def _shape(cls: type[Any]) -> tuple[str, str, tuple[str, ...]]:
+    """Per event class: its type name, its mechanism and its payload fields."""
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _ENVELOPE_FIELDS)
+    return cls.__qualname__, mechanism_of_class(cls), names
+
+
+def record(event: Any, notification_id: int) -> Doc:
+    """One event as the audit stream shows it: time, actor, agency, type and payload."""
+    cls: type = type(event)
+    event_type, mechanism, names = _shape(cls)
+    fields = event.__dict__
+    payload = {}
+    for name in names:
+        v = fields[name] if name in fields else getattr(event, name)
+        payload[name] = v if type(v) in _AS_IS else plain(v)
+    return {
+        "notification_id": notification_id,
+        "time": event.timestamp.isoformat(),
+        "mechanism": mechanism,
+        "event_type": event_type,
+        "aggregate_id": str(event.originator_id),
+        "aggregate_version": event.originator_version,
+        "actor": {"id": event.actor_id, "name": event.actor_name},
+        "agency": event.actor_agency,
+        "payload": payload,
+    }
+
+
+def mechanism_of_class(cls: type[Any]) -> str:
+    for aggregate, mechanism in MECHANISMS.items():
+        if cls.__qualname__.startswith(aggregate.__name__ + "."):
+            return mechanism
+    raise KeyError(cls.__qualname__)
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime | None = None  # event time >= start
+    end: datetime | None = None  # event time < end
+    aggregate: UUID | None = None
+    agency: str | None = None
+    actor: str | None = None  # actor id or name
+    type: str | None = None  # full event type, or its last part (e.g. Acknowledged)
+
+    def keeps_stored(self, n: Notification) -> bool:
+        if self.aggregate is not None and UUID(str(n.originator_id)) != self.aggregate:
+            return False
+        return not (self.type and not (n.topic.endswith(":" + self.type)
+                                       or n.topic.endswith("." + self.type)))
+
+    def keeps(self, event: Any) -> bool:
+        if self.start is not None and event.timestamp < self.start:
+            return False
+        if self.end is not None and event.timestamp >= self.end:
+            return False
+        if self.agency and event.actor_agency != self.agency:
+            return False
+        return not (self.actor and self.actor not in (event.actor_id, event.actor_name))
+
+
+def replay(app: LinkageApp, filters: Filters = Filters(),
+           source: Iterable[Notification] | None = None,
+           progress: Callable[[int], None] | None = None) -> Iterator[Doc]:
+    """The history in log order; `source` may be a verifying iterator (services.chain.verified)."""
+    stored = filters.aggregate is not None or bool(filters.type)
+    decoded = bool(filters.start or filters.end or filters.agency or filters.actor)
+    to_domain_event = app.mapper.to_domain_event
+    done = 0
+    for n in source if source is not None else notifications(app):
+        done += 1
+        if progress and done == 1000:
+            progress(done)
+            done = 0
+        if stored and not filters.keeps_stored(n):
+            continue
+        event = to_domain_event(n)
+        if not decoded or filters.keeps(event):
+            yield record(event, n.id)
+    if progress and done:
+        progress(done)
+
+
+def verified_replay(app: LinkageApp, chain_store: Store, filters: Filters = Filters(),
+                    checkpoints: list[Doc] | None = None,
+                    progress: Callable[[int], None] | None = None) -> tuple[Iterator[Doc], Verification]:
+    """Replay while verifying every event against the hash chain; read the result at the end."""
+    result = Verification()
+    source = verified(app, chain_store, result, checkpoints or [])
+    return replay(app, filters, source, progress), result
+
+
+def _uuid(aggregate_id: UUID | str) -> UUID:
+    try:
+        return aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+    except ValueError as e:
+        raise NotFound(f"aggregate {aggregate_id} not found") from e
+
+
+def events_of(app: LinkageApp, aggregate_id: UUID | str) -> list[Any]:
+    events = [app.mapper.to_domain_event(s)
+              for s in app.recorder.select_events(_uuid(aggregate_id))]
+    if not events:
+        raise NotFound(f"aggregate {aggregate_id} not found")
+    return events
+
+
+def state_of(aggregate: Any) -> Doc:
+    """Any aggregate's state, generically: its public attributes."""
+    state = {k: plain(v) for k, v in vars(aggregate).items() if not k.startswith("_")}
+    return {"id": str(aggregate.id), "type": type(aggregate).__name__,
+            "version": aggregate.version, "created_on": plain(aggregate.created_on),
+            "modified_on": plain(aggregate.modified_on), "state": state}
+
+
+def version_at(events: list[Any], as_of: datetime) -> int | None:
+    """The aggregate's last version recorded at or before `as_of` (None: it did not exist yet)."""
+    versions = [e.originator_version for e in events if e.timestamp <= as_of]
+    return max(versions) if versions else None
+
+
+def aggregate_as_of(app: LinkageApp, aggregate_id: UUID | str, *, version: int | None = None,
+                    as_of: datetime | None = None) -> Doc:
+    events = events_of(app, aggregate_id)
+    if as_of is not None:
+        version = version_at(events, as_of)
+        if version is None:
+            raise NotFound(f"aggregate {aggregate_id} did not exist at {as_of.isoformat()}")
+    last = events[-1].originator_version
+    if version is not None and not 1 <= version <= last:
+        raise NotFound(f"aggregate {aggregate_id} has no version {version} (latest {last})")
+    aggregate: Any = app.repository.get(_uuid(aggregate_id), version=version)
+    doc = state_of(aggregate)
+    doc["latest_version"] = last
+    doc["as_of"] = as_of.isoformat() if as_of else None
+    return doc
+
+
+def timeline(app: LinkageApp, aggregate_id: UUID | str) -> list[Doc]:
+    """Who did what and when, one entry per event."""
+    return [{k: v for k, v in record(e, 0).items() if k != "notification_id"}
+            for e in events_of(app, aggregate_id)]
+
+
+def rebuild_as_of(app: LinkageApp, as_of: datetime, stores: dict[str, Store],
+                  progress: Callable[[int], None] | None = None) -> dict[str, Outcome]:
+    """Each agency's read model as it stood at `as_of`, into `stores` (reset first).
+
+    One pass over the log; each event recorded at or before `as_of` goes to every agency that
+    consumes its mechanism, through the same consumer code as the live read models.
+    """
+    consumers: dict[str, tuple[Consumer, set[str]]] = {}
+    for agency, store in stores.items():
+        store.reset()
+        projection = projection_for(agency)
+        consumers[agency] = (Consumer(projection, store),
+                             set(stored_topics(projection.mechanisms)))
+    outcomes = {agency: Outcome() for agency in stores}
+    batch: dict[str, list[Message]] = {agency: [] for agency in stores}
+
+    def flush() -> None:
+        for agency, messages in batch.items():
+            if messages:
+                outcomes[agency] += consumers[agency][0].handle(messages)
+                messages.clear()
+
+    for i, n in enumerate(notifications(app), 1):
+        if progress:
+            progress(1)
+        wanting = [a for a, (_, topics) in consumers.items() if n.topic in topics]
+        if not wanting:
+            continue
+        event: Any = app.mapper.to_domain_event(n)
+        if event.timestamp > as_of:
+            continue
+        raw = encode(envelope_of(event, n.id))
+        for agency in wanting:
+            batch[agency].append(Message(LOG_SOURCE, n.id, raw))
+        if i % 500 == 0:
+            flush()
+    flush()
+    return outcomes

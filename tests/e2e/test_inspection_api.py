@@ -1,0 +1,220 @@
+"""/api/v1/joint-inspections over HTTP: each step, each refusal, the draw, the proposal path."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.e2e.conftest import Api
+from tests.support import ManualClock, credit_code, notice_body
+
+URL = "/api/v1/joint-inspections"
+PEOPLE = [{"id": "i-s1", "name": "王敏", "agency": "safety"},
+          {"id": "i-h1", "name": "陈静", "agency": "health"},
+          {"id": "i-s2", "name": "林峰", "agency": "safety"}]
+
+
+def body(clock: ManualClock, first: int = 0, last: int = 1, **overrides: Any) -> dict[str, Any]:
+    d = clock.now.date()
+    b: dict[str, Any] = {
+        "theme": "有限空间作业专项检查", "starts_on": (d + timedelta(days=first)).isoformat(),
+        "ends_on": (d + timedelta(days=last)).isoformat(), "lead_agency": "safety",
+        "agencies": ["safety", "health"], "inspectors": PEOPLE[:2],
+        "targets": [{"credit_code": credit_code(1), "name": "福州某某机械制造有限公司"}],
+    }
+    b.update(overrides)
+    return b
+
+
+def schedule(api: Api, clock: ManualClock, **kw: Any) -> dict[str, Any]:
+    r = api.client.post(URL, json=body(clock, **kw), headers=api.auth("safety", "inspector"))
+    assert r.status_code == 201, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def post(api: Api, path: str, json: Any = None, agency: str = "safety", **h: str) -> Any:
+    return api.client.post(URL + path, json=json, headers={**api.auth(agency, "inspector"), **h})
+
+
+def test_schedule_read_list_and_calendar(api: Api, clock: ManualClock) -> None:
+    i = schedule(api, clock)
+    assert i["status"] == "scheduled" and i["version"] == 1
+    got = api.client.get(f"{URL}/{i['id']}", headers=api.auth("hrss", "liaison"))
+    assert got.status_code == 200 and got.json()["theme"] == "有限空间作业专项检查"
+    assert got.json()["agencies"] == ["health", "safety"]
+    listing = api.client.get(URL, params={"status": "scheduled"}, headers=api.auth("hrss"))
+    assert [x["id"] for x in listing.json()["items"]] == [i["id"]]
+    assert api.client.get(URL, params={"status": "started"},
+                          headers=api.auth("hrss")).json()["total"] == 0
+    d = clock.now.date()
+    cal = api.client.get(f"{URL}/calendar", headers=api.auth("health", "liaison"), params={
+        "inspector": "i-h1", "from": d.isoformat(), "to": (d + timedelta(days=7)).isoformat()})
+    assert cal.status_code == 200
+    assert [x["inspection_id"] for x in cal.json()["items"]] == [i["id"]]
+    later = api.client.get(f"{URL}/calendar", headers=api.auth("health"), params={
+        "inspector": "i-h1", "from": (d + timedelta(days=2)).isoformat(),
+        "to": (d + timedelta(days=7)).isoformat()})
+    assert later.json()["items"] == []
+    bad = api.client.get(f"{URL}/calendar", headers=api.auth("health"), params={
+        "inspector": "i-h1", "from": d.isoformat(), "to": (d - timedelta(days=1)).isoformat()})
+    assert bad.status_code == 422
+
+
+def test_roles_401_403(api: Api, clock: ManualClock) -> None:
+    assert api.client.post(URL, json=body(clock)).status_code == 401
+    r = api.client.post(URL, json=body(clock), headers=api.auth("safety", "liaison"))
+    assert r.status_code == 403
+    i = schedule(api, clock)
+    r = post(api, f"/{i['id']}/start", agency="finance")
+    assert r.status_code == 403 and "finance" in r.json()["detail"]
+    r = api.client.post(URL, json=body(clock), headers=api.auth("finance", "inspector"))
+    assert r.status_code == 403
+
+
+def test_bad_plans_are_422_naming_the_field(api: Api, clock: ManualClock) -> None:
+    h = api.auth("safety", "inspector")
+    cases = [
+        ({"agencies": ["safety"]}, "agencies"),
+        ({"targets": [{"credit_code": "913501000000000000", "name": "x"}]}, "targets.0.credit_code"),
+        ({"inspectors": [PEOPLE[0], PEOPLE[2]]}, "inspectors"),
+        ({"ends_on": (clock.now.date() - timedelta(days=1)).isoformat()}, "ends_on"),
+        ({"lead_agency": "finance"}, "lead_agency"),
+        ({"severity": "x"}, "severity"),
+    ]
+    for overrides, field in cases:
+        r = api.client.post(URL, json=body(clock, **overrides), headers=h)
+        assert r.status_code == 422, (overrides, r.text)
+        assert any(e["field"] == field for e in r.json()["detail"]), (field, r.json())
+    both = api.client.post(URL, json=body(clock, draw={"targets": 1, "inspectors": 2}), headers=h)
+    assert both.status_code == 422
+    no_notice = api.client.post(URL, json=body(clock, notice_id="00000000-0000-4000-8000-000000000000"),
+                                headers=h)
+    assert no_notice.status_code == 422 and no_notice.json()["detail"][0]["field"] == "notice_id"
+    assert api.client.get(URL, headers=h).json()["total"] == 0
+
+
+def test_double_booking_is_409_naming_inspector_and_other_inspection(
+    api: Api, clock: ManualClock
+) -> None:
+    first = schedule(api, clock, first=0, last=2)
+    r = api.client.post(URL, json=body(clock, first=2, last=3, inspectors=[PEOPLE[2], PEOPLE[1]]),
+                        headers=api.auth("safety", "inspector"))
+    assert r.status_code == 409
+    assert r.json()["inspector_id"] == "i-h1" and r.json()["other_inspection_id"] == first["id"]
+    assert "i-h1" in r.json()["detail"] and first["id"] in r.json()["detail"]
+    ok = post(api, f"/{first['id']}/cancellation", {"reason": "企业停产"})
+    assert ok.status_code == 200
+    again = api.client.post(URL, json=body(clock, first=2, last=3, inspectors=[PEOPLE[2], PEOPLE[1]]),
+                            headers=api.auth("safety", "inspector"))
+    assert again.status_code == 201
+
+
+def test_lifecycle_over_http_with_each_refusal(api: Api, clock: ManualClock) -> None:
+    i = schedule(api, clock)
+    iid = i["id"]
+    finding = {"employer_credit_code": credit_code(1), "hazard": "有限空间未设置警示标识",
+               "severity": "serious", "legal_basis": "《安全生产法》第三十五条"}
+    assert post(api, f"/{iid}/findings", finding).status_code == 409  # not started
+    assert post(api, f"/{iid}/start", **{"If-Match": '"9"'}).status_code == 412
+    assert post(api, f"/{iid}/start", **{"If-Match": '"1"'}).status_code == 200
+    again = post(api, f"/{iid}/start")
+    assert again.status_code == 409 and "started" in again.json()["detail"]
+    assert post(api, f"/{iid}/findings", {**finding, "severity": "fatal"}).status_code == 422
+    other = post(api, f"/{iid}/findings", {**finding, "employer_credit_code": credit_code(2)})
+    assert other.status_code == 422 and other.json()["detail"][0]["field"] == "employer_credit_code"
+    f = post(api, f"/{iid}/findings", finding, agency="health")
+    assert f.status_code == 201 and f.json()["finding_no"] == 1
+    assert post(api, f"/{iid}/findings/1/reinspection", {"rectified": True}).status_code == 409
+    assert post(api, f"/{iid}/findings/2/rectification",
+                {"deadline": (clock.now + timedelta(days=7)).isoformat()}).status_code == 409
+    past = post(api, f"/{iid}/findings/1/rectification", {"deadline": clock.now.isoformat()})
+    assert past.status_code == 422 and past.json()["detail"][0]["field"] == "deadline"
+    ordered = post(api, f"/{iid}/findings/1/rectification",
+                   {"deadline": (clock.now + timedelta(days=7)).isoformat()})
+    assert ordered.status_code == 200
+    done = post(api, f"/{iid}/completion", {"summary": ""})
+    assert done.status_code == 409 and "re-inspection" in done.json()["detail"]
+    clock.advance(days=8)
+    view = api.client.get(f"{URL}/{iid}", headers=api.auth("hrss")).json()
+    assert view["findings"][0]["overdue"] is True
+    assert post(api, f"/{iid}/findings/1/reinspection",
+                {"rectified": False, "note": "仍未整改"}).status_code == 200
+    assert post(api, f"/{iid}/completion", {"summary": "移交执法"}).status_code == 200
+    view = api.client.get(f"{URL}/{iid}", headers=api.auth("hrss")).json()
+    assert view["status"] == "completed" and view["findings"][0]["overdue"] is True
+    assert post(api, f"/{iid}/cancellation", {"reason": "x"}).status_code == 409
+    assert post(api, f"/{iid}/cancellation", {"reason": ""}).status_code == 422
+    listing = api.client.get(URL, params={"status": "completed"}, headers=api.auth("hrss")).json()
+    assert listing["items"][0]["findings"] == 1
+
+
+def test_draw_from_admin_registers_and_verify(api: Api, clock: ManualClock) -> None:
+    employers = [{"credit_code": credit_code(n), "name": f"企业{n}"} for n in range(1, 11)]
+    inspectors = [{"id": f"{a}-{n}", "name": f"{a}{n}", "agency": a}
+                  for a in ("safety", "health") for n in range(3)]
+    admin = api.auth("hrss", "admin")
+    denied = api.client.post("/api/v1/registers/employers", json={"entries": employers},
+                             headers=api.auth("safety", "inspector"))
+    assert denied.status_code == 403
+    bad = api.client.post("/api/v1/registers/employers", headers=admin,
+                          json={"entries": [{"credit_code": "123", "name": "x"}]})
+    assert bad.status_code == 422
+    assert api.client.post("/api/v1/registers/employers", json={"entries": employers},
+                           headers=admin).json()["version"] == 2
+    assert api.client.post("/api/v1/registers/inspectors", json={"entries": inspectors},
+                           headers=admin).status_code == 200
+    reg = api.client.get("/api/v1/registers/inspectors", headers=api.auth("safety", "inspector"))
+    assert len(reg.json()["entries"]) == 6
+    r = api.client.post(URL, headers=api.auth("safety", "inspector"), json=body(
+        clock, inspectors=[], targets=[], draw={"targets": 3, "inspectors": 3, "seed": "2026-06"}))
+    assert r.status_code == 201, r.text
+    assert len(r.json()["targets"]) == 3 and len(r.json()["inspectors"]) == 3
+    v = api.client.get(f"{URL}/{r.json()['id']}/draw/verify", headers=api.auth("hrss", "auditor"))
+    assert v.status_code == 200 and v.json()["verified"] is True and v.json()["seed"] == "2026-06"
+    too_many = api.client.post(URL, headers=api.auth("safety", "inspector"), json=body(
+        clock, first=5, last=5, inspectors=[], targets=[], draw={"targets": 30, "inspectors": 2}))
+    assert too_many.status_code == 409
+    plain = schedule(api, clock, first=9, last=9)
+    assert api.client.get(f"{URL}/{plain['id']}/draw/verify",
+                          headers=api.auth("hrss")).status_code == 404
+    gone = api.client.delete(f"/api/v1/registers/employers/{credit_code(1)}", headers=admin)
+    assert gone.status_code == 200 and len(gone.json()["entries"]) == 9
+    assert api.client.delete(f"/api/v1/registers/employers/{credit_code(1)}",
+                             headers=admin).status_code == 409
+
+
+def test_schedule_from_safety_proposal_links_both_ways(api: Api, clock: ManualClock) -> None:
+    n = api.client.post("/api/v1/accident-notices", json=notice_body(deaths=3),
+                        headers=api.auth("safety"))
+    nid = n.json()["id"]
+    api.container.drain()
+    props = api.client.get("/api/v1/agencies/safety/proposals", headers=api.auth("safety"))
+    assert props.status_code == 200
+    [p] = props.json()["items"]
+    assert p["notice_id"] == nid and p["status"] == "proposed"
+    q = api.client.get("/api/v1/agencies/safety/queue", headers=api.auth("safety")).json()
+    assert any(i["kind"] == "propose_inspection" and i["proposal_id"] == p["id"] for i in q["items"])
+    assert api.client.get("/api/v1/agencies/safety/proposals",
+                          headers=api.auth("hrss")).status_code == 403
+    b = body(clock, proposal_id=p["id"])
+    del b["targets"]
+    r = api.client.post(URL, json=b, headers=api.auth("safety", "inspector"))
+    assert r.status_code == 201, r.text
+    assert r.json()["targets"][0]["credit_code"] == credit_code(1)
+    iid = r.json()["id"]
+    insp = api.client.get(f"{URL}/{iid}", headers=api.auth("safety")).json()
+    assert insp["proposal_id"] == p["id"] and insp["notice_id"] == nid
+    api.container.drain()
+    [p2] = api.client.get("/api/v1/agencies/safety/proposals", headers=api.auth("safety")).json()["items"]
+    assert p2["status"] == "scheduled" and p2["inspection_id"] == iid
+    twice = api.client.post(URL, json=body(clock, first=5, last=5, proposal_id=p["id"]),
+                            headers=api.auth("safety", "inspector"))
+    assert twice.status_code == 409 and iid in twice.json()["detail"]
+    unknown = api.client.post(URL, json=body(clock, first=5, last=5, proposal_id="nope"),
+                              headers=api.auth("safety", "inspector"))
+    assert unknown.status_code == 404
+    cal = api.client.get("/api/v1/agencies/safety/calendar", headers=api.auth("safety")).json()
+    assert [c["inspection_id"] for c in cal["items"]] == [iid]
+    inv = api.client.get("/api/v1/agencies/safety/investigations", headers=api.auth("safety")).json()
+    assert [i["notice_id"] for i in inv["items"]] == [nid]

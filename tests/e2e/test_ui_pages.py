@@ -1,0 +1,176 @@
+"""The staff pages over HTTP (no browser): sessions, refusals, the API's own wording, every
+page's title and labels — on SQLite and PostgreSQL like the other e2e tests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+from tests.e2e.conftest import Api
+from tests.support import credit_code, notice_body
+
+
+def sign_in(api: Api, agency: str, role: str = "liaison") -> None:
+    token = api.auth(agency, role)["Authorization"][7:]
+    api.client.cookies.clear()
+    r = api.client.post("/ui/login", data={"token": token, "next": "/ui/"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def test_pages_need_a_session_and_sign_out_ends_it(api: Api) -> None:
+    r = api.client.get("/ui/queue", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/login?next=/ui/queue")
+    bad = api.client.post("/ui/login", data={"token": "lk_nope"}, follow_redirects=False)
+    assert bad.status_code == 401 and "linkage_session" not in bad.headers.get("set-cookie", "")
+    token = api.auth("safety")["Authorization"][7:]
+    ok = api.client.post("/ui/login", data={"token": token}, follow_redirects=False)
+    cookie = ok.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert token not in ok.headers["set-cookie"]  # the cookie holds a session id, not the token
+    session_id = api.client.cookies["linkage_session"]
+    assert api.client.get("/ui/queue").status_code == 200
+    api.client.post("/ui/logout")
+    api.client.cookies.set("linkage_session", session_id)  # replaying the old cookie
+    assert api.client.get("/ui/queue", follow_redirects=False).status_code == 303
+
+
+def test_cross_site_posts_and_open_redirects_are_refused(api: Api) -> None:
+    sign_in(api, "safety")
+    form = {"employer.name": "某公司", "employer.credit_code": credit_code(3)}
+    r = api.client.post("/ui/notices/new", data=form, headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403
+    assert api.client.get("/api/v1/accident-notices", headers=api.auth("safety")).json()["total"] == 0
+    lang = api.client.get("/ui/lang/en?next=//evil.example/x", follow_redirects=False)
+    assert lang.headers["location"] == "/ui/"
+
+
+def test_form_messages_are_the_apis_own_and_the_grade_is_the_domains(api: Api) -> None:
+    sign_in(api, "safety")
+    good = credit_code(9)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    body = notice_body(deaths=12)
+    body["employer"]["credit_code"] = bad
+    api_errors = {e["field"]: e["message"] for e in api.client.post(
+        "/api/v1/accident-notices", json=body, headers=api.auth("safety")).json()["detail"]}
+    form = {f"employer.{k}": str(v) for k, v in body["employer"].items()}
+    form.update({k: str(v) for k, v in body.items() if k != "employer"})
+    check = api.client.post("/ui/notices/check", data=form).json()
+    assert check["errors"] == api_errors
+    assert check["grade"] == "major" and check["grade_label"] == "重大"
+    page = api.client.post("/ui/notices/new", data=form)
+    assert page.status_code == 422 and api_errors["employer.credit_code"] in page.text
+
+
+def test_agency_pages_are_their_agencys_and_meetings_work_through_the_service(api: Api) -> None:
+    sign_in(api, "safety")
+    assert api.client.get("/ui/statistics").status_code == 403
+    assert api.client.get("/ui/ledger").status_code == 403
+    sign_in(api, "hrss")
+    assert api.client.get("/ui/statistics").status_code == 200
+    assert api.client.get("/ui/rate-proposals").status_code == 200
+    held = (date.today() + timedelta(days=1)).isoformat()
+    r = api.client.post("/ui/meetings", data={"title": "联席会议", "held_on": held,
+                                              "agenda": "通报\n部署", "invited": ["hrss", "safety"]},
+                        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    meeting = api.client.get(r.headers["location"])
+    assert "通报" in meeting.text and "部署" in meeting.text
+    listed = api.client.get("/api/v1/joint-meetings", headers=api.auth("hrss")).json()
+    assert listed["total"] == 1
+    sign_in(api, "finance")
+    assert api.client.get("/ui/ledger").status_code == 200
+
+
+class Labels(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = ""
+        self.in_title = False
+        self.fors: set[str] = set()
+        self.fields: list[dict[str, Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "title":
+            self.in_title = True
+        if tag == "label" and a.get("for"):
+            self.fors.add(str(a["for"]))
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+            self.fields.append(a)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_title = self.in_title and tag != "title"
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title += data
+
+
+def test_every_page_has_a_title_and_a_label_on_every_input(api: Api) -> None:
+    n = api.client.post("/api/v1/accident-notices", json=notice_body(),
+                        headers=api.auth("safety")).json()
+    pages = {("safety", "liaison"): ["/ui/queue", "/ui/notices/new", f"/ui/notices/{n['id']}",
+                                    "/ui/notices", "/ui/meetings"],
+             ("safety", "inspector"): ["/ui/inspections", "/ui/inspections?view=week",
+                                       "/ui/inspections/new"],
+             ("hrss", "liaison"): ["/ui/meetings", "/ui/statistics", "/ui/rate-proposals"],
+             ("finance", "liaison"): ["/ui/ledger"],
+             ("finance", "auditor"): ["/ui/audit", f"/ui/audit/aggregates/{n['id']}"]}
+    api.client.cookies.clear()
+    login = api.client.get("/ui/login")
+    checked = [("/ui/login", login.text)]
+    for (agency, role), paths in pages.items():
+        sign_in(api, agency, role)
+        for path in paths:
+            r = api.client.get(path)
+            assert r.status_code == 200, (path, r.text[:300])
+            checked.append((path, r.text))
+    for path, html in checked:
+        p = Labels()
+        p.feed(html)
+        assert p.title.strip() and "·" in p.title, path
+        for f in p.fields:
+            labelled = f.get("id") in p.fors or f.get("aria-label") or f.get("type") in ("checkbox", "radio")
+            assert labelled, (path, f)
+
+
+def test_inspector_schedules_from_safetys_proposal_and_only_auditors_audit(api: Api) -> None:
+    n = api.client.post("/api/v1/accident-notices", json=notice_body(deaths=3),
+                        headers=api.auth("hrss")).json()  # 较大: safety proposes an inspection
+    api.container.drain()
+    sign_in(api, "safety", "inspector")
+    calendar = api.client.get("/ui/inspections")
+    assert "/ui/inspections/new?proposal=" in calendar.text
+    proposal = calendar.text.split("/ui/inspections/new?proposal=", 1)[1].split('"', 1)[0]
+    today = date.today().isoformat()
+    r = api.client.post("/ui/inspections/new", follow_redirects=False, data={
+        "proposal_id": proposal, "theme": "事故单位复查", "starts_on": today, "ends_on": today,
+        "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",
+        "inspectors_text": "s-9, 张安, safety\nh-9, 孙社, hrss"})
+    assert r.status_code == 303, r.text
+    page = api.client.get(r.headers["location"])
+    assert f"/ui/notices/{n['id']}" in page.text and "福州某某机械制造有限公司" in page.text
+    again = api.client.post("/ui/inspections/new", data={
+        "proposal_id": proposal, "theme": "再来一次", "starts_on": today, "ends_on": today,
+        "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",
+        "inspectors_text": "s-8, 赵强, safety\nh-8, 刘社, hrss"})
+    assert again.status_code == 409 and "already scheduled" in again.text
+    assert api.client.get("/ui/audit").status_code == 403
+    sign_in(api, "hrss", "auditor")
+    assert api.client.get("/ui/audit").status_code == 200
+
+
+def test_revision_form_uses_the_apis_rules_and_regrades(api: Api) -> None:
+    n = api.client.post("/api/v1/accident-notices", json=notice_body(), headers=api.auth("safety")).json()
+    sign_in(api, "safety")
+    url = f"/ui/notices/{n['id']}/revise"
+    bad = api.client.post(url, data={"deaths": "-1", "serious_injuries": "1", "missing": "0",
+                                     "direct_loss_cny": "120000", "reason": ""})
+    assert bad.status_code == 422
+    assert "greater than or equal to 0" in bad.text and "at least 1 character" in bad.text
+    ok = api.client.post(url, data={"deaths": "3", "serious_injuries": "1", "missing": "0",
+                                    "direct_loss_cny": "120000", "reason": "伤者抢救无效"})
+    assert ok.status_code == 200 and "补报已提交" in ok.text and "伤者抢救无效" in ok.text
+    got = api.client.get(f"/api/v1/accident-notices/{n['id']}", headers=api.auth("safety")).json()
+    assert got["grade"] == "large" and got["revisions"][0]["reason"] == "伤者抢救无效"
