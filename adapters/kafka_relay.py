@@ -21,7 +21,8 @@ from adapters.bootstrap import Container, bootstrap
 from adapters.faults import maybe_crash
 from adapters.settings import Settings
 from services.application import LinkageApp
-from services.envelope import encode, envelope_from_notification, topics
+from services.envelope import topics
+from services.envelope_fast import envelope_bytes
 from services.ports import Store
 
 log = logging.getLogger(__name__)
@@ -82,11 +83,10 @@ class Relay:
             return 0
         futures = []
         for n in notes:
-            env = envelope_from_notification(self.app.mapper, n)
+            aggregate_id, mechanism, event_type, value = envelope_bytes(self.app.mapper, n)
             futures.append(self.kafka.send(
-                self.topics[env.mechanism], key=str(env.aggregate_id).encode(),
-                value=encode(env),
-                headers=[("event_type", env.event_type.encode()),
+                self.topics[mechanism], key=aggregate_id.encode(), value=value,
+                headers=[("event_type", event_type.encode()),
                          ("notification_id", str(n.id).encode())],
             ))
         self.kafka.flush()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from adapters.bootstrap import Container, bootstrap
+from adapters.bootstrap import Container
 from adapters.settings import Settings
 from domain.common import AGENCIES
 from services.agencies.finance import ledger
@@ -17,24 +14,11 @@ from tests.integration.kafka_support import (
     Proc,
     docs,
     env_of,
-    kafka_settings,
     rebuilt,
     wait_until,
 )
 from tests.integration.test_rebuild_agencies import make_mixed_history
 from tests.support import ManualClock
-
-
-@pytest.fixture
-def ksettings(pg_url: str, pg_schema: str, kafka_bootstrap: str, tmp_path: Path) -> Settings:
-    return kafka_settings(pg_url, pg_schema, kafka_bootstrap, tmp_path / "var")
-
-
-@pytest.fixture
-def kcontainer(ksettings: Settings, clock: ManualClock) -> Iterator[Container]:
-    c = bootstrap(ksettings, clock)
-    yield c
-    c.close()
 
 
 def test_read_models_equal_a_rebuild_after_a_run_through_the_broker(

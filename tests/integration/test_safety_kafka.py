@@ -13,28 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.accounts import Accounts
-from adapters.bootstrap import Container, bootstrap
+from adapters.bootstrap import Container
 from adapters.http.app import create_app
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
 from services.agencies.safety import proposal_id_for
-from tests.integration.kafka_support import Proc, docs, kafka_settings, rebuilt, wait_until
+from tests.integration.kafka_support import Proc, docs, rebuilt, wait_until
 from tests.support import ManualClock, credit_code
 
 LIAISON = Actor("u-s", "王敏", "safety", "liaison")
-
-
-@pytest.fixture
-def ksettings(pg_url: str, pg_schema: str, kafka_bootstrap: str, tmp_path: Path) -> Settings:
-    return kafka_settings(pg_url, pg_schema, kafka_bootstrap, tmp_path / "var")
-
-
-@pytest.fixture
-def kcontainer(ksettings: Settings, clock: ManualClock) -> Iterator[Container]:
-    c = bootstrap(ksettings, clock)
-    yield c
-    c.close()
 
 
 @pytest.fixture

@@ -1,0 +1,25 @@
+"""Fixtures of the Kafka tests: PostgreSQL + a real broker, on fresh topics and a fresh schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.bootstrap import Container, bootstrap
+from adapters.settings import Settings
+from tests.integration.kafka_support import kafka_settings
+from tests.support import ManualClock
+
+
+@pytest.fixture
+def ksettings(pg_url: str, pg_schema: str, kafka_bootstrap: str, tmp_path: Path) -> Settings:
+    return kafka_settings(pg_url, pg_schema, kafka_bootstrap, tmp_path / "var")
+
+
+@pytest.fixture
+def kcontainer(ksettings: Settings, clock: ManualClock) -> Iterator[Container]:
+    c = bootstrap(ksettings, clock)
+    yield c
+    c.close()
