@@ -69,11 +69,6 @@ class _SqlTx(Tx):
         return [row[0] for row in self.cur.fetchall()]
 
     def position(self, source: str) -> int | None:
-        if self.ph == "%s":
-            # Two instances of a consumer may briefly share a partition in a rebalance:
-            # the second waits here for the first to commit, then sees its position.
-            self.cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                             (self.t["positions"] + source,))
         self.cur.execute(self._q("SELECT pos FROM {positions} WHERE source=?"), (source,))
         row = self.cur.fetchone()
         return int(row[0]) if row else None
@@ -182,6 +177,11 @@ class PostgresStore(Store):
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            # One writer at a time per read model, as SQLite's BEGIN IMMEDIATE gives: instances
+            # of one agency's consumer on different partitions update shared documents (an
+            # employer's notices, a fund year's totals), and during a rebalance two may hold
+            # the same partition. Without this, read-modify-write would lose updates.
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.tables["docs"],))
             yield _SqlTx(cur, self.tables, "%s")
 
     def reset(self) -> None:
