@@ -39,7 +39,7 @@ class Accounts:
         return token
 
     def authenticate(self, token: str) -> Actor | None:
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             doc = tx.get(USERS, token_hash(token))
         if doc is None:
             return None

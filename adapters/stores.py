@@ -119,10 +119,10 @@ class SqliteStore(Store):
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield _SqlTx(conn.cursor(), self.tables, "?")
             except BaseException:
@@ -175,13 +175,14 @@ class PostgresStore(Store):
             raise
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
             # One writer at a time per read model, as SQLite's BEGIN IMMEDIATE gives: instances
             # of one agency's consumer on different partitions update shared documents (an
             # employer's notices, a fund year's totals), and during a rebalance two may hold
             # the same partition. Without this, read-modify-write would lose updates.
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.tables["docs"],))
+            if write:
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.tables["docs"],))
             yield _SqlTx(cur, self.tables, "%s")
 
     def reset(self) -> None:

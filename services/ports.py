@@ -62,8 +62,9 @@ class Store(ABC):
     name: str
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Tx]:
-        """Commits on normal exit, rolls back on an exception."""
+    def transaction(self, write: bool = True) -> AbstractContextManager[Tx]:
+        """Commits on normal exit, rolls back on an exception. Writers go one at a time;
+        `write=False` promises only reads, which then need not wait for them."""
 
     @abstractmethod
     def reset(self) -> None:

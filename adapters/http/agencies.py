@@ -40,7 +40,7 @@ def may_read(actor: Actor, agency: str) -> None:
 @router.get("/{agency}/queue", response_model=QueueOut)
 def agency_queue(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
     may_read(actor, agency)
-    with c.store(agency).transaction() as tx:
+    with c.store(agency).transaction(write=False) as tx:
         return {"agency": agency, "items": queue(tx), "positions": tx.positions()}
 
 
