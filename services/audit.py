@@ -22,7 +22,7 @@ from services.agencies import projection_for
 from services.application import LinkageApp, NotFound
 from services.chain import Verification, notifications, verified
 from services.consumer import Consumer, Message, Outcome
-from services.envelope import _ENVELOPE_FIELDS, MECHANISMS, encode, envelope_of
+from services.envelope import _ENVELOPE_FIELDS, encode, envelope_of, mechanism_of_type
 from services.envelope_fast import payload_of, stored_state
 from services.feeder import LOG_SOURCE, stored_topics
 from services.ports import Doc, Store
@@ -60,7 +60,7 @@ def plain(value: Any) -> Any:
 def _shape(cls: type[Any]) -> tuple[str, str, tuple[str, ...]]:
     """Per event class: its type name, its mechanism and its payload fields."""
     names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _ENVELOPE_FIELDS)
-    return cls.__qualname__, mechanism_of_class(cls), names
+    return cls.__qualname__, mechanism_of_type(cls.__qualname__), names
 
 
 def record(event: Any, notification_id: int) -> Doc:
@@ -98,13 +98,6 @@ def record_stored(n: Notification, event_type: str, mechanism: str, state: Doc) 
         "agency": state["actor_agency"],
         "payload": payload_of(state),
     }
-
-
-def mechanism_of_class(cls: type[Any]) -> str:
-    for aggregate, mechanism in MECHANISMS.items():
-        if cls.__qualname__.startswith(aggregate.__name__ + "."):
-            return mechanism
-    raise KeyError(cls.__qualname__)
 
 
 @dataclass(frozen=True)

@@ -79,11 +79,16 @@ def event_classes() -> dict[str, type[Any]]:
     return found
 
 
-def mechanism_of(event: Any) -> str:
+def mechanism_of_type(event_type: str) -> str:
+    """The mechanism of an event type such as `AccidentNotice.Filed`."""
     for aggregate, mechanism in MECHANISMS.items():
-        if type(event).__qualname__.startswith(aggregate.__name__ + "."):
+        if event_type.startswith(aggregate.__name__ + "."):
             return mechanism
-    raise KeyError(type(event).__qualname__)
+    raise KeyError(event_type)
+
+
+def mechanism_of(event: Any) -> str:
+    return mechanism_of_type(type(event).__qualname__)
 
 
 def topics(prefix: str = TOPIC_PREFIX) -> dict[str, str]:

@@ -14,9 +14,13 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper, Notification
 
-from services.envelope import ENVELOPE_VERSION, MECHANISMS, encode, envelope_from_notification
-
-_SKIP = {"originator_topic", "timestamp", "actor_id", "actor_name", "actor_agency"}
+from services.envelope import (
+    _ENVELOPE_FIELDS,
+    ENVELOPE_VERSION,
+    encode,
+    envelope_from_notification,
+    mechanism_of_type,
+)
 
 
 class _Slow(Exception):
@@ -40,11 +44,7 @@ def _shape(topic: str) -> tuple[str, str, int]:
     from eventsourcing.utils import resolve_topic
 
     cls = resolve_topic(topic)
-    event_type = cls.__qualname__
-    for aggregate, mechanism in MECHANISMS.items():
-        if event_type.startswith(aggregate.__name__ + "."):
-            return event_type, mechanism, getattr(cls, "class_version", 1)
-    raise KeyError(event_type)
+    return cls.__qualname__, mechanism_of_type(cls.__qualname__), getattr(cls, "class_version", 1)
 
 
 def stored_state(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, int, dict[str, Any]] | None:
@@ -63,7 +63,7 @@ def stored_state(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, int, 
 
 
 def payload_of(state: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in state.items() if k not in _SKIP}
+    return {k: v for k, v in state.items() if k not in _ENVELOPE_FIELDS}
 
 
 def envelope_bytes(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, str, bytes]:
