@@ -70,7 +70,9 @@ def consume_batch(kafka: KafkaConsumer, runner: Consumer, timeout_ms: int = 500)
         return Outcome()
     outcome = runner.handle(messages)
     try:
-        kafka.commit()  # a hint only: the read model's own positions are the truth
+        # A hint only (the read model's own positions are the truth), so it need not be
+        # waited for: a lost commit means a redelivery the positions skip.
+        kafka.commit_async()
     except KafkaError as e:
         log.info("offset commit skipped: %s", e)
     return outcome

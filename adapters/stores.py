@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,62 +25,112 @@ _DDL = (
 )
 
 
+_ABSENT = ""  # cached marker: the row is known not to exist (a document is never "")
+
+
 class _SqlTx(Tx):
-    """The same SQL on both databases; only the placeholder and table names differ."""
+    """The same SQL on both databases; only the placeholder and table names differ.
+
+    Documents read or written are cached for the transaction and writes are sent in one batch
+    at commit (`flush`): a consumer's event touches the same few documents several times, and
+    each round trip to PostgreSQL cost more than the work itself.
+    """
 
     def __init__(self, cur: Any, tables: dict[str, str], ph: str) -> None:
         self.cur = cur
         self.t = tables
         self.ph = ph
+        self._docs: dict[tuple[str, str], str] = {}  # JSON text, or _ABSENT
+        self._dirty: set[tuple[str, str]] = set()
+        self._pos: dict[str, int | None] = {}
+        self._pos_dirty: set[str] = set()
 
     def _q(self, text: str) -> str:
         return text.format(**self.t).replace("?", self.ph)
 
+    def _load(self, coll: str, key: str) -> str:
+        k = (coll, key)
+        text = self._docs.get(k)
+        if text is None:
+            self.cur.execute(self._q("SELECT doc FROM {docs} WHERE coll=? AND key=?"), (coll, key))
+            row = self.cur.fetchone()
+            text = self._docs[k] = row[0] if row else _ABSENT
+        return text
+
+    def prefetch(self, coll: str, keys: Iterable[str]) -> None:
+        wanted = sorted({k for k in keys if (coll, k) not in self._docs})
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            marks = ", ".join([self.ph] * len(chunk))
+            self.cur.execute(self._q("SELECT key, doc FROM {docs} WHERE coll=? AND key IN (")
+                             + marks + ")", (coll, *chunk))
+            found = dict(self.cur.fetchall())
+            for k in chunk:
+                self._docs[(coll, k)] = found.get(k, _ABSENT)
+
     def get(self, coll: str, key: str) -> Doc | None:
-        self.cur.execute(self._q("SELECT doc FROM {docs} WHERE coll=? AND key=?"), (coll, key))
-        row = self.cur.fetchone()
-        return json.loads(row[0]) if row else None
+        text = self._load(coll, key)
+        # A fresh copy each time: callers change what they get before putting it back.
+        return json.loads(text) if text else None
 
     def put(self, coll: str, key: str, doc: Doc) -> None:
-        self.cur.execute(
-            self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
-                    "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc"),
-            (coll, key, json.dumps(doc, ensure_ascii=False)),
-        )
+        self._docs[(coll, key)] = json.dumps(doc, ensure_ascii=False)
+        self._dirty.add((coll, key))
 
     def put_new(self, coll: str, key: str, doc: Doc) -> bool:
-        self.cur.execute(
-            self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
-                    "ON CONFLICT (coll, key) DO NOTHING"),
-            (coll, key, json.dumps(doc, ensure_ascii=False)),
-        )
-        return bool(self.cur.rowcount == 1)
+        if self._load(coll, key):
+            return False
+        self.put(coll, key, doc)
+        return True
 
     def delete(self, coll: str, key: str) -> None:
-        self.cur.execute(self._q("DELETE FROM {docs} WHERE coll=? AND key=?"), (coll, key))
+        self._docs[(coll, key)] = _ABSENT
+        self._dirty.add((coll, key))
+
+    def flush(self) -> None:
+        """Send the buffered writes (at commit, and before any query that must see them)."""
+        if self._dirty:
+            puts = [(c, k, self._docs[(c, k)]) for c, k in sorted(self._dirty)
+                    if self._docs[(c, k)]]
+            gone = [(c, k) for c, k in sorted(self._dirty) if not self._docs[(c, k)]]
+            self._dirty.clear()
+            if puts:
+                self.cur.executemany(
+                    self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
+                            "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc"), puts)
+            if gone:
+                self.cur.executemany(self._q("DELETE FROM {docs} WHERE coll=? AND key=?"), gone)
+        if self._pos_dirty:
+            rows = [(s, self._pos[s]) for s in sorted(self._pos_dirty)]
+            self._pos_dirty.clear()
+            self.cur.executemany(
+                self._q("INSERT INTO {positions} (source, pos) VALUES (?, ?) "
+                        "ON CONFLICT (source) DO UPDATE SET pos = excluded.pos"), rows)
 
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]:
+        self.flush()
         self.cur.execute(self._q("SELECT key, doc FROM {docs} WHERE coll=? ORDER BY key"), (coll,))
         for key, doc in self.cur.fetchall():
             yield key, json.loads(doc)
 
     def collections(self) -> list[str]:
+        self.flush()
         self.cur.execute(self._q("SELECT DISTINCT coll FROM {docs} ORDER BY coll"))
         return [row[0] for row in self.cur.fetchall()]
 
     def position(self, source: str) -> int | None:
-        self.cur.execute(self._q("SELECT pos FROM {positions} WHERE source=?"), (source,))
-        row = self.cur.fetchone()
-        return int(row[0]) if row else None
+        if source not in self._pos:
+            self.cur.execute(self._q("SELECT pos FROM {positions} WHERE source=?"), (source,))
+            row = self.cur.fetchone()
+            self._pos[source] = int(row[0]) if row else None
+        return self._pos[source]
 
     def set_position(self, source: str, value: int) -> None:
-        self.cur.execute(
-            self._q("INSERT INTO {positions} (source, pos) VALUES (?, ?) "
-                    "ON CONFLICT (source) DO UPDATE SET pos = excluded.pos"),
-            (source, value),
-        )
+        self._pos[source] = value
+        self._pos_dirty.add(source)
 
     def positions(self) -> dict[str, int]:
+        self.flush()
         self.cur.execute(self._q("SELECT source, pos FROM {positions} ORDER BY source"))
         return {s: int(p) for s, p in self.cur.fetchall()}
 
@@ -124,7 +174,9 @@ class SqliteStore(Store):
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
-                yield _SqlTx(conn.cursor(), self.tables, "?")
+                tx = _SqlTx(conn.cursor(), self.tables, "?")
+                yield tx
+                tx.flush()
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -183,7 +235,9 @@ class PostgresStore(Store):
             # the same partition. Without this, read-modify-write would lose updates.
             if write:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.tables["docs"],))
-            yield _SqlTx(cur, self.tables, "%s")
+            tx = _SqlTx(cur, self.tables, "%s")
+            yield tx
+            tx.flush()
 
     def reset(self) -> None:
         with self._conn() as conn:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,10 @@ class Tx(ABC):
 
     @abstractmethod
     def get(self, coll: str, key: str) -> Doc | None: ...
+
+    def prefetch(self, coll: str, keys: Iterable[str]) -> None:
+        """A hint: these documents will be read, fetch them together (a store may ignore it)."""
+        del coll, keys
 
     @abstractmethod
     def put(self, coll: str, key: str, doc: Doc) -> None: ...

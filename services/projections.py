@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
 from services.envelope import Envelope
 from services.notice_summary import fold, pending
@@ -19,6 +20,10 @@ class Projection(ABC):
 
     @abstractmethod
     def apply(self, tx: Tx, env: Envelope) -> None: ...
+
+    def prefetch(self, tx: Tx, envelopes: Sequence[Envelope]) -> None:
+        """Read ahead what applying these envelopes reads: the notices they change."""
+        tx.prefetch("notices", {str(e.aggregate_id) for e in envelopes if e.mechanism == NOTICES})
 
 
 def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:

@@ -9,6 +9,8 @@ the result does not depend on the order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.envelope import Envelope
 from services.health_follow_ups import owes_follow_up
 from services.ports import Doc, Tx
@@ -67,6 +69,10 @@ class HealthProjection(AgencyProjection):
                                           "health_checks_given": p["health_checks_given"],
                                           "by": env.actor.model_dump()})
             refresh_follow_up(tx, p["notice_id"])
+
+    def prefetch(self, tx: Tx, envelopes: Sequence[Envelope]) -> None:
+        super().prefetch(tx, envelopes)
+        tx.prefetch(DONE, {str(e.aggregate_id) for e in envelopes if e.mechanism == NOTICES})
 
     def notice_changed(self, tx: Tx, env: Envelope, before: Doc | None, after: Doc) -> None:
         super().notice_changed(tx, env, before, after)

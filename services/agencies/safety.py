@@ -10,6 +10,7 @@ links it): the result does not depend on the order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
@@ -97,6 +98,15 @@ class SafetyProjection(AgencyProjection):
         super().apply(tx, env)
         if env.event_type.startswith("JointInspection."):
             self.inspection_changed(tx, env)
+
+    def prefetch(self, tx: Tx, envelopes: Sequence[Envelope]) -> None:
+        super().prefetch(tx, envelopes)
+        notices = [str(e.aggregate_id) for e in envelopes if e.mechanism == NOTICES]
+        pids = [proposal_id_for(n) for n in notices]
+        tx.prefetch("proposal_facts", pids)
+        tx.prefetch(LINKS, pids)
+        tx.prefetch(BY_EMPLOYER, {str(e.payload["employer_credit_code"]) for e in envelopes
+                                  if e.event_type == "AccidentNotice.Filed"})
 
     def notice_changed(self, tx: Tx, env: Envelope, before: Doc | None, after: Doc) -> None:
         super().notice_changed(tx, env, before, after)

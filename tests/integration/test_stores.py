@@ -1,0 +1,95 @@
+"""The read-model stores on SQLite and PostgreSQL: a transaction reads its own buffered writes,
+commits all of them or none, and a document changed by its reader is not changed in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.bootstrap import Container, bootstrap
+from adapters.settings import Settings
+from services.ports import Store
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    c: Container = bootstrap(settings)
+    yield c.store("storetest")
+    c.close()
+
+
+def test_a_transaction_reads_its_own_writes_and_deletes(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put("queue", "a", {"n": 1})
+        tx.put("queue", "b", {"n": 2})
+        assert tx.get("queue", "a") == {"n": 1}
+        tx.put("queue", "a", {"n": 3})
+        tx.delete("queue", "b")
+        assert tx.get("queue", "a") == {"n": 3}
+        assert tx.get("queue", "b") is None
+        assert list(tx.scan("queue")) == [("a", {"n": 3})]
+        tx.set_position("t:0", 7)
+        assert tx.position("t:0") == 7
+        assert tx.positions() == {"t:0": 7}
+    with store.transaction(write=False) as tx:
+        assert list(tx.scan("queue")) == [("a", {"n": 3})]
+        assert tx.position("t:0") == 7
+        assert tx.collections() == ["queue"]
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put("notices", "kept", {"v": 1})
+        tx.set_position("log", 1)
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.put("notices", "kept", {"v": 2})
+        tx.put("notices", "new", {"v": 1})
+        tx.delete("notices", "kept")
+        tx.set_position("log", 2)
+        raise RuntimeError("crash before commit")
+    with store.transaction(write=False) as tx:
+        assert tx.get("notices", "kept") == {"v": 1}
+        assert tx.get("notices", "new") is None
+        assert tx.position("log") == 1
+
+
+def test_changing_a_document_read_does_not_change_the_store(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put("employers", "91350100M000100Y4X", {"notices": {"n1": "2024-03-01"}})
+    with store.transaction() as tx:
+        doc = tx.get("employers", "91350100M000100Y4X")
+        assert doc is not None
+        doc["notices"]["n2"] = "2024-04-01"  # changed, never put back
+        again = tx.get("employers", "91350100M000100Y4X")
+        assert again == {"notices": {"n1": "2024-03-01"}}
+    with store.transaction(write=False) as tx:
+        assert tx.get("employers", "91350100M000100Y4X") == {"notices": {"n1": "2024-03-01"}}
+
+
+def test_prefetch_sees_what_is_stored_and_what_is_not(store: Store) -> None:
+    keys = [f"k{i:04d}" for i in range(1200)]  # more than one chunk of the IN list
+    with store.transaction() as tx:
+        for k in keys[::2]:
+            tx.put("_seen", k, {"v": 1, "k": k})
+    with store.transaction() as tx:
+        tx.prefetch("_seen", keys)
+        assert [tx.get("_seen", k) is not None for k in keys[:4]] == [True, False, True, False]
+        assert tx.get("_seen", keys[-2]) == {"v": 1, "k": keys[-2]}
+        assert tx.put_new("_seen", keys[1], {"v": 9}) is True
+        assert tx.put_new("_seen", keys[0], {"v": 9}) is False
+    with store.transaction(write=False) as tx:
+        assert tx.get("_seen", keys[1]) == {"v": 9}
+        assert tx.get("_seen", keys[0]) == {"v": 1, "k": keys[0]}
+        assert sum(1 for _ in tx.scan("_seen")) == 601
+
+
+def test_dead_letters_are_kept_with_their_reason(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.set_position("t:1", 4)
+        tx.add_dead_letter("t:1", 4, "undecodable envelope", b"\xff not json")
+    with store.transaction(write=False) as tx:
+        [dead] = tx.dead_letters()
+        assert (dead["source"], dead["position"], dead["reason"]) == ("t:1", 4,
+                                                                      "undecodable envelope")
+        assert tx.position("t:1") == 4
