@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
+import select
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +34,54 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _has_input(conn: Any) -> bool:
+    """Whether the server sent an idle connection anything: only an ending one has news."""
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class ReadModelPool(ConnectionPool[Any]):
+    """Pings a pooled connection before use only when it may be dead.
+
+    A ping on every checkout (ConnectionPool.check_connection) cost a round trip per
+    transaction. Here a connection is pinged only if the server has sent it something while
+    it sat idle (a restart or a killed backend says so, and a closed socket reads as EOF), it
+    has been idle for IDLE_PING seconds, or it was last used before a broken connection was
+    seen (an outage kills them all). So requests still do not meet dead connections after
+    PostgreSQL comes back.
+    """
+
+    IDLE_PING = 1.0
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._last_good: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+        self._broken_at = -math.inf
+        super().__init__(check=self._check_if_stale, configure=self._good, **kwargs)
+
+    def _good(self, conn: Any) -> None:
+        self._last_good[conn] = time.monotonic()
+
+    def _check_if_stale(self, conn: Any) -> None:
+        good = self._last_good.get(conn, -math.inf)
+        try:
+            if (good > self._broken_at and time.monotonic() - good < self.IDLE_PING
+                    and not _has_input(conn)):
+                return
+            ConnectionPool.check_connection(conn)
+        except Exception:
+            self._broken_at = time.monotonic()
+            raise
+        self._good(conn)
+
+    def putconn(self, conn: Any) -> None:
+        if conn.broken:
+            self._broken_at = time.monotonic()
+        else:
+            self._good(conn)
+        super().putconn(conn)
 
 
 class Container:
@@ -64,9 +115,9 @@ class Container:
         with self._lock:
             if self._pool is None:
                 p = self.settings.postgres_params()
-                self._pool = ConnectionPool(
+                self._pool = ReadModelPool(
                     kwargs={**p, "connect_timeout": 5}, min_size=1, max_size=10, open=True,
-                    check=ConnectionPool.check_connection, name="linkage-readmodels",
+                    name="linkage-readmodels",
                 )
             return self._pool
 

@@ -67,11 +67,14 @@ class Settings(BaseSettings):
                     "SQLITE_DBNAME": str(self.data_dir / "events.db"),
                     "SQLITE_LOCK_TIMEOUT": "30"}
         p = self.postgres_params()
+        # No POSTGRES_PRE_PING (a round trip before every use): the recorder retries a failed
+        # call on another connection (10 tries, 0.2 s apart) and the pool drops broken ones,
+        # so connections an outage or restart killed cost a retry, never an error.
         return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
                 "POSTGRES_DBNAME": p["dbname"], "POSTGRES_HOST": p["host"],
                 "POSTGRES_PORT": str(p["port"]), "POSTGRES_USER": p["user"],
                 "POSTGRES_PASSWORD": p["password"], "POSTGRES_SCHEMA": self.database_schema,
-                "POSTGRES_PRE_PING": "y", "POSTGRES_CONNECT_TIMEOUT": "2",
+                "POSTGRES_CONNECT_TIMEOUT": "2",
                 "POSTGRES_POOL_SIZE": "5", "POSTGRES_MAX_OVERFLOW": "10",
                 "POSTGRES_LOCK_TIMEOUT": "10"}
 

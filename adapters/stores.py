@@ -78,10 +78,19 @@ class _SqlTx(Tx):
         self._dirty.add((coll, key))
 
     def put_new(self, coll: str, key: str, doc: Doc) -> bool:
-        if self._load(coll, key):
-            return False
-        self.put(coll, key, doc)
-        return True
+        k = (coll, key)
+        if k in self._docs:
+            if self._docs[k]:
+                return False
+            self.put(coll, key, doc)
+            return True
+        text = json.dumps(doc, ensure_ascii=False)  # unknown here: one INSERT tells
+        self.cur.execute(self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (coll, key) DO NOTHING"), (coll, key, text))
+        if self.cur.rowcount == 1:
+            self._docs[k] = text
+            return True
+        return False
 
     def delete(self, coll: str, key: str) -> None:
         self._docs[(coll, key)] = _ABSENT

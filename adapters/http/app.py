@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from adapters.accounts import TokenCache
 from adapters.bootstrap import Background, Container
 from adapters.http import agencies, errors, notices, prevention, schema, transport
 
@@ -34,6 +35,10 @@ class LazyContainer:
                     self._bg = Background(self._container)
                     self._bg.start()
             return self._container
+
+    def ready(self) -> Container | None:
+        """The container if built, without waiting: request handlers check this first."""
+        return self._container
 
     def close(self) -> None:
         if self._bg is not None:
@@ -60,6 +65,7 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
         lifespan=lifespan,
     )
     app.state.container = lazy
+    app.state.tokens = TokenCache()  # users are only ever added: see TokenCache
     from fastapi import Depends
 
     from adapters.http.audit import auditors_read_only  # auditors write nothing, on any route

@@ -1,4 +1,9 @@
-"""Request-scoped dependencies: the container, the acting user, If-Match and idempotency."""
+"""Request-scoped dependencies: the container, the acting user, If-Match and idempotency.
+
+The cheap ones are `async def`: FastAPI runs a plain `def` dependency in a worker thread, and
+each such hop cost more CPU than the work itself. Anything that may wait on the database
+still runs in a worker thread (run_in_threadpool), never on the event loop.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +12,73 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from adapters.accounts import Accounts
+from adapters.accounts import Accounts, TokenCache
 from adapters.bootstrap import Container
 from adapters.http.errors import error_body
 from domain.common import Actor
 from services.application import Unavailable
+from services.ports import Store
 
 IDEMPOTENCY = "idempotency"
 # A request that crashed mid-way leaves a pending key; after this it may run again.
 PENDING_EXPIRY = timedelta(seconds=30)
 
 
-def container(request: Request) -> Container:
-    get: Callable[[], Container] = request.app.state.container
+class ContainerSource(Protocol):
+    """app.state.container: builds the container (may connect), or returns it once built."""
+
+    def __call__(self) -> Container: ...
+
+    def ready(self) -> Container | None: ...
+
+
+def _build(source: ContainerSource) -> Container:
     try:
-        return get()
+        return source()
     except Unavailable:
         raise
     except Exception as e:
         raise Unavailable(f"the database cannot be reached: {type(e).__name__}") from e
 
 
+async def container(request: Request) -> Container:
+    source: ContainerSource = request.app.state.container
+    built = source.ready()
+    if built is not None:
+        return built
+    return await run_in_threadpool(_build, source)  # bootstrap connects: not on the event loop
+
+
 ContainerDep = Annotated[Container, Depends(container)]
 
 
-def current_user(c: ContainerDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+async def authenticate(request: Request, c: Container, token: str) -> Actor | None:
+    """The token's user: from the app's cache when seen lately, else from the store."""
+    cache: TokenCache = request.app.state.tokens
+    actor = cache.lookup(token)
+    if actor is None:
+        actor = await run_in_threadpool(lambda: Accounts(c.store("api"), cache).authenticate(token))
+    return actor
+
+
+def bearer(authorization: str | None) -> str | None:
     if not authorization or not authorization.lower().startswith("bearer "):
+        return None
+    return authorization[7:].strip()
+
+
+async def current_user(request: Request, c: ContainerDep,
+                       authorization: Annotated[str | None, Header()] = None) -> Actor:
+    token = bearer(authorization)
+    if token is None:
         raise HTTPException(401, "missing bearer token", {"WWW-Authenticate": "Bearer"})
-    actor = Accounts(c.store("api")).authenticate(authorization[7:].strip())
+    actor = await authenticate(request, c, token)
     if actor is None:
         raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
     return actor
@@ -55,7 +94,7 @@ def require(actor: Actor, *, roles: tuple[str, ...], agencies: tuple[str, ...] |
         raise HTTPException(403, f"agency {actor.agency} may not do this (needs {', '.join(agencies)})")
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     if if_match is None:
         return None
     m = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
@@ -70,14 +109,18 @@ VersionDep = Annotated[int | None, Depends(expected_version)]
 class Idempotency:
     """Same key and body: the first response again, nothing new stored."""
 
-    def __init__(self, c: ContainerDep, actor: UserDep,
-                 idempotency_key: Annotated[str | None, Header()] = None) -> None:
-        self.store = c.store("api")
+    def __init__(self, c: Container, actor: Actor, key: str | None) -> None:
+        self.container = c
         self.actor = actor
-        self.key = idempotency_key
-        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        self.key = key
+        if key is not None and not 1 <= len(key) <= 200:
             raise HTTPException(422, [{"field": "Idempotency-Key",
                                        "message": "must be 1 to 200 characters"}])
+
+    @property
+    def store(self) -> Store:
+        # Looked up when used, in the route's worker thread: the first call creates tables.
+        return self.container.store("api")
 
     def scoped_key(self) -> str | None:
         return f"{self.actor.id}:{self.key}" if self.key else None
@@ -91,12 +134,16 @@ class Idempotency:
             [request.method, request.url.path, body], sort_keys=True, default=str
         ).encode()).hexdigest()
         now = datetime.now(UTC)
+        pending = {"hash": digest, "state": "pending", "at": now.isoformat()}
         with self.store.transaction() as tx:
-            existing = tx.get(IDEMPOTENCY, key)
-            if existing is None or (existing["state"] == "pending" and
-                                    now - datetime.fromisoformat(existing["at"]) > PENDING_EXPIRY):
-                tx.put(IDEMPOTENCY, key, {"hash": digest, "state": "pending", "at": now.isoformat()})
-                existing = None
+            # A new key (the usual case) costs one INSERT; only a key seen before is read.
+            existing = None
+            if not tx.put_new(IDEMPOTENCY, key, pending):
+                existing = tx.get(IDEMPOTENCY, key)
+                if existing is None or (existing["state"] == "pending" and
+                                        now - datetime.fromisoformat(existing["at"]) > PENDING_EXPIRY):
+                    tx.put(IDEMPOTENCY, key, pending)  # e.g. a try that crashed: this one runs
+                    existing = None
         if existing is not None:
             if existing["hash"] != digest:
                 raise HTTPException(422, [{"field": "Idempotency-Key",
@@ -127,4 +174,9 @@ class Idempotency:
             tx.delete(IDEMPOTENCY, key)
 
 
-IdempotencyDep = Annotated[Idempotency, Depends()]
+async def idempotency(c: ContainerDep, actor: UserDep,
+                      idempotency_key: Annotated[str | None, Header()] = None) -> Idempotency:
+    return Idempotency(c, actor, idempotency_key)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

@@ -62,6 +62,10 @@ class TcpProxy:
 
     def cut(self) -> None:
         assert self.server is not None
+        # close() alone does not wake the accept() blocked in the thread: one more
+        # connection would still get through after the cut.
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)
         self.server.close()
         for s in self.conns:
             try:

@@ -78,10 +78,15 @@ def test_prefetch_sees_what_is_stored_and_what_is_not(store: Store) -> None:
         assert tx.get("_seen", keys[-2]) == {"v": 1, "k": keys[-2]}
         assert tx.put_new("_seen", keys[1], {"v": 9}) is True
         assert tx.put_new("_seen", keys[0], {"v": 9}) is False
+    with store.transaction() as tx:  # not read before: the store itself decides
+        assert tx.put_new("_seen", keys[2], {"v": 9}) is False
+        assert tx.put_new("_seen", "fresh", {"v": 9}) is True
+        assert tx.get("_seen", "fresh") == {"v": 9}
     with store.transaction(write=False) as tx:
         assert tx.get("_seen", keys[1]) == {"v": 9}
         assert tx.get("_seen", keys[0]) == {"v": 1, "k": keys[0]}
-        assert sum(1 for _ in tx.scan("_seen")) == 601
+        assert tx.get("_seen", keys[2]) == {"v": 1, "k": keys[2]}
+        assert sum(1 for _ in tx.scan("_seen")) == 602
 
 
 def test_dead_letters_are_kept_with_their_reason(store: Store) -> None:
