@@ -188,6 +188,9 @@ class Background:
         s = self.container.settings
         jobs: list[tuple[str, float, Callable[[], object]]] = [
             ("deadline watcher", s.watcher_interval, self.container.watcher.run_once),
+            # Kept current in small steps: caught up only by the watcher, it took a whole
+            # interval's events at once and stalled requests meanwhile.
+            ("notice index", s.feed_interval, self.container.index.catch_up),
         ]
         for agency, feeder in self.container.agency_feeders.items():
             jobs.append((f"{agency} consumer", s.feed_interval, feeder.catch_up))

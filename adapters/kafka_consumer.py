@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -62,19 +63,38 @@ def kafka_consumer(settings: Settings, group: str, **overrides: Any) -> KafkaCon
     return KafkaConsumer(**config)
 
 
-def consume_batch(kafka: KafkaConsumer, runner: Consumer, timeout_ms: int = 500) -> Outcome:
+class OffsetHint:
+    """Commits the group's offsets to Kafka at most every `every` seconds.
+
+    A hint only (the read model's own positions are the truth): a commit per batch cost the
+    broker a write per poll, and a stale one means only a redelivery the positions skip.
+    """
+
+    def __init__(self, kafka: KafkaConsumer, every: float = 1.0) -> None:
+        self.kafka = kafka
+        self.every = every
+        self.last = 0.0
+
+    def maybe_commit(self) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        try:
+            self.kafka.commit_async()
+        except KafkaError as e:
+            log.info("offset commit skipped: %s", e)
+
+
+def consume_batch(kafka: KafkaConsumer, runner: Consumer, hint: OffsetHint | None = None,
+                  timeout_ms: int = 500) -> Outcome:
     records = kafka.poll(timeout_ms=timeout_ms)
     messages = [Message(source(tp), m.offset, m.value or b"")
                 for tp, batch in records.items() for m in batch]
     if not messages:
         return Outcome()
     outcome = runner.handle(messages)
-    try:
-        # A hint only (the read model's own positions are the truth), so it need not be
-        # waited for: a lost commit means a redelivery the positions skip.
-        kafka.commit_async()
-    except KafkaError as e:
-        log.info("offset commit skipped: %s", e)
+    (hint or OffsetHint(kafka, every=0.0)).maybe_commit()
     return outcome
 
 
@@ -103,11 +123,12 @@ def run_consumer(settings: Settings, agency: str, once: bool = False,
     names = [topics(settings.topic_prefix)[m] for m in projection.mechanisms]
     kafka.subscribe(names, listener=SeekToRecorded(kafka, store))
     idle = 0
+    hint = OffsetHint(kafka)
     log.info("%s consumer on %s", agency, ", ".join(names))
     try:
         while not stop.is_set():
             try:
-                outcome = consume_batch(kafka, runner)
+                outcome = consume_batch(kafka, runner, hint)
             except KafkaError as e:
                 log.warning("broker unavailable, will retry: %s", e)
                 stop.wait(1.0)

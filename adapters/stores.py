@@ -42,7 +42,8 @@ class _SqlTx(Tx):
         self.ph = ph
         self._docs: dict[tuple[str, str], str] = {}  # JSON text, or _ABSENT
         self._dirty: set[tuple[str, str]] = set()
-        self._pos: dict[str, int | None] = {}
+        self._wanted: set[tuple[str, str]] = set()
+        self._pos: dict[str, int | None] | None = None  # every position, read on first use
         self._pos_dirty: set[str] = set()
 
     def _q(self, text: str) -> str:
@@ -50,6 +51,8 @@ class _SqlTx(Tx):
 
     def _load(self, coll: str, key: str) -> str:
         k = (coll, key)
+        if k in self._wanted:
+            self._fetch_wanted()
         text = self._docs.get(k)
         if text is None:
             self.cur.execute(self._q("SELECT doc FROM {docs} WHERE coll=? AND key=?"), (coll, key))
@@ -58,15 +61,20 @@ class _SqlTx(Tx):
         return text
 
     def prefetch(self, coll: str, keys: Iterable[str]) -> None:
-        wanted = sorted({k for k in keys if (coll, k) not in self._docs})
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            marks = ", ".join([self.ph] * len(chunk))
-            self.cur.execute(self._q("SELECT key, doc FROM {docs} WHERE coll=? AND key IN (")
-                             + marks + ")", (coll, *chunk))
-            found = dict(self.cur.fetchall())
-            for k in chunk:
-                self._docs[(coll, k)] = found.get(k, _ABSENT)
+        # Only noted here: every collection's keys are then read in one query on first use.
+        self._wanted.update((coll, k) for k in keys if (coll, k) not in self._docs)
+
+    def _fetch_wanted(self) -> None:
+        wanted = sorted(k for k in self._wanted if k not in self._docs)  # not written since
+        self._wanted.clear()
+        for i in range(0, len(wanted), 400):
+            chunk = wanted[i:i + 400]
+            pairs = ", ".join([f"({self.ph}, {self.ph})"] * len(chunk))
+            self.cur.execute(self._q("SELECT coll, key, doc FROM {docs} WHERE (coll, key) IN (")
+                             + pairs + ")", [v for pair in chunk for v in pair])
+            found = {(c, k): d for c, k, d in self.cur.fetchall()}
+            for pair in chunk:
+                self._docs.setdefault(pair, found.get(pair, _ABSENT))
 
     def get(self, coll: str, key: str) -> Doc | None:
         text = self._load(coll, key)
@@ -110,7 +118,7 @@ class _SqlTx(Tx):
             if gone:
                 self.cur.executemany(self._q("DELETE FROM {docs} WHERE coll=? AND key=?"), gone)
         if self._pos_dirty:
-            rows = [(s, self._pos[s]) for s in sorted(self._pos_dirty)]
+            rows = [(s, self._positions()[s]) for s in sorted(self._pos_dirty)]
             self._pos_dirty.clear()
             self.cur.executemany(
                 self._q("INSERT INTO {positions} (source, pos) VALUES (?, ?) "
@@ -127,21 +135,21 @@ class _SqlTx(Tx):
         self.cur.execute(self._q("SELECT DISTINCT coll FROM {docs} ORDER BY coll"))
         return [row[0] for row in self.cur.fetchall()]
 
+    def _positions(self) -> dict[str, int | None]:
+        if self._pos is None:  # few rows (one per topic-partition): all in one query
+            self.cur.execute(self._q("SELECT source, pos FROM {positions}"))
+            self._pos = {s: int(p) for s, p in self.cur.fetchall()}
+        return self._pos
+
     def position(self, source: str) -> int | None:
-        if source not in self._pos:
-            self.cur.execute(self._q("SELECT pos FROM {positions} WHERE source=?"), (source,))
-            row = self.cur.fetchone()
-            self._pos[source] = int(row[0]) if row else None
-        return self._pos[source]
+        return self._positions().get(source)
 
     def set_position(self, source: str, value: int) -> None:
-        self._pos[source] = value
+        self._positions()[source] = value
         self._pos_dirty.add(source)
 
     def positions(self) -> dict[str, int]:
-        self.flush()
-        self.cur.execute(self._q("SELECT source, pos FROM {positions} ORDER BY source"))
-        return {s: int(p) for s, p in self.cur.fetchall()}
+        return {s: p for s, p in sorted(self._positions().items()) if p is not None}
 
     def add_dead_letter(self, source: str, position: int, reason: str, raw: bytes) -> None:
         self.cur.execute(

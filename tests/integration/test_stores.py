@@ -89,6 +89,22 @@ def test_prefetch_sees_what_is_stored_and_what_is_not(store: Store) -> None:
         assert sum(1 for _ in tx.scan("_seen")) == 602
 
 
+def test_a_write_after_prefetch_is_not_overwritten_by_it(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put("notices", "n1", {"v": 1})
+        tx.put("notices", "n2", {"v": 1})
+    with store.transaction() as tx:
+        tx.prefetch("notices", ["n1", "n2", "n3"])
+        tx.put("notices", "n1", {"v": 2})
+        tx.delete("notices", "n2")
+        assert tx.get("notices", "n3") is None  # the prefetch runs here
+        assert tx.get("notices", "n1") == {"v": 2}
+        assert tx.get("notices", "n2") is None
+    with store.transaction(write=False) as tx:
+        assert [k for k, _ in tx.scan("notices")] == ["n1"]
+        assert tx.get("notices", "n1") == {"v": 2}
+
+
 def test_dead_letters_are_kept_with_their_reason(store: Store) -> None:
     with store.transaction() as tx:
         tx.set_position("t:1", 4)
