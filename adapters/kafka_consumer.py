@@ -55,6 +55,8 @@ def kafka_consumer(settings: Settings, group: str, **overrides: Any) -> KafkaCon
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "max_poll_records": 500,
+        "fetch_max_wait_ms": settings.consumer_fetch_wait_ms,
+        "fetch_min_bytes": 4096,  # a few envelopes, or the wait above, ends a fetch
         "session_timeout_ms": 6_000,
         "heartbeat_interval_ms": 1_000,
         "client_id": group,

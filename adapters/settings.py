@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     topic_prefix: str = "linkage."
     topic_partitions: int = Field(3, ge=1)
     consumer_group_prefix: str = "linkage-"
+    consumer_fetch_wait_ms: int = Field(
+        100, ge=0, le=500,
+        description="How long the broker may hold a consumer's fetch to gather a few events: "
+                    "each arrives at most this much later, and a busy consumer applies them "
+                    "several to a transaction for far less CPU each")
     deadline_safety: timedelta = timedelta(hours=1)
     deadline_other: timedelta = timedelta(hours=24)
     watcher_interval: float = Field(30.0, gt=0, description="Seconds between deadline checks")

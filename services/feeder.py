@@ -9,7 +9,8 @@ from eventsourcing.utils import get_topic
 
 from services.application import LinkageApp
 from services.consumer import Consumer, Message, Outcome
-from services.envelope import MECHANISMS, encode, envelope_from_notification, event_classes
+from services.envelope import MECHANISMS, event_classes
+from services.envelope_fast import envelope_bytes
 
 LOG_SOURCE = "log"
 
@@ -46,11 +47,9 @@ class LogFeeder:
                 )
                 if not notes:
                     return total
-                messages = [
-                    Message(LOG_SOURCE, n.id,
-                            encode(envelope_from_notification(self.app.mapper, n)))
-                    for n in notes
-                ]
+                # The relay's own encoding, so both transports carry the same bytes.
+                messages = [Message(LOG_SOURCE, n.id, envelope_bytes(self.app.mapper, n)[3])
+                            for n in notes]
                 total += self.consumer.handle(messages)
                 start = notes[-1].id
                 if progress:
