@@ -107,22 +107,27 @@ class _SqlTx(Tx):
     def flush(self) -> None:
         """Send the buffered writes (at commit, and before any query that must see them)."""
         if self._dirty:
-            puts = [(c, k, self._docs[(c, k)]) for c, k in sorted(self._dirty)
-                    if self._docs[(c, k)]]
-            gone = [(c, k) for c, k in sorted(self._dirty) if not self._docs[(c, k)]]
+            dirty = sorted(self._dirty)
             self._dirty.clear()
-            if puts:
-                self.cur.executemany(
-                    self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
-                            "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc"), puts)
-            if gone:
-                self.cur.executemany(self._q("DELETE FROM {docs} WHERE coll=? AND key=?"), gone)
+            puts = [(c, k, self._docs[(c, k)]) for c, k in dirty if self._docs[(c, k)]]
+            gone = [(c, k) for c, k in dirty if not self._docs[(c, k)]]
+            self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows} "
+                       "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc", puts)
+            self._rows("DELETE FROM {docs} WHERE (coll, key) IN ({rows})", gone)
         if self._pos_dirty:
             rows = [(s, self._positions()[s]) for s in sorted(self._pos_dirty)]
             self._pos_dirty.clear()
-            self.cur.executemany(
-                self._q("INSERT INTO {positions} (source, pos) VALUES (?, ?) "
-                        "ON CONFLICT (source) DO UPDATE SET pos = excluded.pos"), rows)
+            self._rows("INSERT INTO {positions} (source, pos) VALUES {rows} "
+                       "ON CONFLICT (source) DO UPDATE SET pos = excluded.pos", rows)
+
+    def _rows(self, text: str, rows: list[tuple[Any, ...]]) -> None:
+        """One statement for many rows (keys are unique here, as ON CONFLICT needs): a
+        statement per row cost the server more than the rows themselves."""
+        for i in range(0, len(rows), 300):
+            chunk = rows[i:i + 300]
+            one = "(" + ", ".join([self.ph] * len(chunk[0])) + ")"
+            query = text.format(rows=", ".join([one] * len(chunk)), **self.t)
+            self.cur.execute(query, [v for row in chunk for v in row])
 
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]:
         self.flush()
