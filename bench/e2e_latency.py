@@ -230,7 +230,9 @@ class Poller(threading.Thread):
 
     def run(self) -> None:
         try:
-            with psycopg.connect(self.pg_url, autocommit=True) as conn:
+            # Never prepared: a generic plan for `key = ANY(%s)` may scan the whole table,
+            # and then this poller, not linkage, is what loads PostgreSQL.
+            with psycopg.connect(self.pg_url, autocommit=True, prepare_threshold=None) as conn:
                 next_at = time.monotonic()
                 while not self.stop.is_set():
                     waiting = self.tracker.waiting()
