@@ -51,8 +51,7 @@ that other processes used meanwhile and flags the run as noisy above 0.25 cores.
   pre-encoded envelopes and (b) `Relay.drain()` over the same notification log (publish +
   broker ack + position record), on fresh topics each round; reports median events/s, CPU per
   event and relay/baseline (target ≥ 0.8). Also times the relay over a SQLite event store
-  (`--no-sqlite` skips it) and, with `--diagnose`, a bench-only relay that builds each batch's
-  envelopes before its first send.
+  (`--no-sqlite` skips it) and, with `--diagnose`, the relay without pipelining (depth 1).
 * **End-to-end latency** — `.venv/bin/python bench/e2e_latency.py` (options: `--rate 100
   --seconds 60 --workers 32 --poll-interval 0.02`). Runs `linkage serve`, `linkage relay` and
   `linkage consume --agency X` (hrss, safety, health, finance) as subprocesses (one at a
