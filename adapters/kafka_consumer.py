@@ -88,7 +88,7 @@ class OffsetHint:
             log.info("offset commit skipped: %s", e)
 
 
-def consume_batch(kafka: KafkaConsumer, runner: Consumer, hint: OffsetHint | None = None,
+def consume_batch(kafka: KafkaConsumer, runner: Consumer, hint: OffsetHint,
                   timeout_ms: int = 500) -> Outcome:
     records = kafka.poll(timeout_ms=timeout_ms)
     messages = [Message(source(tp), m.offset, m.value or b"")
@@ -96,7 +96,7 @@ def consume_batch(kafka: KafkaConsumer, runner: Consumer, hint: OffsetHint | Non
     if not messages:
         return Outcome()
     outcome = runner.handle(messages)
-    (hint or OffsetHint(kafka, every=0.0)).maybe_commit()
+    hint.maybe_commit()
     return outcome
 
 

@@ -32,7 +32,7 @@ from adapters.faults import maybe_crash
 from adapters.settings import Settings
 from services.application import LinkageApp
 from services.envelope import topics
-from services.envelope_fast import envelope_bytes, kind, spliced
+from services.envelope_fast import kind, spliced, unspliced
 from services.ports import Store
 
 log = logging.getLogger(__name__)
@@ -153,9 +153,9 @@ class Relay:
             topic, event_type = kinds.get(stored_topic) or self._kind(stored_topic)
             value = spliced(mapper, stored_topic, state, aggregate_id, version, nid)
             if value is None:  # the parsing tier, or the domain event
-                value = envelope_bytes(mapper, Notification(
+                value = unspliced(mapper, Notification(
                     id=nid, originator_id=UUID(aggregate_id), originator_version=version,
-                    topic=stored_topic, state=state))[3]
+                    topic=stored_topic, state=state))[2]
             records.append((topic, aggregate_id.encode(), value,
                             [event_type, ("notification_id", b"%d" % nid)]))
         return records

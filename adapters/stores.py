@@ -51,14 +51,10 @@ class _SqlTx(Tx):
 
     def _load(self, coll: str, key: str) -> str:
         k = (coll, key)
-        if k in self._wanted:
+        if k not in self._docs:  # read with whatever else is wanted, in the same query
+            self._wanted.add(k)
             self._fetch_wanted()
-        text = self._docs.get(k)
-        if text is None:
-            self.cur.execute(self._q("SELECT doc FROM {docs} WHERE coll=? AND key=?"), (coll, key))
-            row = self.cur.fetchone()
-            text = self._docs[k] = row[0] if row else _ABSENT
-        return text
+        return self._docs[k]
 
     def prefetch(self, coll: str, keys: Iterable[str]) -> None:
         # Only noted here: every collection's keys are then read in one query on first use.
@@ -67,14 +63,10 @@ class _SqlTx(Tx):
     def _fetch_wanted(self) -> None:
         wanted = sorted(k for k in self._wanted if k not in self._docs)  # not written since
         self._wanted.clear()
-        for i in range(0, len(wanted), 400):
-            chunk = wanted[i:i + 400]
-            pairs = ", ".join([f"({self.ph}, {self.ph})"] * len(chunk))
-            self.cur.execute(self._q("SELECT coll, key, doc FROM {docs} WHERE (coll, key) IN (")
-                             + pairs + ")", [v for pair in chunk for v in pair])
-            found = {(c, k): d for c, k, d in self.cur.fetchall()}
-            for pair in chunk:
-                self._docs.setdefault(pair, found.get(pair, _ABSENT))
+        found = {(c, k): d for c, k, d in self._rows(
+            "SELECT coll, key, doc FROM {docs} WHERE (coll, key) IN ({rows})", wanted)}
+        for pair in wanted:
+            self._docs[pair] = found.get(pair, _ABSENT)
 
     def get(self, coll: str, key: str) -> Doc | None:
         text = self._load(coll, key)
@@ -120,14 +112,19 @@ class _SqlTx(Tx):
             self._rows("INSERT INTO {positions} (source, pos) VALUES {rows} "
                        "ON CONFLICT (source) DO UPDATE SET pos = excluded.pos", rows)
 
-    def _rows(self, text: str, rows: list[tuple[Any, ...]]) -> None:
+    def _rows(self, text: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """One statement for many rows (keys are unique here, as ON CONFLICT needs): a
-        statement per row cost the server more than the rows themselves."""
+        statement per row cost the server more than the rows themselves. Returns what a
+        SELECT found."""
+        found: list[tuple[Any, ...]] = []
         for i in range(0, len(rows), 300):
             chunk = rows[i:i + 300]
             one = "(" + ", ".join([self.ph] * len(chunk[0])) + ")"
             query = text.format(rows=", ".join([one] * len(chunk)), **self.t)
             self.cur.execute(query, [v for row in chunk for v in row])
+            if self.cur.description is not None:
+                found.extend(self.cur.fetchall())
+        return found
 
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]:
         self.flush()

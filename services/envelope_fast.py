@@ -162,14 +162,22 @@ def parsed(mapper: Mapper[UUID], n: Notification) -> bytes | None:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def unspliced(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, bytes]:
+    """(mechanism, event type, envelope JSON) by the tiers after `spliced`: the parsed stored
+    state, else the domain event."""
+    value = parsed(mapper, n)
+    if value is None:
+        env = envelope_from_notification(mapper, n)
+        return env.mechanism, env.event_type, encode(env)
+    event_type, mechanism = kind(n.topic)
+    return mechanism, event_type, value
+
+
 def envelope_bytes(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, str, bytes]:
     """(aggregate id, mechanism, event type, envelope JSON) of one notification."""
     aggregate_id = str(n.originator_id)
     value = spliced(mapper, n.topic, n.state, aggregate_id, n.originator_version, n.id)
     if value is None:
-        value = parsed(mapper, n)
-    if value is None:
-        env = envelope_from_notification(mapper, n)
-        return aggregate_id, env.mechanism, env.event_type, encode(env)
+        return aggregate_id, *unspliced(mapper, n)
     event_type, mechanism = kind(n.topic)
     return aggregate_id, mechanism, event_type, value
