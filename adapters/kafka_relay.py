@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -64,6 +65,29 @@ def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int) -> 
         if new:
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new)
+    finally:
+        admin.close()
+
+
+def delete_topics(bootstrap_servers: str, prefix: str, groups: Sequence[str] = ()) -> int:
+    """Best effort: delete the topics named prefix… and these consumer groups (what a test
+    or benchmark run made); returns how many topics. Left behind, they pile up in the broker."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin")
+    except Exception as e:
+        log.warning("could not clean Kafka up: %s", e)
+        return 0
+    try:
+        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            admin.delete_topics(mine, raise_errors=False)
+        if groups:
+            with contextlib.suppress(Exception):
+                admin.delete_groups(list(groups))
+        return len(mine)
+    except Exception as e:
+        log.warning("could not clean Kafka up: %s", e)
+        return 0
     finally:
         admin.close()
 

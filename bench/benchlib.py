@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from kafka.admin import KafkaAdminClient
 from psycopg import sql
 
+from adapters.kafka_relay import delete_topics
 from domain.common import credit_code_check_char
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -114,24 +114,7 @@ def drop_schema(pg_url: str, schema: str) -> None:
 
 def delete_kafka_leftovers(bootstrap: str, prefix: str, groups: Sequence[str] = ()) -> int:
     """Best effort: delete the run's topics (all named prefix…) and consumer groups."""
-    try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="linkage-bench-admin")
-    except Exception as e:
-        print(f"warning: could not clean Kafka up: {e}", file=sys.stderr)
-        return 0
-    try:
-        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
-        if mine:
-            admin.delete_topics(mine, raise_errors=False)
-        if groups:
-            with contextlib.suppress(Exception):
-                admin.delete_groups(list(groups))
-        return len(mine)
-    except Exception as e:
-        print(f"warning: could not clean Kafka up: {e}", file=sys.stderr)
-        return 0
-    finally:
-        admin.close()
+    return delete_topics(bootstrap, prefix, groups)
 
 
 def percentile(values: Sequence[float], p: float) -> float:
