@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from domain.common import AGENCIES, ROLES, Actor, InvalidValue
+from domain.common import Actor, InvalidValue
+from domain.vocabulary import AGENCIES, ROLES
 from services.ports import Store
 
 USERS = "users"

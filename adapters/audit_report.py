@@ -9,12 +9,12 @@ from typing import Any
 
 from adapters import audit_wiring
 from adapters.bootstrap import Container
+from domain import vocabulary
+from domain.vocabulary import GRADES, bilingual
 from services import audit
 from services.audit_compliance import monthly_by_grade, notice_compliance, obligations
 from services.ports import Doc
 
-GRADES = ("ordinary", "large", "major", "extraordinary")
-GRADE_ZH = {"ordinary": "一般", "large": "较大", "major": "重大", "extraordinary": "特别重大"}
 COLOURS = {"ordinary": "#6c9bd2", "large": "#f2b134", "major": "#e0703a", "extraordinary": "#b2182b",
            "on_time": "#4daf4a", "late": "#e41a1c", "pending": "#999999"}
 DELAY_BUCKETS = ((15, "≤15 min"), (30, "≤30 min"), (60, "≤1 h"), (240, "≤4 h"), (1440, "≤24 h"),
@@ -106,7 +106,7 @@ def render(d: Doc) -> str:
               f'<span class="bad">已被篡改 TAMPERED: {escape(v["problem"] or "")}</span>')
     consumers = [[r["consumer"], r["positions"], "ok" if r["ok"] else "; ".join(r["problems"])]
                  for r in v["consumers"]]
-    acks = [[r["notice_id"][:8], r["employer"], GRADE_ZH.get(r["grade"], r["grade"]), r["round"],
+    acks = [[r["notice_id"][:8], r["employer"], vocabulary.label("grade", r["grade"]), r["round"],
              r["agency"], r["deadline"], r["acknowledged_at"] or "未确认 pending",
              r["delay_minutes"], r["allowed_minutes"],
              {True: "按时 on time", False: "超时 late", None: "待确认 pending"}[r["on_time"]]]
@@ -129,7 +129,7 @@ def render(d: Doc) -> str:
             [[m, n["events"], n["aggregates"]] for m, n in d["mechanisms"].items()]),
         "<h2>按等级统计 Notices by grade</h2>" + _table(
             ["grade 等级", "notices 通报"],
-            [[f"{GRADE_ZH[g]} {g}", d["grades"].get(g, 0)] for g in GRADES]),
+            [[bilingual("grade", g), d["grades"].get(g, 0)] for g in GRADES]),
         bar_chart("每月通报（按等级） Monthly notices by grade", d["monthly"], GRADES),
         "<h2>确认时限 Acknowledgement deadlines</h2>" + _table(
             ["agency 部门", "on time 按时", "late 超时", "pending 待确认"],

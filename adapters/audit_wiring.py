@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.bootstrap import Container
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from services import audit
 from services.audit_consumers import check_consumers, default_feeds
 from services.chain import Chainer, Verification, verified
@@ -101,7 +101,7 @@ def as_of_store(agency: str) -> str:
 def rebuild_as_of(c: Container, at: datetime,
                   progress: Callable[[int], None] | None = None) -> dict[str, Outcome]:
     """Every agency's read model as of `at`, each into its own separate store (asof_<agency>)."""
-    stores = {agency: c.store(as_of_store(agency)) for agency in AGENCIES}
+    stores: dict[str, Store] = {agency: c.store(as_of_store(agency)) for agency in AGENCIES}
     outcomes = audit.rebuild_as_of(c.app, at, stores, progress)
     for store in stores.values():
         with store.transaction() as tx:

@@ -15,7 +15,7 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 
 from adapters.settings import Settings
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from services.accident_notices import AccidentNotices
 from services.agencies import projection_for
 from services.application import LinkageApp

@@ -34,7 +34,7 @@ def _logging(level: str = "INFO") -> None:
 
 
 def _check_agency(agency: str) -> None:
-    from domain.common import AGENCIES
+    from domain.vocabulary import AGENCIES
 
     if agency not in AGENCIES:
         raise typer.BadParameter(f"must be one of {', '.join(AGENCIES)}", param_hint="--agency")

@@ -15,9 +15,7 @@ from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor, credit_code_check_char
-
-GRADE_ZH = {"ordinary": "一般", "large": "较大", "major": "重大", "extraordinary": "特别重大"}
-AGENCY_ZH = {"safety": "应急管理局", "hrss": "人社局", "health": "卫健委", "finance": "财政局"}
+from domain.vocabulary import AGENCIES, bilingual
 
 
 class ManualClock:
@@ -33,7 +31,7 @@ def say(zh: str, en: str, detail: str = "") -> None:
 
 
 def agencies(names: list[str]) -> str:
-    return ", ".join(f"{AGENCY_ZH[a]} {a}" for a in names)
+    return ", ".join(bilingual('agency', a) for a in names)
 
 
 def run_demo(data_dir: Path | None = None) -> None:
@@ -57,10 +55,10 @@ def run_demo(data_dir: Path | None = None) -> None:
         )
         nid = UUID(r["id"])
         say("已提交", "Filed", f"{nid} by 王敏 (safety)")
-        say("定级", "Graded", f"{GRADE_ZH[r['grade']]} {r['grade']}")
+        say("定级", "Graded", bilingual("grade", r["grade"]))
         say("须确认机构", "Must acknowledge", agencies(r["required_agencies"]))
         for agency, deadline in r["deadlines"].items():
-            say("确认时限", "Deadline", f"{AGENCY_ZH[agency]} {agency} {deadline}")
+            say("确认时限", "Deadline", f"{bilingual('agency', agency)} {deadline}")
         clock.now += timedelta(minutes=20)
         c.notices.acknowledge(nid, safety)
         say("已确认", "Acknowledged", "应急管理局 safety (王敏)")
@@ -70,23 +68,23 @@ def run_demo(data_dir: Path | None = None) -> None:
         clock.now += timedelta(days=1)
         for notice_id, agency in c.watcher.run_once():
             say("已督办（逾期升级）", "Escalated (deadline missed)",
-                f"{AGENCY_ZH[agency]} {agency} on {notice_id}")
+                f"{bilingual('agency', agency)} on {notice_id}")
         clock.now += timedelta(days=2)
         rv = c.notices.revise(nid, safety,
                               Casualties(deaths=3, serious_injuries=2, missing=0,
                                          direct_loss_cny=Decimal("4200000")),
                               "一名重伤者经抢救无效死亡，另发现一名遇难者")
-        say("补报", "Revised", f"deaths 1 → 3; {GRADE_ZH[rv['grade']]} {rv['grade']}")
+        say("补报", "Revised", f"deaths 1 → 3; {bilingual('grade', rv['grade'])}")
         if rv["reopened"]:
             say("重新确认", "Acknowledgement re-opened", agencies(rv["required_agencies"]))
         for actor in (safety, hrss, health, finance):
             c.notices.acknowledge(nid, actor)
-            say("已确认", "Acknowledged", f"{AGENCY_ZH[actor.agency]} {actor.agency} ({actor.name})")
+            say("已确认", "Acknowledged", f"{bilingual('agency', actor.agency)} ({actor.name})")
         c.drain()
-        for agency in ("safety", "hrss", "health", "finance"):
+        for agency in AGENCIES:
             with c.store(agency).transaction() as tx:
                 n = len(list(tx.scan("queue")))
-            say("待办", "Queue", f"{AGENCY_ZH[agency]} {agency}: {n}")
+            say("待办", "Queue", f"{bilingual('agency', agency)}: {n}")
         clock.now += timedelta(days=20)
         c.notices.close(nid, safety, "事故调查报告已批复，结案")
         say("已结案", "Closed", "事故调查报告已批复")

@@ -49,7 +49,7 @@ from benchlib import (
 from psycopg import sql
 
 from adapters.kafka_relay import ensure_topics
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from services.envelope import topics
 
 LINKAGE = str(Path(sys.executable).parent / "linkage")

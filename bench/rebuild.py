@@ -44,9 +44,10 @@ from adapters.bootstrap import Container, bootstrap
 from adapters.kafka_relay import build
 from adapters.settings import Settings
 from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
-from domain.common import AGENCIES, Actor
+from domain.common import Actor
 from domain.fund_year import FundYear
 from domain.prevention_project import PreventionProject
+from domain.vocabulary import AGENCIES
 from services.agencies import projection_for
 from services.envelope import topics
 

@@ -50,7 +50,8 @@ from adapters.bootstrap import Container, bootstrap
 from adapters.kafka_relay import Relay, ensure_topics, producer
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import AGENCIES, Actor
+from domain.common import Actor
+from domain.vocabulary import AGENCIES
 from services.envelope import topics
 from services.envelope_fast import spliced
 

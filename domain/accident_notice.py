@@ -19,12 +19,8 @@ from domain.common import (
     require_aware,
     traced,
 )
+from domain.vocabulary import AGENCIES, CAUSES, GRADES, grade_at_least
 
-GRADES = ("ordinary", "large", "major", "extraordinary")
-CAUSES = (
-    "fall", "struck_by", "mechanical", "electrical", "fire", "explosion", "poisoning",
-    "occupational_disease", "road_traffic", "collapse", "drowning", "other",
-)
 HEALTH_CAUSES = ("poisoning", "occupational_disease")
 # Lower bounds ("以上" includes the bound) for large, major, extraordinary.
 DEATH_BOUNDS = (3, 10, 30)
@@ -33,12 +29,8 @@ LOSS_BOUNDS = (Decimal(10_000_000), Decimal(50_000_000), Decimal(100_000_000))
 REVISION_WINDOW = timedelta(days=30)
 SHORT_REVISION_WINDOW = timedelta(days=7)
 SHORT_WINDOW_CAUSES = ("road_traffic", "fire")
-DEFAULT_DEADLINES = {
-    "safety": timedelta(hours=1),
-    "hrss": timedelta(hours=24),
-    "health": timedelta(hours=24),
-    "finance": timedelta(hours=24),
-}
+# Art. 9: safety within the hour; every other agency within a day.
+DEFAULT_DEADLINES: dict[str, timedelta] = {a: timedelta(hours=1 if a == "safety" else 24) for a in AGENCIES}
 
 
 class NoticeError(DomainError):
@@ -83,13 +75,20 @@ def grade_for(deaths: int, serious_injuries: int, direct_loss_cny: Decimal) -> s
     return GRADES[level]
 
 
+def large_or_above(grade: str) -> bool:
+    """较大及以上: routed to finance, and safety proposes a joint inspection."""
+    return grade_at_least(grade, "large")
+
+
 def required_agencies_for(grade: str, cause: str, serious_injuries: int) -> list[str]:
-    required = ["safety", "hrss"]
+    """Routing, in the vocabulary's agency order: safety and hrss always, health for poisoning,
+    occupational disease or any serious injury, finance from 较大 up."""
+    required = {"safety", "hrss"}
     if cause in HEALTH_CAUSES or serious_injuries > 0:
-        required.append("health")
-    if GRADES.index(grade) >= GRADES.index("large"):
-        required.append("finance")
-    return required
+        required.add("health")
+    if large_or_above(grade):
+        required.add("finance")
+    return [a for a in AGENCIES if a in required]
 
 
 def revision_window(cause: str) -> timedelta:
@@ -408,8 +407,7 @@ class AccidentNotice(Aggregate):
         grade = casualties.grade
         required = required_agencies_for(grade, self.cause, casualties.serious_injuries)
         # Keep every agency already involved: a revision never drops anyone's duty.
-        required = [a for a in ("safety", "hrss", "health", "finance")
-                    if a in required or a in self.required_agencies]
+        required = [a for a in AGENCIES if a in required or a in self.required_agencies]
         reopened = GRADES.index(grade) > GRADES.index(self.grade)
         durations = {**DEFAULT_DEADLINES, **(deadlines or {})}
         new_deadlines = dict(self.deadlines)

@@ -1,4 +1,4 @@
-"""Shared domain vocabulary: agencies, actors, the credit code check and domain errors."""
+"""Shared domain pieces: actors, the credit code check and domain errors."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from eventsourcing.domain import Aggregate
-
-AGENCIES = ("hrss", "safety", "health", "finance")
-ROLES = ("liaison", "inspector", "auditor", "admin")
 
 # GB 32100-2015: 31 characters, without I, O, Z, S and V.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -9,7 +9,6 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.common import (
-    AGENCIES,
     Actor,
     DomainError,
     InvalidValue,
@@ -22,9 +21,7 @@ from domain.inspector_booking import DoubleBooked as DoubleBooked
 from domain.inspector_booking import InspectorBooking as InspectorBooking
 from domain.inspector_booking import booking_id as booking_id
 from domain.inspector_booking import overlaps as overlaps
-
-SEVERITIES = ("minor", "serious", "major_hazard")
-STATUSES = ("scheduled", "started", "completed", "cancelled")
+from domain.vocabulary import AGENCIES, FINDING_SEVERITIES
 
 
 class InspectionError(DomainError):
@@ -239,8 +236,8 @@ class JointInspection(Aggregate):
     def record_finding(self, *, actor: Actor, employer_credit_code: str, hazard: str,
                        severity: str, legal_basis: str, now: datetime) -> int:
         self._check(actor, now, "started")
-        if severity not in SEVERITIES:
-            raise InvalidValue(f"must be one of {', '.join(SEVERITIES)}", "severity")
+        if severity not in FINDING_SEVERITIES:
+            raise InvalidValue(f"must be one of {', '.join(FINDING_SEVERITIES)}", "severity")
         if employer_credit_code not in {t["credit_code"] for t in self.targets}:
             raise InvalidValue("must be one of the inspection's target employers",
                                "employer_credit_code")

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.common import AGENCIES, Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
+from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
+from domain.vocabulary import AGENCIES
 
 CONVENOR = "hrss"
 

@@ -16,8 +16,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
 from domain.fund_year import AmountRefused, money
+from domain.vocabulary import PROJECT_CATEGORIES
 
-CATEGORIES = ("publicity", "training", "health_checks", "research", "other")
 # Planned measures each category must state (counts), and the district list for publicity.
 REQUIRED_PLANNED = {
     "publicity": ("days_on_tour", "stops"),
@@ -180,8 +180,8 @@ class PreventionProject(Aggregate):
                 planned: dict[str, int], now: datetime, districts: list[str] | None = None,
                 description: str = "", project_id: UUID | None = None) -> PreventionProject:
         require_aware(now, "now")
-        if category not in CATEGORIES:
-            raise InvalidValue(f"must be one of {', '.join(CATEGORIES)}", "category")
+        if category not in PROJECT_CATEGORIES:
+            raise InvalidValue(f"must be one of {', '.join(PROJECT_CATEGORIES)}", "category")
         plan = counts(planned, PLANNED_MEASURES, "planned")
         for name in REQUIRED_PLANNED[category]:
             if plan.get(name, 0) <= 0:

@@ -11,7 +11,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.common import AGENCIES, Actor, DomainError, InvalidValue, TracedEvent, check_credit_code, traced
+from domain.common import Actor, DomainError, InvalidValue, TracedEvent, check_credit_code, traced
+from domain.vocabulary import AGENCIES
 
 REGISTER_KINDS = ("employers", "inspectors")
 # The key of an entry in each register.

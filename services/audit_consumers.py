@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from services.agencies import projection_for
 from services.application import LinkageApp
 from services.chain import aggregate_uuid, notifications

@@ -9,12 +9,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, require
+from adapters.http.schemas import Agency
 from domain.common import Actor
 from services.agencies import finance, health, hrss
 from services.projections import queue
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"])
-Agency = Literal["hrss", "safety", "health", "finance"]
 
 
 class QueueItemOut(BaseModel):

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from adapters import audit_wiring
 from adapters.http.deps import ContainerDep, UserDep, authenticate, bearer, container, require
+from adapters.http.schemas import Agency
 from domain.common import Actor
 from services import audit
 from services.chain import notifications
@@ -22,7 +23,6 @@ from services.projections import queue
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit 审计"])
 AUDIT_ROLES = ("auditor", "admin")
-Agency = Literal["hrss", "safety", "health", "finance"]
 
 
 def auditor(actor: Actor) -> None:

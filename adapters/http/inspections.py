@@ -4,26 +4,18 @@ the lifecycle steps, the draw's verification, the calendar."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
-from domain.common import credit_code_problem
+from adapters.http.schemas import Agency, CreditCode, FindingSeverity, InspectionStatus, Name, Strict, Text
 from services.agencies.safety import proposal
 
 router = APIRouter(prefix="/api/v1/joint-inspections", tags=["joint inspections 联合执法检查"])
-Agency = Literal["hrss", "safety", "health", "finance"]
-Status = Literal["scheduled", "started", "completed", "cancelled"]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
 INSPECTOR = ("inspector",)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class InspectorIn(Strict):
@@ -32,19 +24,9 @@ class InspectorIn(Strict):
     agency: Agency
 
 
-def _code(v: str) -> str:
-    v = v.upper()
-    problem = credit_code_problem(v)
-    if problem:
-        raise ValueError(f"unified social credit code {problem}")
-    return v
-
-
 class TargetIn(Strict):
-    credit_code: str
+    credit_code: CreditCode
     name: Name
-
-    _check = field_validator("credit_code")(_code)
 
 
 class DrawIn(Strict):
@@ -78,12 +60,10 @@ class ScheduleIn(Strict):
 
 
 class FindingIn(Strict):
-    employer_credit_code: str
+    employer_credit_code: CreditCode
     hazard: Text
-    severity: Literal["minor", "serious", "major_hazard"]
+    severity: FindingSeverity
     legal_basis: Text
-
-    _check = field_validator("employer_credit_code")(_code)
 
 
 class RectificationIn(Strict):
@@ -117,7 +97,7 @@ class Target(BaseModel):
 class ScheduledOut(BaseModel):
     id: UUID
     version: int
-    status: Status
+    status: InspectionStatus
     inspectors: list[Person]
     targets: list[Target]
 
@@ -134,7 +114,7 @@ class FindingOut(VersionOut):
 class InspectionOut(BaseModel):
     id: UUID
     version: int
-    status: Status
+    status: InspectionStatus
     theme: str
     starts_on: date
     ends_on: date
@@ -203,7 +183,7 @@ def schedule(body: ScheduleIn, request: Request, c: ContainerDep, actor: UserDep
 
 
 @router.get("", response_model=dict[str, Any])
-def list_inspections(c: ContainerDep, actor: UserDep, status: Status | None = None,
+def list_inspections(c: ContainerDep, actor: UserDep, status: InspectionStatus | None = None,
                      offset: Annotated[int, Query(ge=0)] = 0,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
     c.inspection_index.catch_up()

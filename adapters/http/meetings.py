@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
+from adapters.http.schemas import Agency, MeetingStatus, Strict
 from services.joint_meetings import overdue_by_agency
 
 router = APIRouter(prefix="/api/v1/joint-meetings", tags=["joint meetings 联席会议"])
-Agency = Literal["hrss", "safety", "health", "finance"]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 CONVENOR_ROLES = ("liaison", "admin")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ConveneIn(Strict):
@@ -66,7 +62,7 @@ class ResolutionOut(VersionOut):
 class MeetingOut(BaseModel):
     id: UUID
     version: int
-    status: Literal["convened", "minutes_published", "closed"]
+    status: MeetingStatus
     title: str
     held_on: date
     agenda: list[str]
@@ -98,7 +94,7 @@ def convene(body: ConveneIn, request: Request, c: ContainerDep, actor: UserDep,
 
 @router.get("")
 def list_meetings(c: ContainerDep, actor: UserDep,
-                  status: Literal["convened", "minutes_published", "closed"] | None = None,
+                  status: MeetingStatus | None = None,
                   offset: Annotated[int, Query(ge=0)] = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
     c.meeting_index.catch_up()

@@ -4,51 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
-from domain.accident_notice import CAUSES, Casualties, Employer, Incident
-from domain.common import credit_code_problem
+from adapters.http.schemas import Agency, Cause, CreditCode, Grade, NoticeStatus, Strict
+from domain.accident_notice import Casualties, Employer, Incident
 from services.application import ConcurrentWrite
 from services.notice_summary import pending
 
 router = APIRouter(prefix="/api/v1/accident-notices", tags=["accident notices 工伤事故通报"])
 
-Cause = Literal[
-    "fall", "struck_by", "mechanical", "electrical", "fire", "explosion", "poisoning",
-    "occupational_disease", "road_traffic", "collapse", "drowning", "other",
-]
-assert set(Cause.__args__) == set(CAUSES)  # type: ignore[attr-defined]
-Grade = Literal["ordinary", "large", "major", "extraordinary"]
-Agency = Literal["hrss", "safety", "health", "finance"]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
 class EmployerIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    credit_code: Annotated[str, Field(description="统一社会信用代码, 18 characters (GB 32100-2015)")]
+    credit_code: CreditCode
     industry: Annotated[str, Field(min_length=1, max_length=200)]
     risk_class: Annotated[int, Field(ge=1, le=8, description="工伤保险行业风险类别 1-8")]
-
-    @field_validator("credit_code")
-    @classmethod
-    def _check_digit(cls, v: str) -> str:
-        v = v.upper()
-        problem = credit_code_problem(v)
-        if problem:
-            raise ValueError(f"unified social credit code {problem}")
-        return v
-
 
 class CasualtiesIn(Strict):
     deaths: Count
@@ -109,7 +88,7 @@ class PersonOut(BaseModel):
 class NoticeOut(BaseModel):
     id: UUID
     version: int
-    status: Literal["open", "closed", "withdrawn"]
+    status: NoticeStatus
     grade: Grade
     employer: EmployerIn
     district: str
@@ -196,7 +175,7 @@ def get_notice(notice_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
 @router.get("", response_model=PageOut)
 def list_notices(
     c: ContainerDep, actor: UserDep,
-    status: Literal["open", "closed", "withdrawn"] | None = None,
+    status: NoticeStatus | None = None,
     grade: Grade | None = None,
     pending_for: Agency | None = None,
     district: Annotated[str | None, Query(max_length=100)] = None,

@@ -7,13 +7,15 @@ assesses and closes; finance approves or rejects and pays.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
+from adapters.http.schemas import ProjectCategory as Category
+from adapters.http.schemas import Strict
 from domain.common import Actor
 from services.application import ConcurrentWrite
 
@@ -23,11 +25,6 @@ PROJECTS = "/api/v1/prevention-projects"
 Money = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
 Count = Annotated[int, Field(ge=0, le=100_000_000)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
-Category = Literal["publicity", "training", "health_checks", "research", "other"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class FundYearIn(Strict):

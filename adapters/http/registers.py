@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, require
+from adapters.http.schemas import Agency
 
 router = APIRouter(prefix="/api/v1/registers", tags=["registers 双随机名录库"])
 Kind = Literal["employers", "inspectors"]
@@ -21,7 +22,7 @@ class EntryIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     credit_code: Annotated[str | None, Field(max_length=18)] = None
     id: Annotated[str | None, Field(min_length=1, max_length=100)] = None
-    agency: Literal["hrss", "safety", "health", "finance"] | None = None
+    agency: Agency | None = None
 
 
 class EntriesIn(BaseModel):

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from adapters.http.deps import ContainerDep, UserDep
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 
 router = APIRouter(prefix="/api/v1/transport", tags=["transport"])
 

@@ -16,7 +16,8 @@ from adapters.http.deps import ContainerDep
 from adapters.web import i18n
 from adapters.web.render import NAV, error_page, render
 from adapters.web.session import WebUserDep
-from domain.common import AGENCIES, Actor, DomainError
+from domain.common import Actor, DomainError
+from domain.vocabulary import AGENCIES
 from services import audit
 from services.application import NotFound
 from services.chain import notifications

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from domain.vocabulary import LABELS, label
+
 LANGS = ("zh-CN", "en")
 DEFAULT = "zh-CN"
 # The city's agencies work in Beijing time; every time on a page is shown in it.
@@ -109,39 +111,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "count_items": ("共 {n} 项", "{n} item(s)"),
     "live_note": ("倒计时实时更新；列表每 30 秒刷新。",
                   "Countdowns run live; the list refreshes every 30 seconds."),
-    "ordinary": ("一般", "ordinary"),
-    "large": ("较大", "large"),
-    "major": ("重大", "major"),
-    "extraordinary": ("特别重大", "extraordinary"),
-    "open": ("办理中", "open"),
-    "closed": ("已结案", "closed"),
-    "withdrawn": ("已撤回", "withdrawn"),
-    "hrss": ("人社局", "HRSS"),
-    "safety": ("应急管理局", "Work Safety"),
-    "health": ("卫健委", "Health"),
-    "finance": ("财政局", "Finance"),
-    "liaison": ("联络员", "liaison"),
-    "inspector": ("检查员", "inspector"),
-    "auditor": ("审计员", "auditor"),
-    "admin": ("管理员", "admin"),
     "kind.acknowledge_notice": ("待确认通报", "notice to acknowledge"),
     "kind.propose_inspection": ("检查建议", "inspection proposal"),
     "kind.health_follow_up": ("职业健康随访", "occupational-health follow-up"),
     "kind.approve_project": ("项目待审批", "project to approve"),
     "kind.pay_disbursement": ("待拨付", "disbursement to pay"),
-    "cause.fall": ("高处坠落", "fall from height"),
-    "cause.struck_by": ("物体打击", "struck by object"),
-    "cause.mechanical": ("机械伤害", "machinery"),
-    "cause.electrical": ("触电", "electric shock"),
-    "cause.fire": ("火灾", "fire"),
-    "cause.explosion": ("爆炸", "explosion"),
-    "cause.poisoning": ("中毒和窒息", "poisoning / asphyxia"),
-    "cause.occupational_disease": ("职业病", "occupational disease"),
-    "cause.road_traffic": ("道路交通", "road traffic"),
-    "cause.collapse": ("坍塌", "collapse"),
-    "cause.drowning": ("淹溺", "drowning"),
-    "cause.other": ("其他伤害", "other"),
 }
+
+# The vocabulary's labels (domain/vocabulary.py) under the keys the templates use: a grade, an
+# agency, a role or a notice status by its value, the other value sets as "kind.value".
+BARE_KINDS = ("grade", "agency", "role", "notice_status")
+PREFIXED_KINDS = {"cause": "cause", "finding_severity": "severity"}
+for _kind in BARE_KINDS:
+    CATALOGUE.update(LABELS[_kind])
+for _kind, _prefix in PREFIXED_KINDS.items():
+    CATALOGUE.update({f"{_prefix}.{v}": pair for v, pair in LABELS[_kind].items()})
 
 # Registered by later page groups (inspections, meetings, ledger, audit) without editing this file.
 EXTRA: dict[str, tuple[str, str]] = {}
@@ -236,6 +220,8 @@ def helpers(lang: str) -> dict[str, Callable[..., str]]:
     """The functions every template gets, bound to the page's language."""
     return {
         "t": lambda key, **kw: translate(lang, key, **kw),
+        # A value of the domain vocabulary: lbl("meeting_status", m.status).
+        "lbl": lambda kind, value: label(kind, str(value), lang),
         # A message whose arguments are catalogue keys themselves (grades, agencies).
         "ta": lambda key, args: translate(lang, key, **{k: translate(lang, str(v))
                                                         for k, v in args.items()}),

@@ -17,7 +17,8 @@ from adapters.web import i18n
 from adapters.web.inspections import parse
 from adapters.web.render import problem, render
 from adapters.web.session import WebUserDep
-from domain.common import AGENCIES, Actor
+from domain.common import Actor
+from domain.vocabulary import AGENCIES
 from services.agencies.safety import proposal as find_proposal
 
 router = APIRouter(prefix="/ui/inspections", include_in_schema=False)

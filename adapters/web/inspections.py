@@ -20,7 +20,7 @@ from adapters.web import catalogue_work, i18n
 from adapters.web.render import NAV, error_page, problem, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
-from domain.joint_inspection import SEVERITIES
+from domain.vocabulary import FINDING_SEVERITIES
 from services.agencies.safety import PROPOSALS
 
 assert catalogue_work
@@ -99,7 +99,7 @@ def _page(request: Request, c: ContainerDep, actor: Actor, inspection_id: str,
     now = datetime.now(UTC).astimezone(i18n.TZ) + timedelta(days=7)
     return render(request, "inspection.html", actor, status=status, i=insp, draw=draw,
                   names=names, errors=errors or {}, done=done, may_act=may_act,
-                  severities=SEVERITIES, default_deadline=now.strftime("%Y-%m-%dT%H:%M"))
+                  severities=FINDING_SEVERITIES, default_deadline=now.strftime("%Y-%m-%dT%H:%M"))
 
 
 @router.get("/{inspection_id}", response_class=HTMLResponse)

@@ -20,7 +20,8 @@ from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
 from adapters.web.render import NAV, error_page, problem, render
 from adapters.web.session import WebUserDep
-from domain.common import AGENCIES, Actor, DomainError
+from domain.common import Actor, DomainError
+from domain.vocabulary import AGENCIES
 from services.joint_meetings import overdue_by_agency
 
 assert catalogue_work
@@ -45,8 +46,6 @@ i18n.register({
     "minutes": ("会议纪要", "Minutes"),
     "publish_minutes": ("发布纪要", "Publish the minutes"),
     "close_meeting": ("关闭会议", "Close the meeting"),
-    "convened": ("已召开", "convened"),
-    "minutes_published": ("纪要已发布", "minutes published"),
     "no_meetings": ("暂无会议。", "No meetings yet."),
     "resolution": ("决议", "Resolution"),
 })

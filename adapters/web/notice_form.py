@@ -20,8 +20,9 @@ from adapters.http.notices import CasualtiesIn, NoticeIn
 from adapters.web import i18n
 from adapters.web.render import render
 from adapters.web.session import WebUserDep, lang_of
-from domain.accident_notice import CAUSES, Casualties, Employer, Incident, grade_for, required_agencies_for
+from domain.accident_notice import Casualties, Employer, Incident, grade_for, required_agencies_for
 from domain.common import Actor, InvalidValue
+from domain.vocabulary import CAUSES
 from services.application import ConcurrentWrite
 
 router = APIRouter(prefix="/ui/notices", include_in_schema=False)

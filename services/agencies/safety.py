@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
+from domain.accident_notice import large_or_above
 from services.envelope import Envelope
 from services.ports import Doc, Tx
 from services.projections import NOTICES, AgencyProjection
@@ -25,7 +26,6 @@ LINKS = "proposal_links"
 BY_EMPLOYER = "employer_notices"
 INVESTIGATIONS = "investigations"
 CALENDAR = "calendar"
-LARGE = ("large", "major", "extraordinary")
 GRADE_REASON = "grade_large_or_above"
 REPEAT_REASON = "repeat_within_12_months"
 
@@ -120,7 +120,7 @@ class SafetyProjection(AgencyProjection):
             })
         else:
             tx.delete(INVESTIGATIONS, nid)
-        if after["grade"] in LARGE:
+        if large_or_above(after["grade"]):
             propose(tx, nid, GRADE_REASON)
         if before is None:
             self._repeat(tx, after)

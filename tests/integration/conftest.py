@@ -10,7 +10,7 @@ import pytest
 from adapters.bootstrap import Container, bootstrap
 from adapters.kafka_relay import delete_topics
 from adapters.settings import Settings
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from tests.integration.kafka_support import kafka_settings
 from tests.support import ManualClock
 

@@ -13,7 +13,8 @@ import pytest
 from adapters import audit_wiring
 from adapters.bootstrap import Container
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import AGENCIES, Actor
+from domain.common import Actor
+from domain.vocabulary import AGENCIES
 from services import audit
 from services.application import NotFound
 from services.ports import Store

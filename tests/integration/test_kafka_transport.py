@@ -20,7 +20,8 @@ from adapters.http.app import create_app
 from adapters.kafka_relay import build
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import AGENCIES, Actor
+from domain.common import Actor
+from domain.vocabulary import AGENCIES
 from tests.integration.kafka_support import Proc, docs, rebuilt, wait_until
 from tests.support import ManualClock, credit_code, notice_body
 

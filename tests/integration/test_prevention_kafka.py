@@ -7,7 +7,7 @@ from pathlib import Path
 
 from adapters.bootstrap import Container
 from adapters.settings import Settings
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from services.agencies.finance import ledger
 from tests.integration.kafka_support import (
     LINKAGE,

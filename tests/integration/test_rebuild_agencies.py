@@ -14,8 +14,9 @@ from adapters.bootstrap import Container, bootstrap
 from adapters.cli import app as cli
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import AGENCIES, Actor
+from domain.common import Actor
 from domain.fund_year import CapExceeded
+from domain.vocabulary import AGENCIES
 from tests.integration.kafka_support import docs
 from tests.support import ManualClock, credit_code
 

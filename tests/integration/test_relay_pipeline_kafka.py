@@ -13,7 +13,8 @@ from adapters.bootstrap import Container
 from adapters.kafka_relay import LogReader, build
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import AGENCIES, Actor
+from domain.common import Actor
+from domain.vocabulary import AGENCIES
 from services.envelope import decode, envelope_from_notification, topics
 from tests.support import ManualClock, credit_code
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from adapters.cli import app
 from adapters.settings import Settings
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 
 ROOT = Path(__file__).resolve().parents[2]
 

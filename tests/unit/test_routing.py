@@ -10,14 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.accident_notice import (
-    CAUSES,
-    GRADES,
-    AccidentNotice,
-    Casualties,
-    required_agencies_for,
-)
+from domain.accident_notice import AccidentNotice, Casualties, required_agencies_for
 from domain.common import Actor
+from domain.vocabulary import CAUSES, GRADES
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(hours=24)
