@@ -69,11 +69,7 @@ class AccidentNotices:
         return view(self.app.load(notice_id, AccidentNotice))
 
     def exists(self, notice_id: UUID) -> bool:
-        try:
-            self.app.load(notice_id, AccidentNotice)
-        except Exception:
-            return False
-        return True
+        return self.app.exists(notice_id, AccidentNotice)
 
     def acknowledge(self, notice_id: UUID, actor: Actor,
                     expected_version: int | None = None) -> int:

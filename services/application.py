@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -50,17 +50,23 @@ class LinkageApp(Application[UUID]):
                 raise NotFound(f"{cls.__name__} {aggregate_id} not found") from e
         try:
             aggregate: Any = self.repository.get(aggregate_id)
+        except AggregateNotFoundError as e:
+            raise NotFound(f"{cls.__name__} {aggregate_id} not found") from e
         except (OperationalError, InterfaceError) as e:
             raise Unavailable(str(e)) from e
-        except Exception as e:  # AggregateNotFoundError and friends
-            if type(e).__name__ == "AggregateNotFoundError":
-                raise NotFound(f"{cls.__name__} {aggregate_id} not found") from e
-            raise
         if not isinstance(aggregate, cls):
             raise NotFound(f"{cls.__name__} {aggregate_id} not found")
         if expected_version is not None and aggregate.version != expected_version:
             raise StaleVersion(expected_version, aggregate.version)
         return aggregate
+
+    def exists(self, aggregate_id: UUID | str, cls: type[Aggregate]) -> bool:
+        """Whether the aggregate is stored; only "not found" is False (an outage raises Unavailable)."""
+        try:
+            self.load(aggregate_id, cls)
+        except NotFound:
+            return False
+        return True
 
     def commit(self, *aggregates: Any) -> int | None:
         """Save; a lost race becomes ConcurrentWrite, never a lost update."""

@@ -96,11 +96,7 @@ class JointInspections:
             return None
 
     def exists(self, inspection_id: UUID) -> bool:
-        try:
-            self.app.load(inspection_id, JointInspection)
-        except NotFound:
-            return False
-        return True
+        return self.app.exists(inspection_id, JointInspection)
 
     def schedule(self, actor: Actor, *, theme: str, starts_on: date, ends_on: date,
                  lead_agency: str, agencies: list[str], inspectors: list[dict[str, str]],

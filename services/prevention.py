@@ -105,11 +105,7 @@ class PreventionProjects:
         return self._save(project)
 
     def exists(self, project_id: UUID) -> bool:
-        try:
-            self._load(project_id)
-        except NotFound:
-            return False
-        return True
+        return self.app.exists(project_id, PreventionProject)
 
     def get(self, project_id: UUID) -> dict[str, Any]:
         return project_view(self._load(project_id))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from adapters.accounts import Accounts
 from adapters.bootstrap import Container, ReadModelPool, bootstrap
 from adapters.http.app import create_app
 from adapters.settings import Settings
+from services.application import Unavailable
 from tests.integration.test_postgres_outage import TcpProxy
 from tests.support import ManualClock, notice_body
 
@@ -110,3 +112,19 @@ def test_the_read_model_pool_pings_only_a_connection_that_may_be_dead(
         assert len(pings) >= 1
     finally:
         pool.close()
+
+
+def test_existence_checks_report_an_outage_rather_than_absence(
+        proxied: Container, proxy: Proxy) -> None:
+    """A retried create whose save lost the race asks whether the first try stored the aggregate;
+    with the database away that answer is 'unavailable' (503), never 'not there' (then 409)."""
+    with TestClient(create_app(lambda: proxied, background=False)) as client:
+        filed = client.post(NOTICES, json=notice_body(), headers=bearer(proxied, "safety"))
+        assert filed.status_code == 201
+        notice_id = UUID(filed.json()["id"])
+        assert proxied.notices.exists(notice_id)
+        assert not proxied.notices.exists(uuid4())
+        proxy.cut()
+        for check in (proxied.notices.exists, proxied.inspections.exists, proxied.projects.exists):
+            with pytest.raises(Unavailable):
+                check(notice_id)
