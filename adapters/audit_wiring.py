@@ -15,7 +15,6 @@ from services import audit
 from services.audit_consumers import check_consumers, default_feeds
 from services.chain import Chainer, Verification, verified
 from services.consumer import Outcome
-from services.feeder import LogFeeder
 from services.ports import Doc, Store
 
 AUDIT_STORE = "audit"
@@ -54,10 +53,9 @@ class FileExport:
 def consumer_feeds(c: Container) -> dict[str, tuple[Store, list[str]]]:
     """Every read model the container feeds from the log, and every agency's (Kafka-fed too)."""
     feeds = default_feeds(c.store)
-    for value in [*vars(c).values(), *c.agency_feeders.values()]:
-        if isinstance(value, LogFeeder):
-            store = value.consumer.store
-            feeds[store.name] = (store, value.topics)
+    for feeder in c.in_process_feeders():
+        store = feeder.consumer.store
+        feeds[store.name] = (store, feeder.topics)
     return feeds
 
 

@@ -8,7 +8,6 @@ import select
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,6 +110,11 @@ class Container:
             for agency in AGENCIES:
                 self.agency_feeders[agency] = self.log_feeder(projection_for(agency))
 
+    def in_process_feeders(self) -> list[LogFeeder | LazyFeeder]:
+        """Every read model this process feeds from the log itself, registered here once (the
+        auditor's consumer check and the background loops take them from here)."""
+        return [self.index, self.inspection_index, self.meeting_index, *self.agency_feeders.values()]
+
     def pool(self) -> ConnectionPool[Any]:
         with self._lock:
             if self._pool is None:
@@ -166,44 +170,3 @@ def bootstrap(settings: Settings | None = None, clock: Clock = utc_now,
             log.warning("start-up failed (attempt %s of %s), retrying: %s", attempt, attempts, e)
             time.sleep(0.5 * attempt)
     raise AssertionError("unreachable")
-
-
-class Background:
-    """Periodic jobs of the server process: in-process consumers and the deadline watcher."""
-
-    def __init__(self, container: Container) -> None:
-        self.container = container
-        self.stop = threading.Event()
-        self.threads: list[threading.Thread] = []
-
-    def _loop(self, name: str, interval: float, job: Callable[[], object]) -> None:
-        while not self.stop.is_set():
-            try:
-                job()
-            except Exception as e:  # keep running: the database may come back
-                log.warning("%s failed, will retry: %s", name, e)
-            self.stop.wait(interval)
-
-    def start(self) -> None:
-        s = self.container.settings
-        jobs: list[tuple[str, float, Callable[[], object]]] = [
-            ("deadline watcher", s.watcher_interval, self.container.watcher.run_once),
-            # Kept current in small steps: caught up only by the watcher, it took a whole
-            # interval's events at once and stalled requests meanwhile.
-            ("notice index", s.feed_interval, self.container.index.catch_up),
-        ]
-        for agency, feeder in self.container.agency_feeders.items():
-            jobs.append((f"{agency} consumer", s.feed_interval, feeder.catch_up))
-        from adapters.audit_wiring import chainer  # the hash chain, extended and checkpointed
-
-        jobs.append(("audit chainer", 60.0, chainer(self.container).run_once))
-        for name, interval, job in jobs:
-            t = threading.Thread(target=self._loop, args=(name, interval, job), name=name,
-                                 daemon=True)
-            t.start()
-            self.threads.append(t)
-
-    def close(self) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=5)

@@ -214,16 +214,6 @@ class Relay:
             tx.set_position(POSITION, batch.last)
             tx.put("status", "relay", {"position": batch.last, "at": time.time()})
 
-    def publish_once(self) -> int:
-        """Publish one batch after the recorded position; returns how many were published."""
-        batch = self.read(self.position())
-        if batch is None:
-            return 0
-        self.send(batch)
-        self.settle(batch)
-        self.record(batch)
-        return batch.size
-
     def drain(self, stop: threading.Event | None = None, seconds: float | None = None) -> int:
         """Publish until the log is exhausted, `stop` is set or `seconds` have passed;
         returns how many were published (and recorded).

@@ -270,5 +270,9 @@ class LazyFeeder:
     def consumer(self) -> Consumer:
         return self.get().consumer
 
+    @property
+    def topics(self) -> list[str]:
+        return self.get().topics
+
     def catch_up(self, progress: Callable[[int], None] | None = None) -> Outcome:
         return self.get().catch_up(progress)

@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from adapters.accounts import TokenCache
-from adapters.bootstrap import Background, Container
+from adapters.background import Background
+from adapters.bootstrap import Container
 from adapters.http import agencies, errors, notices, prevention, schema, transport
 
 

@@ -25,7 +25,8 @@ UNAVAILABLE = (Unavailable, StoreUnavailable, OperationalError, InterfaceError,
                psycopg.OperationalError, psycopg.InterfaceError)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def field_name(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the field name the user sees ("employer.credit_code")."""
     parts = [str(p) for p in loc if p not in ("body", "query", "header", "path")]
     return ".".join(parts) or "body"
 
@@ -66,7 +67,7 @@ def error_body(exc: Exception) -> tuple[int, Any] | None:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"),
+        errors = [{"field": field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"),
                    "type": e.get("type")} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 

@@ -143,7 +143,7 @@ class VerifyOut(BaseModel):
     inspectors: list[Person]
 
 
-def _from_proposal(c: ContainerDep, body: ScheduleIn) -> tuple[str | None, list[dict[str, str]]]:
+def from_proposal(c: ContainerDep, body: ScheduleIn) -> tuple[str | None, list[dict[str, str]]]:
     """The notice and default target of the proposal the body names (checked)."""
     if not body.proposal_id:
         return (str(body.notice_id) if body.notice_id else None), []
@@ -168,7 +168,7 @@ def schedule(body: ScheduleIn, request: Request, c: ContainerDep, actor: UserDep
     require(actor, roles=INSPECTOR)
 
     def act() -> tuple[int, Any]:
-        notice_id, default_targets = _from_proposal(c, body)
+        notice_id, default_targets = from_proposal(c, body)
         if body.notice_id and not body.proposal_id and not c.notices.exists(body.notice_id):
             raise HTTPException(422, [{"field": "notice_id", "message": "no such notice"}])
         targets = [t.model_dump() for t in body.targets] or default_targets

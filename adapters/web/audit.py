@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -136,7 +135,7 @@ def report(request: Request, c: ContainerDep, actor: WebUserDep, start: str = ""
         return refused
     from adapters.audit_report import build_report
 
-    until = i18n.parse_local(end) or datetime.now(UTC)
+    until = i18n.parse_local(end) or c.clock()
     html = build_report(c, i18n.parse_local(start), until)
     name = f"linkage-audit-report-{until.astimezone(i18n.TZ):%Y%m%d-%H%M}.html"
     return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -4,7 +4,6 @@ and scheduled by the same service."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from adapters.http.deps import ContainerDep
-from adapters.http.inspections import ScheduleIn, _from_proposal
+from adapters.http.inspections import ScheduleIn, from_proposal
 from adapters.web import i18n
 from adapters.web.inspections import parse
 from adapters.web.render import problem, render
@@ -74,7 +73,7 @@ def _form(request: Request, c: ContainerDep, actor: Actor, values: dict[str, Any
     if values.get("proposal_id"):
         with c.store("safety").transaction() as tx:
             prop = find_proposal(tx, values["proposal_id"])
-    today = datetime.now(UTC).astimezone(i18n.TZ).date().isoformat()
+    today = c.clock().astimezone(i18n.TZ).date().isoformat()
     return render(request, "inspection_form.html", actor, status=status, v=values,
                   errors=errors, agencies=AGENCIES, proposal=prop, today=today,
                   inspectors=c.registers.contents("inspectors"),
@@ -84,7 +83,7 @@ def _form(request: Request, c: ContainerDep, actor: Actor, values: dict[str, Any
 @router.get("/new", response_class=HTMLResponse)
 def new_inspection(request: Request, c: ContainerDep, actor: WebUserDep,
                    proposal: str = "") -> Response:
-    today = datetime.now(UTC).astimezone(i18n.TZ).date().isoformat()
+    today = c.clock().astimezone(i18n.TZ).date().isoformat()
     values: dict[str, Any] = {"starts_on": today, "ends_on": today, "lead_agency": actor.agency,
                               "agencies": [actor.agency], "mode": "manual", "proposal_id": proposal}
     return _form(request, c, actor, values, {})
@@ -103,7 +102,7 @@ def schedule(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep
     if body is None:
         return _form(request, c, actor, values, errors, status=422)
     try:
-        notice_id, default_targets = _from_proposal(c, body)  # the API's own proposal check
+        notice_id, default_targets = from_proposal(c, body)  # the API's own proposal check
         result = c.inspections.schedule(
             actor, theme=body.theme, starts_on=body.starts_on, ends_on=body.ends_on,
             lead_agency=body.lead_agency, agencies=list(body.agencies),

@@ -5,7 +5,7 @@ rectifications highlighted. Steps go through the API's request models and the sa
 from __future__ import annotations
 
 import calendar as cal
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from adapters.http.deps import ContainerDep
-from adapters.http.errors import _field
+from adapters.http.errors import field_name
 from adapters.http.inspections import CompletionIn, FindingIn, ReasonIn, RectificationIn, ReinspectionIn
 from adapters.web import catalogue_work, i18n
 from adapters.web.render import NAV, error_page, problem, render
@@ -56,7 +56,7 @@ def overdue_findings(c: ContainerDep, rows: list[dict[str, Any]]) -> list[dict[s
 def calendar_page(request: Request, c: ContainerDep, actor: WebUserDep, view: str = "month",
                   day: str = "") -> Response:
     view = "week" if view == "week" else "month"
-    today = datetime.now(UTC).astimezone(i18n.TZ).date()
+    today = c.clock().astimezone(i18n.TZ).date()
     try:
         shown = date.fromisoformat(day) if day else today
     except ValueError:
@@ -96,7 +96,7 @@ def _page(request: Request, c: ContainerDep, actor: Actor, inspection_id: str,
         return error_page(request, actor, e)
     names = {t["credit_code"]: t["name"] for t in insp["targets"]}
     may_act = actor.role == "inspector" and actor.agency in insp["agencies"]
-    now = datetime.now(UTC).astimezone(i18n.TZ) + timedelta(days=7)
+    now = c.clock().astimezone(i18n.TZ) + timedelta(days=7)
     return render(request, "inspection.html", actor, status=status, i=insp, draw=draw,
                   names=names, errors=errors or {}, done=done, may_act=may_act,
                   severities=FINDING_SEVERITIES, default_deadline=now.strftime("%Y-%m-%dT%H:%M"))
@@ -122,7 +122,7 @@ def parse(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, dict[str, 
     except ValidationError as e:
         errors: dict[str, str] = {}
         for err in e.errors():
-            errors.setdefault(_field(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
+            errors.setdefault(field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
         return None, errors
 
 

@@ -4,7 +4,6 @@ through the API's request models and the same service."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -70,7 +69,7 @@ def _list(request: Request, c: ContainerDep, actor: Actor, errors: dict[str, str
           values: dict[str, Any] | None = None, status: int = 200) -> Response:
     rows = sorted(_index(c), key=lambda d: (d["held_on"], d["id"]), reverse=True)
     overdue = overdue_by_agency(rows, c.clock().date())
-    today = datetime.now(UTC).astimezone(i18n.TZ).date().isoformat()
+    today = c.clock().astimezone(i18n.TZ).date().isoformat()
     return render(request, "meetings.html", actor, status=status, rows=rows, overdue=overdue,
                   may_convene=_convenor(actor), agencies=AGENCIES, errors=errors or {},
                   v=values or {"held_on": today, "invited": list(AGENCIES)})

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 
 from adapters.http.deps import ContainerDep
-from adapters.http.errors import _field
+from adapters.http.errors import field_name
 from adapters.http.notices import CasualtiesIn, NoticeIn
 from adapters.web import i18n
 from adapters.web.render import render
@@ -69,7 +69,7 @@ def validate(body: dict[str, Any]) -> tuple[NoticeIn | None, dict[str, str]]:
     except ValidationError as e:
         errors: dict[str, str] = {}
         for err in e.errors():
-            errors.setdefault(_field(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
+            errors.setdefault(field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
         return None, errors
 
 
@@ -105,19 +105,20 @@ def file(c: ContainerDep, actor: Actor, body: NoticeIn, key: str) -> str:
     return str(result["id"])
 
 
-def _form_page(request: Request, actor: Actor, values: dict[str, str],
+def _form_page(request: Request, c: ContainerDep, actor: Actor, values: dict[str, str],
                errors: dict[str, str], status: int = 200) -> Response:
-    now = datetime.now(UTC).astimezone(i18n.TZ).strftime("%Y-%m-%dT%H:%M")
+    now = c.clock().astimezone(i18n.TZ).strftime("%Y-%m-%dT%H:%M")
     return render(request, "notice_form.html", actor, status=status, values=values,
                   errors=errors, causes=CAUSES, now=now, key=values.get("key") or
                   secrets.token_urlsafe(16), preview=preview(body_of(values)))
 
 
 @router.get("/new", response_class=HTMLResponse)
-def new_notice(request: Request, actor: WebUserDep) -> Response:
+def new_notice(request: Request, c: ContainerDep, actor: WebUserDep) -> Response:
     if actor.role != "liaison":
         return render(request, "error.html", actor, status=403, message=None, status_code=403)
-    return _form_page(request, actor, {"missing": "0", "deaths": "0", "serious_injuries": "0"}, {})
+    return _form_page(request, c, actor, {"missing": "0", "deaths": "0", "serious_injuries": "0"},
+                      {})
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -133,7 +134,7 @@ def submit_notice(request: Request, form: FormDep, c: ContainerDep, actor: WebUs
         else:
             c.index.catch_up()
             return RedirectResponse(f"/ui/notices/{notice_id}?done=filed", status_code=303)
-    return _form_page(request, actor, form, errors, status=422)
+    return _form_page(request, c, actor, form, errors, status=422)
 
 
 @router.post("/check")

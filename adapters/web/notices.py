@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from adapters.http.deps import ContainerDep
-from adapters.http.errors import _field
+from adapters.http.errors import field_name
 from adapters.http.notices import RevisionIn
 from adapters.web.notice_form import FormDep
 from adapters.web.render import error_page, problem, render
@@ -35,7 +35,7 @@ def my_queue(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "
         feeder.catch_up()
     with c.store(actor.agency).transaction() as tx:
         items = queue(tx)
-    now = datetime.now(UTC)
+    now = c.clock()
     for item in items:
         item["overdue"] = _overdue(item.get("deadline"), now)
     # Overdue first (earliest deadline first within each group).
@@ -112,7 +112,7 @@ def _notice(request: Request, c: ContainerDep, actor: Actor, notice_id: str, don
         n = c.notices.get(UUID(notice_id))
     except DomainError as e:
         return error_page(request, actor, e)
-    now = datetime.now(UTC)
+    now = c.clock()
     rows = acknowledgement_rows(n, now)
     mine = next((r for r in rows if r["agency"] == actor.agency), None)
     may_ack = actor.role == "liaison" and mine is not None and mine["state"] == "pending"
@@ -136,7 +136,7 @@ def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
     try:
         body = RevisionIn.model_validate(values)
     except ValidationError as e:
-        errors = {_field(tuple(x.get("loc", ()))): x.get("msg", "") for x in e.errors()}
+        errors = {field_name(tuple(x.get("loc", ()))): x.get("msg", "") for x in e.errors()}
         return _notice(request, c, actor, notice_id, errors=errors, values=values, status=422)
     try:
         c.notices.revise(UUID(notice_id), actor, Casualties(

@@ -174,3 +174,16 @@ def test_revision_form_uses_the_apis_rules_and_regrades(api: Api) -> None:
     assert ok.status_code == 200 and "补报已提交" in ok.text and "伤者抢救无效" in ok.text
     got = api.client.get(f"/api/v1/accident-notices/{n['id']}", headers=api.auth("safety")).json()
     assert got["grade"] == "large" and got["revisions"][0]["reason"] == "伤者抢救无效"
+
+
+def test_pages_tell_time_by_the_servers_clock(api: Api, clock: Any) -> None:
+    """Deadlines on a page are judged by the clock the services use, not the host's wall clock."""
+    clock.advance(days=3 * 365)  # years ahead of the host's clock
+    sign_in(api, "safety")
+    api.client.post("/api/v1/accident-notices", json=notice_body(), headers=api.auth("safety"))
+    api.container.drain()
+    overdue = 'class="card item overdue"'
+    page = api.client.get("/ui/queue").text
+    assert 'data-testid="queue-item"' in page and overdue not in page
+    clock.advance(hours=2)  # past safety's one hour
+    assert overdue in api.client.get("/ui/queue").text

@@ -213,3 +213,20 @@ def test_consumer_positions_are_checked_against_the_log(
         tx.set_position("log", head + 5)
     hrss = next(r for r in audit_wiring.verify(chained)["consumers"] if r["consumer"] == "hrss")
     assert any("beyond the log's head" in p for p in hrss["problems"])
+
+
+def test_the_inspection_and_meeting_indexes_are_verified_too(
+        chained: Container, clock: ManualClock) -> None:
+    """The server feeds them in-process like the notice index; the auditor's check covers them."""
+    scenario(chained, clock, notices=1)
+    chained.inspection_index.catch_up()
+    chained.meeting_index.catch_up()
+    result = audit_wiring.verify(chained)
+    assert {"inspections", "meetings"} <= {r["consumer"] for r in result["consumers"]}
+    head = chained.app.recorder.max_notification_id()
+    assert head is not None
+    with chained.store("inspections").transaction() as tx:
+        tx.set_position("log", head + 5)
+    inspections = next(r for r in audit_wiring.verify(chained)["consumers"]
+                       if r["consumer"] == "inspections")
+    assert not inspections["ok"]

@@ -201,14 +201,3 @@ def test_stop_settles_what_is_in_flight_and_records_it() -> None:
     assert [n for what, n in broker.events if what == "send"] == [1, 2, 3, 4]
     check_positions(broker.events)
 
-
-def test_publish_once_publishes_one_batch() -> None:
-    app = LinkageApp()
-    history(app, 2)
-    broker = FakeBroker()
-    relay = relay_on(app, broker, 4, 2)
-    assert relay.publish_once() == 4
-    assert relay.position() == 4
-    assert relay.publish_once() == 2
-    assert relay.publish_once() == 0
-    check_positions(broker.events)

@@ -1,0 +1,54 @@
+"""The server process's periodic jobs: in-process consumers, the deadline watcher, the chainer.
+
+Apart from the composition root so that the root imports no adapter that imports it back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from adapters.audit_wiring import chainer
+from adapters.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+
+class Background:
+    """Periodic jobs of the server process: in-process consumers and the deadline watcher."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def _loop(self, name: str, interval: float, job: Callable[[], object]) -> None:
+        while not self.stop.is_set():
+            try:
+                job()
+            except Exception as e:  # keep running: the database may come back
+                log.warning("%s failed, will retry: %s", name, e)
+            self.stop.wait(interval)
+
+    def start(self) -> None:
+        s = self.container.settings
+        jobs: list[tuple[str, float, Callable[[], object]]] = [
+            ("deadline watcher", s.watcher_interval, self.container.watcher.run_once),
+            # Kept current in small steps: caught up only by the watcher, it took a whole
+            # interval's events at once and stalled requests meanwhile.
+            ("notice index", s.feed_interval, self.container.index.catch_up),
+        ]
+        for agency, feeder in self.container.agency_feeders.items():
+            jobs.append((f"{agency} consumer", s.feed_interval, feeder.catch_up))
+        jobs.append(("audit chainer", 60.0, chainer(self.container).run_once))  # hash chain
+        for name, interval, job in jobs:
+            t = threading.Thread(target=self._loop, args=(name, interval, job), name=name,
+                                 daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def close(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=5)
