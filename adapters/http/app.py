@@ -14,6 +14,7 @@ from adapters.accounts import TokenCache
 from adapters.background import Background
 from adapters.bootstrap import Container
 from adapters.http import agencies, errors, notices, prevention, schema, transport
+from adapters.http.docs import install_docs
 
 
 class LazyContainer:
@@ -64,6 +65,8 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
         version="1",
         summary="工伤事故预防联动机制 — work-accident prevention linkage mechanism",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from the project's own files
+        redoc_url=None,
     )
     app.state.container = lazy
     app.state.tokens = TokenCache()  # users are only ever added: see TokenCache
@@ -73,6 +76,7 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
 
     app.router.dependencies.append(Depends(auditors_read_only))
     errors.install(app)
+    install_docs(app)
     app.include_router(notices.router)
     app.include_router(agencies.router)
     app.include_router(prevention.router)
