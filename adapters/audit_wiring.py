@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -86,7 +87,19 @@ def verify(c: Container, checkpoint_files: Sequence[Path] = (), extend: bool = T
     out: dict[str, Any] = result.as_dict()
     out["consumers_ok"] = all(r["ok"] for r in result.consumers)
     out["checkpoint_file"] = str(checkpoint_file(c))
+    with c.store(AUDIT_STORE).transaction() as tx:  # for the metrics
+        tx.put(STATUS, LAST_VERIFICATION, {"at": time.time(), "ok": bool(out["ok"]),
+                                           "checked": out["checked"]})
     return out
+
+
+STATUS, LAST_VERIFICATION = "status", "last_verification"
+
+
+def last_verification(c: Container) -> Doc | None:
+    """When the hash chain was last verified, and whether it passed (None: never)."""
+    with c.store(AUDIT_STORE).transaction(write=False) as tx:
+        return tx.get(STATUS, LAST_VERIFICATION)
 
 
 AS_OF_META = "_asof"

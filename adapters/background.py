@@ -39,8 +39,10 @@ class Background:
             # interval's events at once and stalled requests meanwhile.
             ("notice index", s.feed_interval, self.container.index.catch_up),
         ]
+        from adapters.metrics import counted  # applied/skipped/dead-lettered, for /metrics
+
         for agency, feeder in self.container.agency_feeders.items():
-            jobs.append((f"{agency} consumer", s.feed_interval, feeder.catch_up))
+            jobs.append((f"{agency} consumer", s.feed_interval, counted(agency, feeder.catch_up)))
         jobs.append(("audit chainer", 60.0, chainer(self.container).run_once))  # hash chain
         for name, interval, job in jobs:
             t = threading.Thread(target=self._loop, args=(name, interval, job), name=name,

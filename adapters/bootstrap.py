@@ -125,6 +125,10 @@ class Container:
                 )
             return self._pool
 
+    def read_model_pool(self) -> ConnectionPool[Any] | None:
+        """The read models' PostgreSQL pool if one was opened (for its metrics)."""
+        return self._pool
+
     def store(self, name: str) -> Store:
         """The read-model store of one agency (or of the API itself: 'index', 'api')."""
         with self._lock:

@@ -26,6 +26,33 @@ def _add_audit() -> None:
 _add_audit()
 
 AgencyOpt = Annotated[str, typer.Option(help="hrss, safety, health or finance")]
+MetricsPortOpt = Annotated[int | None, typer.Option(
+    help="Serve /metrics, /healthz and /readyz on this port (Prometheus, health checks)")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"linkage {version('linkage')}")
+        except PackageNotFoundError:
+            typer.echo("linkage (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit 显示版本")] = False) -> None:
+    """linkage — 工伤事故预防联动机制 coordination system"""
+
+
+def _own_metrics() -> None:
+    """The relay and consumers serve their own port: no multiprocess files for them."""
+    import os
+
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 
 def _logging(level: str = "INFO") -> None:
@@ -46,16 +73,28 @@ def serve(
     access_log: Annotated[bool, typer.Option(
         help="Log a line per request (uvicorn's access log); off saves a few percent of the "
              "server's CPU where a proxy in front logs requests anyway")] = True,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Server worker processes (/metrics sums them: PROMETHEUS_MULTIPROC_DIR)")] = 1,
 ) -> None:
     """Serve the HTTP API (and, on the embedded default, the agency consumers)."""
-    import uvicorn
+    import os
 
-    from adapters.bootstrap import bootstrap
-    from adapters.http.app import create_app
+    import uvicorn
 
     _logging()
     settings = Settings()
     logging.getLogger("linkage").info("linkage on %s", settings.describe())
+    if workers > 1:
+        import tempfile
+
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="linkage-metrics-")
+        uvicorn.run("adapters.http.app:from_settings", factory=True, host=host, port=port,
+                    access_log=access_log, workers=workers)
+        return
+    from adapters.bootstrap import bootstrap
+    from adapters.http.app import create_app
+
     uvicorn.run(create_app(lambda: bootstrap(settings)), host=host, port=port,
                 access_log=access_log)
 
@@ -79,6 +118,8 @@ def users_add(
         raise typer.Exit(2) from e
     finally:
         c.close()
+    where = c.settings.describe().split(";")[0]
+    typer.echo(f"用户已写入 / user written to: {where}", err=True)
     typer.echo(token)
 
 
@@ -91,23 +132,27 @@ def demo(data_dir: Annotated[Path | None, typer.Option(help="Folder for the demo
 
 
 @app.command()
-def relay(once: Annotated[bool, typer.Option(help="Publish the backlog and exit")] = False) -> None:
+def relay(once: Annotated[bool, typer.Option(help="Publish the backlog and exit")] = False,
+          metrics_port: MetricsPortOpt = None) -> None:
     """Publish the notification log to Kafka (needs LINKAGE_KAFKA_BOOTSTRAP)."""
+    _own_metrics()
     from adapters.kafka_relay import run_relay
 
     _logging()
-    run_relay(Settings(), once=once)
+    run_relay(Settings(), once=once, metrics_port=metrics_port)
 
 
 @app.command()
 def consume(agency: AgencyOpt,
-            once: Annotated[bool, typer.Option(help="Consume what is there and exit")] = False) -> None:
+            once: Annotated[bool, typer.Option(help="Consume what is there and exit")] = False,
+            metrics_port: MetricsPortOpt = None) -> None:
     """Run one agency's consumer (Kafka consumer group linkage-<agency>)."""
     _check_agency(agency)
+    _own_metrics()
     from adapters.kafka_consumer import run_consumer
 
     _logging()
-    run_consumer(Settings(), agency, once=once)
+    run_consumer(Settings(), agency, once=once, metrics_port=metrics_port)
 
 
 @app.command()

@@ -100,8 +100,53 @@ def consume_batch(kafka: KafkaConsumer, runner: Consumer, hint: OffsetHint,
     return outcome
 
 
+def partition_lag(kafka: KafkaConsumer) -> dict[str, int] | None:
+    """Lag per assigned topic-partition (high-water mark - position); None until all known."""
+    lag: dict[str, int] = {}
+    for tp in kafka.assignment():
+        high = kafka.highwater(tp)
+        if high is None:
+            return None
+        lag[source(tp)] = max(0, high - kafka.position(tp))
+    return lag
+
+
+class Watch:
+    """Metrics and readiness of one consumer process, refreshed at most every `every` s."""
+
+    def __init__(self, agency: str, metrics_port: int | None, every: float = 2.0) -> None:
+        from adapters.probes import Readiness
+
+        self.agency = agency
+        self.readiness = Readiness()
+        self.every = every
+        self.last = 0.0
+        self.server = None
+        if metrics_port is not None:
+            from adapters.probes import serve_probes
+
+            self.server = serve_probes(metrics_port, self.readiness)
+
+    def update(self, kafka: KafkaConsumer, outcome: Outcome) -> None:
+        from adapters.metrics import CONSUMER_LAG, count_outcome
+
+        count_outcome(self.agency, outcome)
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        lag = partition_lag(kafka)
+        for name, n in (lag or {}).items():
+            CONSUMER_LAG.labels(self.agency, name).set(n)
+        self.readiness.ok(lag)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+
+
 def run_consumer(settings: Settings, agency: str, once: bool = False,
-                 stop: threading.Event | None = None) -> Outcome:
+                 stop: threading.Event | None = None, metrics_port: int | None = None) -> Outcome:
     if not settings.kafka_bootstrap:
         raise SystemExit("LINKAGE_KAFKA_BOOTSTRAP is not set: use `linkage serve` in-process")
     stop = stop or threading.Event()
@@ -119,7 +164,9 @@ def run_consumer(settings: Settings, agency: str, once: bool = False,
             log.warning("broker unavailable at start, will retry: %s", e)
             stop.wait(2.0)
     total = Outcome()
+    watch = Watch(agency, metrics_port)
     if kafka is None:
+        watch.close()
         c.close()
         return total
     names = [topics(settings.topic_prefix)[m] for m in projection.mechanisms]
@@ -133,8 +180,13 @@ def run_consumer(settings: Settings, agency: str, once: bool = False,
                 outcome = consume_batch(kafka, runner, hint)
             except KafkaError as e:
                 log.warning("broker unavailable, will retry: %s", e)
+                watch.readiness.failed(f"broker: {type(e).__name__}")
                 stop.wait(1.0)
                 continue
+            except Exception as e:  # the database: the batch is not applied, Kafka redelivers
+                watch.readiness.failed(f"database: {type(e).__name__}")
+                raise
+            watch.update(kafka, outcome)
             total += outcome
             if outcome.applied or outcome.skipped or outcome.dead:
                 idle = 0
@@ -145,6 +197,7 @@ def run_consumer(settings: Settings, agency: str, once: bool = False,
                 if once and idle >= 6:
                     break
     finally:
+        watch.close()
         kafka.close()
         c.close()
     return total

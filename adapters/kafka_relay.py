@@ -273,19 +273,28 @@ def build(settings: Settings, container: Container | None = None) -> tuple[Conta
 
 
 def run_relay(settings: Settings, once: bool = False, stop: threading.Event | None = None,
-              interval: float = 0.05) -> None:
+              interval: float = 0.05, metrics_port: int | None = None) -> None:
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     c = bootstrap(settings)
+    from adapters.metrics import RELAY_PUBLISHED, StateCollector
+    from adapters.probes import Readiness, serve_probes
+
+    readiness = Readiness()
+    server = None if metrics_port is None else serve_probes(
+        metrics_port, readiness, StateCollector(lambda: c, notices=False))
     relay: Relay | None = None
     while relay is None and not stop.is_set():
         try:
             _, relay = build(settings, c)
         except (KafkaError, OSError) as e:  # the broker may be down: keep the backlog, retry
             log.warning("broker unavailable at start, will retry: %s", e)
+            readiness.failed(f"broker: {type(e).__name__}")
             stop.wait(2.0)
     if relay is None:
+        if server is not None:
+            server.shutdown()
         c.close()
         return
     log.info("relay publishing from %s to %s", settings.describe(), settings.kafka_bootstrap)
@@ -296,20 +305,30 @@ def run_relay(settings: Settings, once: bool = False, stop: threading.Event | No
                 published = relay.drain(stop, seconds=10)
             except (KafkaError, OSError) as e:
                 log.warning("broker unavailable, will retry: %s", e)
+                readiness.failed(f"broker: {type(e).__name__}")
                 stop.wait(2.0)
                 continue
             except Exception as e:
                 log.warning("relay failed, will retry: %s", e)
+                readiness.failed(f"relay: {type(e).__name__}")
                 stop.wait(2.0)
                 continue
+            RELAY_PUBLISHED.inc(published)
+            now = time.monotonic()
+            if now - readiness.at > 2.0 or readiness.lag is None:
+                try:
+                    readiness.ok({"relay": relay.lag()})
+                except Exception as e:
+                    readiness.failed(f"database: {type(e).__name__}")
             if once and not published:
                 break
-            now = time.monotonic()
             if now - last_report > 10:
                 log.info("relay position %s, lag %s", relay.position(), relay.lag())
                 last_report = now
             if not published:
                 stop.wait(interval)
     finally:
+        if server is not None:
+            server.shutdown()
         relay.kafka.close(timeout=10)
         c.close()

@@ -131,7 +131,7 @@ def run_round(variant: str, code: Path, serve_args: list[str], args: argparse.Na
         deadline = time.monotonic() + 90
         while True:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
                     break
             if serve.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"serve did not come up; see {log}")

@@ -502,14 +502,14 @@ def main(argv: list[str] | None = None) -> int:
             last: list[str] = []
 
             def healthy() -> bool:
-                r = health.get("/healthz")
+                r = health.get("/readyz")
                 last[:] = [f"{r.status_code} {r.text[:200]}"]
                 return r.status_code == 200
 
             try:
                 wait_for(healthy, 60, "the API", procs)
             except SystemExit as e:
-                raise SystemExit(f"{e} (last /healthz: {last[0] if last else 'no answer'})") from e
+                raise SystemExit(f"{e} (last /readyz: {last[0] if last else 'no answer'})") from e
 
             def tables() -> bool:
                 with psycopg.connect(args.pg_url, autocommit=True) as conn:

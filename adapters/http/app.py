@@ -49,6 +49,41 @@ class LazyContainer:
             self._container.close()
 
 
+def install_probes(app: FastAPI, lazy: LazyContainer) -> None:
+    """/healthz (the process answers), /readyz (the database answers), /metrics (Prometheus)."""
+    from fastapi.responses import JSONResponse, Response
+    from starlette.concurrency import run_in_threadpool
+
+    from adapters.metrics import CONTENT_TYPE, HttpMetrics, StateCollector, exposition
+
+    app.add_middleware(HttpMetrics)
+    state = StateCollector(lazy.ready)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    def check() -> None:
+        c = lazy()
+        c.app.recorder.max_notification_id()
+        with c.store("api").transaction(write=False) as tx:
+            tx.get("users", "-")
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> Any:
+        try:
+            await run_in_threadpool(check)
+        except Exception as e:
+            return JSONResponse({"status": "unavailable", "detail": f"database: {type(e).__name__}"},
+                                status_code=503)
+        return {"status": "ready"}
+
+    @app.get("/metrics", tags=["health"], include_in_schema=False)
+    async def metrics() -> Response:
+        body = await run_in_threadpool(exposition, state)
+        return Response(body, media_type=CONTENT_TYPE)
+
+
 def create_app(factory: Callable[[], Container], background: bool = True) -> FastAPI:
     lazy = LazyContainer(factory, background)
 
@@ -95,16 +130,14 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
 
     install_web(app)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, Any]:
-        try:
-            c = lazy()
-            c.app.recorder.max_notification_id()
-        except Exception as e:
-            from fastapi.responses import JSONResponse
-
-            return JSONResponse({"status": "unavailable", "detail": type(e).__name__},  # type: ignore[return-value]
-                                status_code=503)
-        return {"status": "ok"}
-
+    install_probes(app, lazy)
     return app
+
+
+def from_settings() -> FastAPI:
+    """The app for `linkage serve --workers N` (uvicorn imports it in each worker)."""
+    from adapters.bootstrap import bootstrap
+    from adapters.settings import Settings
+
+    settings = Settings()
+    return create_app(lambda: bootstrap(settings))

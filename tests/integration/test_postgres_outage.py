@@ -101,7 +101,8 @@ def test_database_outage_is_503_and_recovers(
             down = client.post("/api/v1/accident-notices", json=notice_body(), headers=h)
             assert down.status_code == 503
             assert "database is unavailable" in down.json()["detail"]
-            assert client.get("/healthz").status_code == 503
+            assert client.get("/readyz").status_code == 503  # not ready: the database is down
+            assert client.get("/healthz").status_code == 200  # but alive: no restart needed
             proxy.open()  # PostgreSQL is back, on the same address
             back = client.post("/api/v1/accident-notices", json=notice_body(), headers=h)
             assert back.status_code == 201, back.text

@@ -51,3 +51,24 @@ def test_environment_names_real_settings_and_selects_postgres_and_kafka() -> Non
         assert env["LINKAGE_DATABASE_URL"].startswith("postgresql://")
         assert env["LINKAGE_KAFKA_BOOTSTRAP"] == "kafka:9092"
         assert {"postgres", "kafka"} <= set(service["depends_on"])
+
+
+def test_every_linkage_process_has_a_readiness_check_on_its_own_port() -> None:
+    for name, service in compose()["services"].items():
+        if service.get("image") != "linkage:latest":
+            continue
+        probe = " ".join(service["healthcheck"]["test"])
+        assert "/readyz" in probe, name
+        command = service["command"]
+        if command[1] == "serve":
+            port = command[command.index("--port") + 1]
+        else:
+            port = command[command.index("--metrics-port") + 1]
+        assert f"127.0.0.1:{port}/readyz" in probe, f"{name} probes a port it does not serve"
+
+
+def test_kafka_keeps_its_log_on_the_volume() -> None:
+    kafka = compose()["services"]["kafka"]
+    log_dirs = kafka["environment"]["KAFKA_LOG_DIRS"]
+    assert any(v.split(":")[1] == log_dirs for v in kafka["volumes"])
+    assert (ROOT / ".env.example").read_text().count("POSTGRES_PASSWORD=") == 1
