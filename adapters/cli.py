@@ -189,6 +189,35 @@ def watch(once: Annotated[bool, typer.Option(help="Check once and exit")] = True
         c.close()
 
 
+@app.command("backup")
+def backup_cmd(out: Annotated[Path, typer.Argument(help="A new or empty folder for the backup")]) -> None:
+    """Back up the embedded default (SQLite online backup; the server may keep running)."""
+    from adapters.backup import BackupError, backup
+
+    try:
+        manifest = backup(Settings(), out)
+    except BackupError as e:
+        typer.echo(f"错误 / error: {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(f"已备份 / backed up {len(manifest['files'])} files, "
+               f"{manifest['event_store_head']} events, to {out}")
+
+
+@app.command("restore")
+def restore_cmd(folder: Annotated[Path, typer.Argument(help="A folder `linkage backup` wrote")]) -> None:
+    """Restore a backup into LINKAGE_DATA_DIR (new or empty; stop linkage first)."""
+    from adapters.backup import BackupError, restore
+
+    settings = Settings()
+    try:
+        manifest = restore(settings, folder)
+    except BackupError as e:
+        typer.echo(f"错误 / error: {e}", err=True)
+        raise typer.Exit(1) from e
+    typer.echo(f"已恢复 / restored {manifest['event_store_head']} events into "
+               f"{settings.data_dir.resolve()} (backup of {manifest['created_at']})")
+
+
 def main() -> None:
     app()
 if __name__ == "__main__":
