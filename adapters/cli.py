@@ -15,6 +15,8 @@ app = typer.Typer(help="linkage — 工伤事故预防联动机制 coordination 
                   pretty_exceptions_enable=False)
 users = typer.Typer(help="Manage users and their tokens", no_args_is_help=True)
 app.add_typer(users, name="users")
+importing = typer.Typer(help="Import records from other systems 导入", no_args_is_help=True)
+app.add_typer(importing, name="import")
 
 
 def _add_audit() -> None:
@@ -216,6 +218,42 @@ def restore_cmd(folder: Annotated[Path, typer.Argument(help="A folder `linkage b
         raise typer.Exit(1) from e
     typer.echo(f"已恢复 / restored {manifest['event_store_head']} events into "
                f"{settings.data_dir.resolve()} (backup of {manifest['created_at']})")
+
+
+@importing.command("notices")
+def import_notices(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="The records: .csv (UTF-8) or .xlsx")],
+    mapping: Annotated[Path, typer.Option(exists=True, dir_okay=False,
+                                          help="The mapping file (TOML): columns to notice fields")],
+    token: Annotated[str, typer.Option(envvar="LINKAGE_TOKEN",
+                                       help="A liaison's token: the notices are filed in their name")],
+    dry_run: Annotated[bool, typer.Option(help="Check every row and report; file nothing")] = False,
+    rejects: Annotated[Path | None, typer.Option(
+        help="Where rejected rows go, with the reason (default: FILE.rejected.csv here)")] = None,
+) -> None:
+    """File accident notices from a CSV or Excel file; a re-run files nothing twice."""
+    from adapters.bootstrap import bootstrap
+    from adapters.import_mapping import Mapping, MappingError
+    from adapters.importer import Importer, as_actor, read_rows, summary
+
+    rejects = rejects or Path(f"{file.stem}.rejected.csv")
+    c = bootstrap(Settings())
+    try:
+        spec = Mapping.load(mapping)
+        header, rows = read_rows(file, spec)
+        importer = Importer(c, as_actor(c, token), spec)
+        with typer.progressbar(length=max(len(rows), 1), label="导入 / importing",
+                               file=sys.stderr) as bar:
+            report = importer.run(header, rows, dry_run, rejects, bar.update)
+    except MappingError as e:
+        typer.echo(f"错误 / error: {e}", err=True)
+        raise typer.Exit(2) from e
+    finally:
+        c.close()
+    typer.echo(summary(report, dry_run))
+    if report.rejected and not report.filed and not report.existing:
+        raise typer.Exit(1)
 
 
 def main() -> None:
