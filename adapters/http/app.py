@@ -54,8 +54,10 @@ def install_probes(app: FastAPI, lazy: LazyContainer) -> None:
     from fastapi.responses import JSONResponse, Response
     from starlette.concurrency import run_in_threadpool
 
+    from adapters.export import Export  # ?format=csv|xlsx of the lists (inside the metrics)
     from adapters.metrics import CONTENT_TYPE, HttpMetrics, StateCollector, exposition
 
+    app.add_middleware(Export)
     app.add_middleware(HttpMetrics)
     state = StateCollector(lazy.ready)
 
