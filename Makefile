@@ -1,5 +1,7 @@
 # The README's two commands: `make run` and `make test`. Each sets itself up.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
@@ -13,9 +15,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-run: $(STAMP)  ## serve the API on the embedded default (SQLite under ./var, in-process consumers)
+run: $(STAMP)  ## serve the API on the embedded default (SQLite under ./var): make run PORT=8080 HOST=0.0.0.0
 	@echo "linkage: create a user with: $(BIN)/linkage users add --name NAME --agency safety --role liaison"
-	$(BIN)/linkage serve --host 127.0.0.1 --port 8000
+	$(BIN)/linkage serve --host $(HOST) --port $(PORT)
 
 demo: $(STAMP)
 	$(BIN)/linkage demo

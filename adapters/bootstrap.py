@@ -83,6 +83,22 @@ class ReadModelPool(ConnectionPool[Any]):
         super().putconn(conn)
 
 
+_LIBPQ_SET: dict[str, str] = {}
+
+
+def apply_libpq_env(settings: Settings) -> None:
+    """The database URL's libpq parameters (sslmode, …) for every connection of this process,
+    the event store's included; those an earlier container set and this one lacks are undone."""
+    import os
+
+    wanted = settings.libpq_env()
+    for name in list(_LIBPQ_SET):
+        if name not in wanted and os.environ.get(name) == _LIBPQ_SET.pop(name):
+            del os.environ[name]
+    for name, value in wanted.items():
+        os.environ[name] = _LIBPQ_SET[name] = value
+
+
 class Container:
     """Everything one process needs, built from settings."""
 
@@ -92,6 +108,7 @@ class Container:
         self._pool: ConnectionPool[Any] | None = None
         self._stores: dict[str, Store] = {}
         self._lock = threading.Lock()
+        apply_libpq_env(settings)
         self.app = LinkageApp(env=settings.event_store_env())
         self.notices = AccidentNotices(self.app, clock, settings.deadlines())
         self.fund_years = FundYears(self.app, clock)

@@ -6,10 +6,24 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# libpq's connection parameters and the environment variables it reads them from
+LIBPQ_ENV = {
+    "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY", "sslcrl": "PGSSLCRL", "sslcrldir": "PGSSLCRLDIR",
+    "sslnegotiation": "PGSSLNEGOTIATION", "sslcompression": "PGSSLCOMPRESSION",
+    "sslcertmode": "PGSSLCERTMODE", "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION",
+    "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION", "requiressl": "PGREQUIRESSL",
+    "gssencmode": "PGGSSENCMODE", "channel_binding": "PGCHANNELBINDING",
+    "application_name": "PGAPPNAME", "options": "PGOPTIONS",
+    "target_session_attrs": "PGTARGETSESSIONATTRS", "require_auth": "PGREQUIREAUTH",
+    "krbsrvname": "PGKRBSRVNAME", "gsslib": "PGGSSLIB", "service": "PGSERVICE",
+    "passfile": "PGPASSFILE", "hostaddr": "PGHOSTADDR", "load_balance_hosts": "PGLOADBALANCEHOSTS",
+}
 
 
 class Settings(BaseSettings):
@@ -55,7 +69,9 @@ class Settings(BaseSettings):
         """Connection parameters from the URL, or from eventsourcing's POSTGRES_* variables."""
         if self.database_url:
             u = urlparse(self.database_url)
-            return {"dbname": (u.path or "/").lstrip("/") or "postgres",
+            # The query's libpq parameters (sslmode, sslrootcert, application_name, …) too.
+            return {**dict(parse_qsl(u.query)),
+                    "dbname": (u.path or "/").lstrip("/") or "postgres",
                     "host": u.hostname or "127.0.0.1", "port": u.port or 5432,
                     "user": unquote(u.username or ""), "password": unquote(u.password or "")}
         env = os.environ
@@ -63,6 +79,14 @@ class Settings(BaseSettings):
                 "host": env.get("POSTGRES_HOST", "127.0.0.1"),
                 "port": int(env.get("POSTGRES_PORT", "5432")),
                 "user": env.get("POSTGRES_USER", ""), "password": env.get("POSTGRES_PASSWORD", "")}
+
+    def libpq_env(self) -> dict[str, str]:
+        """The URL's other parameters as libpq environment variables (PGSSLMODE, …): the event
+        store's driver takes host, port, user and database only, libpq reads the rest from these."""
+        if not self.database_url:
+            return {}
+        p = self.postgres_params()
+        return {LIBPQ_ENV[k]: str(v) for k, v in p.items() if k in LIBPQ_ENV}
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing Application environment for the event store."""

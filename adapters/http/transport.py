@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from adapters.http.deps import ContainerDep, UserDep
 from domain.vocabulary import AGENCIES
 
 router = APIRouter(prefix="/api/v1/transport", tags=["transport"])
+LAG_LIMIT = 10_000  # counted up to this many
 
 
 class TransportOut(BaseModel):
@@ -19,6 +20,10 @@ class TransportOut(BaseModel):
     relay_position: int | None
     relay_lag: int | None
     consumers: dict[str, dict[str, int]]
+    consumer_lag: dict[str, int | None] = Field(
+        description="In-process: events of the agency's mechanisms not yet applied (0 when "
+                    "nothing is pending, whatever the log head); Kafka: null (see each "
+                    "consumer's /metrics)")
     dead_letters: dict[str, int]
 
 
@@ -30,11 +35,18 @@ def status(c: ContainerDep, actor: UserDep) -> Any:
         with c.store("relay").transaction() as tx:
             relay_position = tx.position("relay") or 0
     consumers, dead = {}, {}
+    lag: dict[str, int | None] = {}
     for agency in AGENCIES:
         with c.store(agency).transaction() as tx:
             consumers[agency] = tx.positions()
             dead[agency] = len(tx.dead_letters())
+        feeder = c.agency_feeders.get(agency)
+        # The log holds every mechanism's events: an agency's position stops at the last one
+        # it consumes, so the head alone would show it behind when nothing is pending.
+        lag[agency] = None if feeder is None else len(c.app.recorder.select_notifications(
+            start=consumers[agency].get("log", 0), limit=LAG_LIMIT, topics=feeder.topics,
+            inclusive_of_start=False))
     return {"mode": "kafka" if c.settings.uses_kafka else "in-process", "log_head": head,
             "relay_position": relay_position,
             "relay_lag": None if relay_position is None else max(0, head - relay_position),
-            "consumers": consumers, "dead_letters": dead}
+            "consumers": consumers, "consumer_lag": lag, "dead_letters": dead}

@@ -169,3 +169,20 @@ def test_unknown_notice_is_404(api: Api) -> None:
     r = api.client.get("/api/v1/accident-notices/00000000-0000-0000-0000-000000000000",
                        headers=api.auth("hrss"))
     assert r.status_code == 404
+
+
+def test_transport_status_shows_no_lag_when_nothing_is_pending(api: Api) -> None:
+    """The log's last event is one safety does not consume: safety is not behind."""
+    from decimal import Decimal
+
+    from domain.common import Actor
+
+    file(api)
+    api.container.fund_years.open(Actor("u-h", "人社", "hrss", "liaison"), 2026, Decimal("1000000.00"))
+    api.container.drain()
+    status = api.client.get("/api/v1/transport/status", headers=api.auth("safety")).json()
+    assert status["consumers"]["safety"]["log"] < status["log_head"]
+    assert status["consumer_lag"] == {"hrss": 0, "safety": 0, "health": 0, "finance": 0}
+    file(api)  # not yet fed to the in-process consumers
+    status = api.client.get("/api/v1/transport/status", headers=api.auth("safety")).json()
+    assert status["consumer_lag"]["safety"] == 1
