@@ -58,8 +58,10 @@ def _own_metrics() -> None:
 
 
 def _logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """JSON lines (LINKAGE_LOG_FORMAT=json, the default off a terminal) or plain ones."""
+    from adapters.logs import setup
+
+    setup(level)
 
 
 def _check_agency(agency: str) -> None:
@@ -84,21 +86,27 @@ def serve(
     import uvicorn
 
     _logging()
+    if not access_log:  # one line per request: linkage.access (with the request id)
+        logging.getLogger("linkage.access").setLevel(logging.WARNING)
+        os.environ["LINKAGE_ACCESS_LOG"] = "0"  # for the workers' own set-up
     settings = Settings()
     logging.getLogger("linkage").info("linkage on %s", settings.describe())
+    # Our handler for uvicorn's loggers too (log_config=None), and our access line, not its.
+    plain = {"log_config": None, "access_log": False}
     if workers > 1:
         import tempfile
 
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="linkage-metrics-")
         uvicorn.run("adapters.http.app:from_settings", factory=True, host=host, port=port,
-                    access_log=access_log, workers=workers)
+                    workers=workers, timeout_worker_healthcheck=60,  # slow starts on a busy host
+                    **plain)  # type: ignore[arg-type]
         return
     from adapters.bootstrap import bootstrap
     from adapters.http.app import create_app
 
     uvicorn.run(create_app(lambda: bootstrap(settings)), host=host, port=port,
-                access_log=access_log)
+                **plain)  # type: ignore[arg-type]
 
 
 @users.command("add")

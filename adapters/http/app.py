@@ -55,10 +55,12 @@ def install_probes(app: FastAPI, lazy: LazyContainer) -> None:
     from starlette.concurrency import run_in_threadpool
 
     from adapters.export import Export  # ?format=csv|xlsx of the lists (inside the metrics)
+    from adapters.logs import RequestIds
     from adapters.metrics import CONTENT_TYPE, HttpMetrics, StateCollector, exposition
 
     app.add_middleware(Export)
     app.add_middleware(HttpMetrics)
+    app.add_middleware(RequestIds)  # outermost: every line of the request carries its id
     state = StateCollector(lazy.ready)
 
     @app.get("/healthz", tags=["health"])
@@ -138,8 +140,15 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
 
 def from_settings() -> FastAPI:
     """The app for `linkage serve --workers N` (uvicorn imports it in each worker)."""
+    import logging
+    import os
+
     from adapters.bootstrap import bootstrap
+    from adapters.logs import setup
     from adapters.settings import Settings
 
+    setup()  # a worker is a fresh process: its own handler, the same format
+    if os.environ.get("LINKAGE_ACCESS_LOG") == "0":
+        logging.getLogger("linkage.access").setLevel(logging.WARNING)
     settings = Settings()
     return create_app(lambda: bootstrap(settings))
