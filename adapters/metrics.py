@@ -30,7 +30,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from adapters.bootstrap import Container
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from services.consumer import Outcome
 from services.feeder import LOG_SOURCE
 from services.notice_summary import pending
@@ -84,9 +84,24 @@ def relay_lag(c: Container) -> tuple[int, int, float]:
     return position, lag, seconds
 
 
+LAG_LIMIT = 10_000  # pending events counted up to this many
+
+
+def in_process_lag(c: Container, agency: str, positions: dict[str, int]) -> int | None:
+    """Events of the agency's mechanisms after its position (None: fed from Kafka). The log
+    holds every mechanism's events, so its head alone would show a consumer behind when the
+    last events are ones it does not consume."""
+    feeder = c.agency_feeders.get(agency)
+    if feeder is None:
+        return None
+    return len(c.app.recorder.select_notifications(
+        start=positions.get(LOG_SOURCE, 0), limit=LAG_LIMIT, topics=feeder.topics,
+        inclusive_of_start=False))
+
+
 def overdue_by_agency(c: Container, now: datetime) -> dict[str, int]:
     """Open notices whose acknowledgement deadline passed without it, per agency (the index)."""
-    counts = dict.fromkeys(AGENCIES, 0)
+    counts: dict[str, int] = dict.fromkeys(AGENCIES, 0)
     with c.index.consumer.store.transaction(write=False) as tx:
         for _, summary in tx.scan("notices"):
             for agency in pending(summary):
@@ -147,15 +162,16 @@ class StateCollector(Collector):
             with c.store(agency).transaction(write=False) as tx:
                 positions = tx.positions()
                 dead_g.add_metric([agency], len(tx.dead_letters()))
-            if agency in c.agency_feeders:
-                lag_g.add_metric([agency], max(0, head - (positions.get(LOG_SOURCE) or 0)))
+            pending = in_process_lag(c, agency, positions)
+            if pending is not None:
+                lag_g.add_metric([agency], pending)
         yield lag_g
         yield dead_g
         if self.notices:
             overdue = _gauge("linkage_notices_overdue",
                              "Open notices past an agency's acknowledgement deadline", ["agency"])
-            for agency, n in overdue_by_agency(c, c.clock()).items():
-                overdue.add_metric([agency], n)
+            for name, n in overdue_by_agency(c, c.clock()).items():
+                overdue.add_metric([name], n)
             yield overdue
         yield from self._chain(c)
         yield from self._pool(c)

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from adapters.http.deps import ContainerDep, UserDep
+from adapters.metrics import in_process_lag
 from domain.vocabulary import AGENCIES
 
 router = APIRouter(prefix="/api/v1/transport", tags=["transport"])
-LAG_LIMIT = 10_000  # counted up to this many
 
 
 class TransportOut(BaseModel):
@@ -40,12 +40,7 @@ def status(c: ContainerDep, actor: UserDep) -> Any:
         with c.store(agency).transaction() as tx:
             consumers[agency] = tx.positions()
             dead[agency] = len(tx.dead_letters())
-        feeder = c.agency_feeders.get(agency)
-        # The log holds every mechanism's events: an agency's position stops at the last one
-        # it consumes, so the head alone would show it behind when nothing is pending.
-        lag[agency] = None if feeder is None else len(c.app.recorder.select_notifications(
-            start=consumers[agency].get("log", 0), limit=LAG_LIMIT, topics=feeder.topics,
-            inclusive_of_start=False))
+        lag[agency] = in_process_lag(c, agency, consumers[agency])
     return {"mode": "kafka" if c.settings.uses_kafka else "in-process", "log_head": head,
             "relay_position": relay_position,
             "relay_lag": None if relay_position is None else max(0, head - relay_position),

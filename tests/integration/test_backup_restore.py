@@ -20,7 +20,7 @@ from adapters.audit_wiring import verify
 from adapters.bootstrap import Container, bootstrap
 from adapters.cli import app as cli
 from adapters.settings import Settings
-from domain.common import AGENCIES
+from domain.vocabulary import AGENCIES
 from tests.conftest import sqlite_settings
 from tests.integration.kafka_support import docs
 from tests.integration.test_rebuild_agencies import make_mixed_history
