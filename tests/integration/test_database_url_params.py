@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from adapters.bootstrap import apply_libpq_env, bootstrap
@@ -48,3 +49,44 @@ def test_sslmode_and_application_name_reach_both_pools(pg_url: str, pg_schema: s
     import os
 
     assert "PGSSLMODE" not in os.environ
+
+
+SERVER_CERT = Path("/etc/ssl/certs/ssl-cert-snakeoil.pem")  # Debian's PostgreSQL: CN=localhost
+
+
+def test_verify_full_with_the_servers_ca(pg_url: str, pg_schema: str, tmp_path: Path) -> None:
+    """sslmode=verify-full: a CA that signed the server's certificate connects both stores; any
+    other CA is refused, so the parameters are really in force."""
+    from urllib.parse import urlparse
+
+    from adapters.bootstrap import Container
+
+    if not SERVER_CERT.exists():
+        pytest.skip(f"no {SERVER_CERT}: this PostgreSQL has no Debian snakeoil certificate")
+    u = urlparse(pg_url)
+    local = u._replace(netloc=f"{u.username}:{u.password}@localhost:{u.port or 5432}").geturl()
+
+    def settings(ca: str) -> Settings:
+        return Settings(database_url=f"{local}?sslmode=verify-full&sslrootcert={ca}",
+                        database_schema=pg_schema, kafka_bootstrap=None, data_dir=tmp_path)
+
+    try:
+        c = Container(settings(str(SERVER_CERT)))
+        try:
+            with c.app.recorder.datastore.get_connection() as conn:  # type: ignore[attr-defined]
+                assert _ssl_and_name(conn)[0] is True
+            with c.store("api").transaction() as tx:
+                tx.put("users", "x", {"ok": True})
+            with c.pool().connection() as conn:
+                assert _ssl_and_name(conn)[0] is True
+        finally:
+            c.close()
+        other_ca = tmp_path / "other-ca.pem"
+        other_ca.write_text(Path("/etc/ssl/certs/ca-certificates.crt").read_text())
+        refused = settings(str(other_ca))
+        with pytest.raises(psycopg.OperationalError, match="certificate verify failed"):
+            psycopg.connect(**refused.postgres_params(), connect_timeout=5).close()
+        with pytest.raises(Exception):  # noqa: B017 (the event store's pool times out on it)
+            Container(refused).close()
+    finally:
+        apply_libpq_env(sqlite_settings(tmp_path))
