@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,27 +9,37 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.common import (
-    Actor,
-    DomainError,
-    InvalidValue,
-    TracedEvent,
-    check_credit_code,
-    require_aware,
-    traced,
+from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
+from domain.notice_rules import (  # re-exported: callers import the vocabulary from here
+    CAUSES,
+    DEATH_BOUNDS,
+    DEFAULT_DEADLINES,
+    GRADES,
+    HEALTH_CAUSES,
+    LOSS_BOUNDS,
+    REVISION_WINDOW,
+    SERIOUS_INJURY_BOUNDS,
+    SHORT_REVISION_WINDOW,
+    SHORT_WINDOW_CAUSES,
+    grade_for,
+    large_or_above,
+    may_close,
+    pending_agencies,
+    reopens,
+    required_after_revision,
+    required_agencies_for,
+    revision_deadline,
+    revision_window,
 )
-from domain.vocabulary import AGENCIES, CAUSES, GRADES, grade_at_least
+from domain.notice_values import Casualties, Employer, Incident, restored, text
+from domain.values import time_problem
 
-HEALTH_CAUSES = ("poisoning", "occupational_disease")
-# Lower bounds ("以上" includes the bound) for large, major, extraordinary.
-DEATH_BOUNDS = (3, 10, 30)
-SERIOUS_INJURY_BOUNDS = (10, 50, 100)
-LOSS_BOUNDS = (Decimal(10_000_000), Decimal(50_000_000), Decimal(100_000_000))
-REVISION_WINDOW = timedelta(days=30)
-SHORT_REVISION_WINDOW = timedelta(days=7)
-SHORT_WINDOW_CAUSES = ("road_traffic", "fire")
-# Art. 9: safety within the hour; every other agency within a day.
-DEFAULT_DEADLINES: dict[str, timedelta] = {a: timedelta(hours=1 if a == "safety" else 24) for a in AGENCIES}
+__all__ = [
+    "CAUSES", "DEATH_BOUNDS", "DEFAULT_DEADLINES", "GRADES", "HEALTH_CAUSES", "LOSS_BOUNDS",
+    "REVISION_WINDOW", "SERIOUS_INJURY_BOUNDS", "SHORT_REVISION_WINDOW", "SHORT_WINDOW_CAUSES",
+    "AccidentNotice", "Casualties", "Employer", "Incident", "grade_for", "large_or_above",
+    "required_agencies_for", "revision_window",
+]
 
 
 class NoticeError(DomainError):
@@ -57,100 +66,23 @@ class NotOverdue(NoticeError):
     pass
 
 
+class PendingAcknowledgements(NoticeError):
+    """Closing refused: these agencies have not acknowledged the current round."""
+
+    def __init__(self, pending: list[str], round: int) -> None:
+        super().__init__(f"every agency required in acknowledgement round {round} must "
+                         f"acknowledge before the notice is closed; still pending: "
+                         f"{', '.join(pending)}")
+        self.pending = pending
+        self.round = round
+
+
 class AlreadyEscalated(NoticeError):
     pass
 
 
-def _level(value: int | Decimal, bounds: tuple[Any, ...]) -> int:
-    return sum(1 for bound in bounds if value >= bound)
-
-
-def grade_for(deaths: int, serious_injuries: int, direct_loss_cny: Decimal) -> str:
-    """Decree 493 art. 3: the highest grade reached by any of the three measures."""
-    level = max(
-        _level(deaths, DEATH_BOUNDS),
-        _level(serious_injuries, SERIOUS_INJURY_BOUNDS),
-        _level(direct_loss_cny, LOSS_BOUNDS),
-    )
-    return GRADES[level]
-
-
-def large_or_above(grade: str) -> bool:
-    """较大及以上: routed to finance, and safety proposes a joint inspection."""
-    return grade_at_least(grade, "large")
-
-
-def required_agencies_for(grade: str, cause: str, serious_injuries: int) -> list[str]:
-    """Routing, in the vocabulary's agency order: safety and hrss always, health for poisoning,
-    occupational disease or any serious injury, finance from 较大 up."""
-    required = {"safety", "hrss"}
-    if cause in HEALTH_CAUSES or serious_injuries > 0:
-        required.add("health")
-    if large_or_above(grade):
-        required.add("finance")
-    return [a for a in AGENCIES if a in required]
-
-
-def revision_window(cause: str) -> timedelta:
-    return SHORT_REVISION_WINDOW if cause in SHORT_WINDOW_CAUSES else REVISION_WINDOW
-
-
-@dataclass(frozen=True)
-class Casualties:
-    """The figures that grade a notice; counts and loss can never be negative."""
-
-    deaths: int
-    serious_injuries: int
-    missing: int
-    direct_loss_cny: Decimal
-
-    def __post_init__(self) -> None:
-        for name in ("deaths", "serious_injuries", "missing"):
-            if getattr(self, name) < 0:
-                raise InvalidValue("must be zero or more", name)
-        if not self.direct_loss_cny.is_finite():
-            raise InvalidValue("must be a finite amount", "direct_loss_cny")
-        if self.direct_loss_cny < 0:
-            raise InvalidValue("must be zero or more", "direct_loss_cny")
-
-    @property
-    def grade(self) -> str:
-        return grade_for(self.deaths, self.serious_injuries, self.direct_loss_cny)
-
-
-@dataclass(frozen=True)
-class Employer:
-    name: str
-    credit_code: str
-    industry: str
-    risk_class: int
-
-    def __post_init__(self) -> None:
-        if not self.name.strip():
-            raise InvalidValue("must not be empty", "employer.name")
-        check_credit_code(self.credit_code, "employer.credit_code")
-        if not 1 <= self.risk_class <= 8:
-            raise InvalidValue("risk class must be 1 to 8", "employer.risk_class")
-
-
-@dataclass(frozen=True)
-class Incident:
-    """What happened, where and when, as the liaison reports it."""
-
-    district: str
-    occurred_at: datetime
-    location: str
-    summary: str
-    cause: str
-    measures_taken: str = ""
-
-    def __post_init__(self) -> None:
-        for name in ("district", "location", "summary"):
-            if not getattr(self, name).strip():
-                raise InvalidValue("must not be empty", name)
-        if self.cause not in CAUSES:
-            raise InvalidValue(f"must be one of {', '.join(CAUSES)}", "cause")
-        require_aware(self.occurred_at, "occurred_at")
+def _by(event: TracedEvent) -> dict[str, str]:
+    return {"id": event.actor_id, "name": event.actor_name, "agency": event.actor_agency}
 
 
 class AccidentNotice(Aggregate):
@@ -162,6 +94,13 @@ class AccidentNotice(Aggregate):
         self.escalations: list[dict[str, Any]] = []
         self.revisions: list[dict[str, Any]] = []
         self.closure: dict[str, Any] | None = None
+        # Every step as it was then: its grade and figures from the state that event left.
+        self.steps: list[dict[str, Any]] = []
+
+    def _step(self, kind: str, at: datetime, by: dict[str, str] | None, **more: Any) -> None:
+        self.steps.append({"kind": kind, "at": at, "by": by, "round": self.round,
+                           "grade": self.grade, "figures": self.casualties.figures(),
+                           "note": "", **more})
 
     class Filed(TracedEvent, Aggregate.Created):
         employer_name: str
@@ -184,16 +123,18 @@ class AccidentNotice(Aggregate):
         filed_at: datetime
 
         def apply(self, notice: AccidentNotice) -> None:
-            notice.employer = Employer(
-                self.employer_name, self.employer_credit_code, self.industry, self.risk_class
+            notice.employer = restored(
+                Employer, self.employer_name, self.employer_credit_code, self.industry,
+                self.risk_class,
             )
             notice.district = self.district
             notice.occurred_at = self.occurred_at
             notice.location = self.location
             notice.summary = self.summary
             notice.cause = self.cause
-            notice.casualties = Casualties(
-                self.deaths, self.serious_injuries, self.missing, self.direct_loss_cny
+            notice.casualties = restored(
+                Casualties, self.deaths, self.serious_injuries, self.missing,
+                self.direct_loss_cny,
             )
             notice.measures_taken = self.measures_taken
             notice.grade = self.grade
@@ -203,6 +144,7 @@ class AccidentNotice(Aggregate):
             notice.filed_by = {"id": self.actor_id, "name": self.actor_name,
                                "agency": self.actor_agency}
             notice.round = 1
+            notice._step("filed", self.filed_at, notice.filed_by)
 
     class Acknowledged(TracedEvent):
         agency: str
@@ -215,6 +157,8 @@ class AccidentNotice(Aggregate):
                 "agency": self.agency, "at": self.acknowledged_at, "round": self.round,
                 "late": self.late, "by": {"id": self.actor_id, "name": self.actor_name},
             })
+            notice._step("acknowledged", self.acknowledged_at, _by(self), agency=self.agency,
+                         late=self.late, ack_round=self.round)
 
     class Revised(TracedEvent):
         deaths: int
@@ -231,8 +175,9 @@ class AccidentNotice(Aggregate):
 
         def apply(self, notice: AccidentNotice) -> None:
             previous = notice.casualties
-            notice.casualties = Casualties(
-                self.deaths, self.serious_injuries, self.missing, self.direct_loss_cny
+            notice.casualties = restored(
+                Casualties, self.deaths, self.serious_injuries, self.missing,
+                self.direct_loss_cny,
             )
             notice.grade = self.grade
             notice.required_agencies = list(self.required_agencies)
@@ -251,6 +196,9 @@ class AccidentNotice(Aggregate):
                 "previous_grade": self.previous_grade, "grade": self.grade,
                 "reopened": self.reopened,
             })
+            notice._step("revised", self.revised_at, _by(self), note=self.reason,
+                         previous_grade=self.previous_grade, previous=previous.figures(),
+                         reopened=self.reopened)
 
     class Escalated(TracedEvent):
         agency: str
@@ -263,6 +211,8 @@ class AccidentNotice(Aggregate):
                 "agency": self.agency, "deadline": self.deadline, "at": self.escalated_at,
                 "round": self.round,
             })
+            notice._step("escalated", self.escalated_at, None, agency=self.agency,
+                         deadline=self.deadline, ack_round=self.round)
 
     class Closed(TracedEvent):
         reason: str
@@ -270,9 +220,8 @@ class AccidentNotice(Aggregate):
 
         def apply(self, notice: AccidentNotice) -> None:
             notice.status = "closed"
-            notice.closure = {"reason": self.reason, "at": self.closed_at,
-                              "by": {"id": self.actor_id, "name": self.actor_name,
-                                     "agency": self.actor_agency}}
+            notice.closure = {"reason": self.reason, "at": self.closed_at, "by": _by(self)}
+            notice._step("closed", self.closed_at, _by(self), note=self.reason)
 
     class Withdrawn(TracedEvent):
         reason: str
@@ -280,9 +229,8 @@ class AccidentNotice(Aggregate):
 
         def apply(self, notice: AccidentNotice) -> None:
             notice.status = "withdrawn"
-            notice.closure = {"reason": self.reason, "at": self.withdrawn_at,
-                              "by": {"id": self.actor_id, "name": self.actor_name,
-                                     "agency": self.actor_agency}}
+            notice.closure = {"reason": self.reason, "at": self.withdrawn_at, "by": _by(self)}
+            notice._step("withdrawn", self.withdrawn_at, _by(self), note=self.reason)
 
     # Declared for type checkers; set by Filed.apply.
     employer: Employer
@@ -313,8 +261,9 @@ class AccidentNotice(Aggregate):
         notice_id: UUID | None = None,
     ) -> AccidentNotice:
         require_aware(now, "now")
-        if incident.occurred_at > now:
-            raise InvalidValue("must not be in the future", "occurred_at")
+        problem = time_problem(incident.occurred_at, now)
+        if problem:
+            raise InvalidValue(problem, "occurred_at")
         grade = casualties.grade
         required = required_agencies_for(grade, incident.cause, casualties.serious_injuries)
         durations = {**DEFAULT_DEADLINES, **(deadlines or {})}
@@ -349,9 +298,9 @@ class AccidentNotice(Aggregate):
                    for a in self.acknowledgements)
 
     def pending_agencies(self) -> list[str]:
-        if self.status != "open":
-            return []
-        return [a for a in self.required_agencies if not self.acknowledged_in_round(a)]
+        return pending_agencies(self.status, self.required_agencies,
+                                [a for a in self.required_agencies
+                                 if self.acknowledged_in_round(a)])
 
     def escalated_in_round(self, agency: str) -> bool:
         return any(e["agency"] == agency and e["round"] == self.round for e in self.escalations)
@@ -361,7 +310,7 @@ class AccidentNotice(Aggregate):
                 if now > self.deadlines[a] and not self.escalated_in_round(a)]
 
     def revision_deadline(self) -> datetime:
-        return self.occurred_at + revision_window(self.cause)
+        return revision_deadline(self.occurred_at, self.cause)
 
     # -- commands -----------------------------------------------------------
 
@@ -396,8 +345,7 @@ class AccidentNotice(Aggregate):
     ) -> None:
         """补报: new casualty and loss figures, within the window from the accident."""
         self._require_open(now)
-        if not reason.strip():
-            raise InvalidValue("must not be empty", "reason")
+        reason = text(reason, "reason")
         if now > self.revision_deadline():
             days = revision_window(self.cause).days
             raise RevisionWindowClosed(
@@ -405,10 +353,10 @@ class AccidentNotice(Aggregate):
                 f"(until {self.revision_deadline().isoformat()})"
             )
         grade = casualties.grade
-        required = required_agencies_for(grade, self.cause, casualties.serious_injuries)
-        # Keep every agency already involved: a revision never drops anyone's duty.
-        required = [a for a in AGENCIES if a in required or a in self.required_agencies]
-        reopened = GRADES.index(grade) > GRADES.index(self.grade)
+        required = required_after_revision(
+            required_agencies_for(grade, self.cause, casualties.serious_injuries),
+            self.required_agencies)
+        reopened = reopens(self.grade, grade)
         durations = {**DEFAULT_DEADLINES, **(deadlines or {})}
         new_deadlines = dict(self.deadlines)
         for agency in required:
@@ -437,15 +385,16 @@ class AccidentNotice(Aggregate):
         )
 
     def close(self, *, actor: Actor, reason: str, now: datetime) -> None:
-        """The investigation has concluded."""
+        """The investigation has concluded: only once the current round is acknowledged."""
         self._require_open(now)
-        if not reason.strip():
-            raise InvalidValue("must not be empty", "reason")
+        reason = text(reason, "reason")
+        pending = self.pending_agencies()
+        if not may_close(self.status, pending):
+            raise PendingAcknowledgements(pending, self.round)
         self.trigger_event(self.Closed, **traced(actor), reason=reason, closed_at=now)
 
     def withdraw(self, *, actor: Actor, reason: str, now: datetime) -> None:
-        """Filed in error."""
+        """Filed in error: possible at any time while open, with a reason."""
         self._require_open(now)
-        if not reason.strip():
-            raise InvalidValue("must not be empty", "reason")
+        reason = text(reason, "reason")
         self.trigger_event(self.Withdrawn, **traced(actor), reason=reason, withdrawn_at=now)

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.common import credit_code_check_char
+from domain.accident_notice import AccidentNotice
+from domain.common import Actor, credit_code_check_char
 from services.ports import Doc, Store, Tx
 
 
@@ -48,6 +49,13 @@ def notice_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def acknowledge_all(notice: AccidentNotice, now: datetime) -> None:
+    """Every agency still pending in the current round acknowledges (closing needs it)."""
+    for agency in notice.pending_agencies():
+        notice.acknowledge(actor=Actor(f"u-{agency}-ack", f"{agency} liaison", agency,
+                                       "liaison"), now=now)
 
 
 class MemoryTx(Tx):

@@ -23,6 +23,7 @@ from domain.accident_notice import (
     NotRequired,
 )
 from domain.common import SYSTEM_WATCHER, Actor, InvalidValue
+from tests.support import acknowledge_all
 
 NoticeFactory = Callable[..., AccidentNotice]
 HOUR = timedelta(hours=1)
@@ -221,6 +222,7 @@ def test_closing_and_withdrawing_record_reason_time_and_person(
     command: str, status: str,
 ) -> None:
     at = filed_at + timedelta(days=3)
+    acknowledge_all(fresh_notice, filed_at + HOUR)
     getattr(fresh_notice, command)(actor=liaison, reason="investigation concluded", now=at)
     assert fresh_notice.status == status
     assert fresh_notice.closure == {
@@ -247,6 +249,8 @@ def test_nothing_but_reading_after_closure_or_withdrawal(
     fresh_notice: AccidentNotice, liaison: Actor, agency_actor: Callable[[str], Actor],
     filed_at: datetime, ending: str, attempt: str,
 ) -> None:
+    if ending == "close":
+        acknowledge_all(fresh_notice, filed_at + SECOND)
     getattr(fresh_notice, ending)(actor=liaison, reason="done", now=filed_at + SECOND)
     version = fresh_notice.version
     with pytest.raises(NotOpen):
@@ -265,7 +269,8 @@ def _full_history(file_notice: NoticeFactory, agency_actor: Callable[[str], Acto
     notice.acknowledge(actor=agency_actor("safety"), now=filed_at + 3 * HOUR)
     notice.revise(actor=liaison, casualties=Casualties(3, 1, 0, Decimal(0)),
                   reason="two more died", now=filed_at + 6 * HOUR)
-    notice.acknowledge(actor=agency_actor("finance"), now=filed_at + 7 * HOUR)
+    for agency in ("finance", "safety", "hrss", "health"):  # the re-opened round 2
+        notice.acknowledge(actor=agency_actor(agency), now=filed_at + 7 * HOUR)
     getattr(notice, ending)(actor=agency_actor("safety"), reason="concluded",
                             now=filed_at + timedelta(days=20))
     return notice
@@ -279,9 +284,10 @@ def test_every_event_carries_the_acting_person(
     notice = _full_history(file_notice, agency_actor, liaison, filed_at, ending)
     events = notice.collect_events()
     expected = [liaison, agency_actor("hrss"), SYSTEM_WATCHER, agency_actor("safety"),
-                liaison, agency_actor("finance"), agency_actor("safety")]
+                liaison, *(agency_actor(a) for a in ("finance", "safety", "hrss", "health")),
+                agency_actor("safety")]
     assert [type(e).__name__ for e in events] == [
-        "Filed", "Acknowledged", "Escalated", "Acknowledged", "Revised", "Acknowledged",
+        "Filed", "Acknowledged", "Escalated", "Acknowledged", "Revised", *["Acknowledged"] * 4,
         "Closed" if ending == "close" else "Withdrawn"]
     for event, actor in zip(events, expected, strict=True):
         assert (event.actor_id, event.actor_name, event.actor_agency) == (  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from domain.accident_notice import (
     RevisionWindowClosed,
 )
 from domain.common import SYSTEM_WATCHER, Actor, InvalidValue
+from tests.support import acknowledge_all
 
 NoticeFactory = Callable[..., AccidentNotice]
 HOUR = timedelta(hours=1)
@@ -236,6 +237,7 @@ def test_acknowledged_or_unrequired_agency_is_not_escalated(
 def test_closed_notice_is_not_escalated(
     fresh_notice: AccidentNotice, liaison: Actor, filed_at: datetime
 ) -> None:
+    acknowledge_all(fresh_notice, filed_at + SECOND)
     fresh_notice.close(actor=liaison, reason="concluded", now=filed_at + SECOND)
     with pytest.raises(NoticeError):
         fresh_notice.escalate(actor=SYSTEM_WATCHER, agency="safety", now=filed_at + DAY)

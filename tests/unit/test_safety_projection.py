@@ -14,7 +14,7 @@ from services.agencies.safety import SafetyProjection, proposal_id_for, within_t
 from services.consumer import Consumer, Message
 from services.envelope import Envelope, encode, envelope_of
 from services.projections import queue
-from tests.support import MemoryStore
+from tests.support import MemoryStore, acknowledge_all
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 LIAISON = Actor("u-s", "王敏", "safety", "liaison")
@@ -82,6 +82,7 @@ def test_large_notice_is_proposed_and_investigated_until_closed() -> None:
     p = store.data["proposals"][proposal_id_for(str(big.id))]
     assert p["status"] == "proposed" and p["reasons"] == ["grade_large_or_above"]
     assert set(store.data["investigations"]) == {str(big.id), str(small.id)}
+    acknowledge_all(big, NOW)
     big.close(actor=LIAISON, reason="调查结束", now=NOW)
     small.withdraw(actor=LIAISON, reason="误报", now=NOW)
     f.add(big, small)

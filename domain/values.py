@@ -1,0 +1,145 @@
+"""Input invariants every command checks: text, counts, money and dates as a clerk types them.
+
+The rules (written down in docs/notice-rules.md):
+
+- text is trimmed (white space and zero-width characters at both ends); it may not contain NUL
+  or any other control character (a line break is allowed in free text, CR LF is stored as
+  LF); required text may not be empty once white space and zero-width characters are
+  removed; each field has a maximum length in characters, counted after trimming;
+- counts are integers (never a boolean, a string or a float), 0 to MAX_COUNT;
+- money is a plain decimal: at most two places, never negative, never -0, never an exponent
+  (`1e3` is refused, not normalised), at most MAX_MONEY_CNY; given as a JSON string
+  ("1800000.50") or a JSON integer;
+- times carry a UTC offset and are no earlier than EARLIEST.
+
+The HTTP and web edges call these same functions through pydantic, so a 422 names the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+from domain.common import InvalidValue
+
+MAX_COUNT = 100_000
+MAX_MONEY_CNY = Decimal("100000000000.00")  # 1000 亿元: beyond any recorded accident's loss
+EARLIEST = datetime(1949, 10, 1, tzinfo=timezone(timedelta(hours=8)))  # Beijing time
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u180e"
+_MONEY_TEXT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+
+
+def _trim(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        text = text.strip().strip(ZERO_WIDTH)
+    return text
+
+
+def text_problem(value: object, *, max_length: int, multiline: bool = False,
+                 required: bool = True) -> tuple[str, str | None]:
+    """(the trimmed text, why it is refused or None)."""
+    if not isinstance(value, str):
+        return "", "must be text"
+    text = _trim(value.replace("\r\n", "\n") if multiline else value)
+    for ch in text:
+        if ch == "\n" and multiline:
+            continue
+        if unicodedata.category(ch) == "Cc":
+            what = "NUL" if ch == "\0" else f"U+{ord(ch):04X}"
+            return text, f"must not contain control characters ({what})"
+    if required and not "".join(c for c in text if not c.isspace() and c not in ZERO_WIDTH):
+        return text, "must not be empty"
+    if len(text) > max_length:
+        return text, f"must be at most {max_length} characters, got {len(text)}"
+    return text, None
+
+
+def clean_text(value: object, field: str, *, max_length: int, multiline: bool = False,
+               required: bool = True) -> str:
+    text, problem = text_problem(value, max_length=max_length, multiline=multiline,
+                                 required=required)
+    if problem:
+        raise InvalidValue(problem, field)
+    return text
+
+
+def count_problem(value: object, maximum: int = MAX_COUNT) -> str | None:
+    if type(value) is not int:  # bool is an int subclass: refused too
+        return "must be a whole number (an integer, not text, a fraction or true/false)"
+    if value < 0:
+        return "must be zero or more"
+    if value > maximum:
+        return f"must be at most {maximum}"
+    return None
+
+
+def check_count(value: object, field: str, maximum: int = MAX_COUNT) -> int:
+    problem = count_problem(value, maximum)
+    if problem:
+        raise InvalidValue(problem, field)
+    assert isinstance(value, int)
+    return value
+
+
+def money_problem(value: Decimal) -> str | None:
+    if not value.is_finite():
+        return "must be a finite amount"
+    if value.is_signed():
+        return "must be zero or more" if value else "must not be -0"
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent > 0:
+        return "must be a plain decimal, without an exponent (write 1000, not 1e3)"
+    if exponent < -2:
+        return "must have at most two decimal places"
+    if value > MAX_MONEY_CNY:
+        return f"must be at most {MAX_MONEY_CNY}"
+    return None
+
+
+def check_money(value: object, field: str) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise InvalidValue("must be a decimal amount", field)
+    problem = money_problem(value)
+    if problem:
+        raise InvalidValue(problem, field)
+    return value
+
+
+def parse_money(value: object) -> Decimal:
+    """Money as sent: a string of digits with up to two places, or an integer. ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        raise ValueError("must be a decimal amount written as text (\"1000.50\") or an integer")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("-"):
+            raise ValueError("must be zero or more" if text.strip("-0.") else "must not be -0")
+        if "e" in text.lower():
+            raise ValueError("must be a plain decimal, without an exponent (write 1000, not 1e3)")
+        if not _MONEY_TEXT.fullmatch(text):
+            if re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
+                raise ValueError("must have at most two decimal places")
+            raise ValueError("must be a plain decimal amount such as 1000.50")
+        try:
+            value = Decimal(text)
+        except InvalidOperation as e:  # pragma: no cover - the pattern admits only digits
+            raise ValueError("must be a plain decimal amount such as 1000.50") from e
+    amount = Decimal(value)
+    problem = money_problem(amount)
+    if problem:
+        raise ValueError(problem)
+    return amount
+
+
+def time_problem(value: datetime, now: datetime | None = None) -> str | None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        return "time must carry a UTC offset"
+    if value < EARLIEST:
+        return "must be no earlier than 1949-10-01"
+    if now is not None and value > now:
+        return "must not be in the future"
+    return None
