@@ -62,6 +62,8 @@ def seed(c: Any, clock: Clock) -> None:
         else:
             clock.now += timedelta(hours=25)
             c.notices.escalate(nid, SYSTEM_WATCHER, "hrss")
+        for agency in c.notices.get(nid)["pending_agencies"]:  # closing needs every one
+            c.notices.acknowledge(nid, Actor(f"u-{agency}", agency, agency, "liaison"))
         c.notices.close(nid, SAFETY, "调查结束")
 
 

@@ -10,42 +10,8 @@ from domain.accident_notice import AccidentNotice, Casualties, Employer, Inciden
 from domain.common import Actor
 from services.application import LinkageApp
 from services.envelope import jsonable_dict
+from services.notice_view import view
 from services.ports import Clock
-
-
-def view(notice: AccidentNotice) -> dict[str, Any]:
-    """A notice as plain JSON-ready values."""
-    c = notice.casualties
-    return jsonable_dict({
-        "id": notice.id,
-        "version": notice.version,
-        "status": notice.status,
-        "grade": notice.grade,
-        "employer": {"name": notice.employer.name, "credit_code": notice.employer.credit_code,
-                     "industry": notice.employer.industry,
-                     "risk_class": notice.employer.risk_class},
-        "district": notice.district,
-        "occurred_at": notice.occurred_at,
-        "location": notice.location,
-        "summary": notice.summary,
-        "cause": notice.cause,
-        "deaths": c.deaths,
-        "serious_injuries": c.serious_injuries,
-        "missing": c.missing,
-        "direct_loss_cny": c.direct_loss_cny,
-        "measures_taken": notice.measures_taken,
-        "filed_at": notice.filed_at,
-        "filed_by": notice.filed_by,
-        "required_agencies": notice.required_agencies,
-        "deadlines": notice.deadlines,
-        "pending_agencies": notice.pending_agencies(),
-        "acknowledgement_round": notice.round,
-        "acknowledgements": notice.acknowledgements,
-        "escalations": notice.escalations,
-        "revisions": notice.revisions,
-        "revision_deadline": notice.revision_deadline(),
-        "closure": notice.closure,
-    })
 
 
 class AccidentNotices:
@@ -66,7 +32,7 @@ class AccidentNotices:
                          "deadlines": notice.deadlines})
 
     def get(self, notice_id: UUID) -> dict[str, Any]:
-        return view(self.app.load(notice_id, AccidentNotice))
+        return view(self.app.load(notice_id, AccidentNotice), self.clock())
 
     def exists(self, notice_id: UUID) -> bool:
         return self.app.exists(notice_id, AccidentNotice)

@@ -58,6 +58,13 @@ def acknowledge_all(notice: AccidentNotice, now: datetime) -> None:
                                        "liaison"), now=now)
 
 
+def acknowledge_pending(c: Any, notice_id: Any) -> None:
+    """Through the service: every agency pending in the current round acknowledges."""
+    for agency in c.notices.get(notice_id)["pending_agencies"]:
+        c.notices.acknowledge(notice_id, Actor(f"u-{agency}-ack", f"{agency} liaison", agency,
+                                               "liaison"))
+
+
 class MemoryTx(Tx):
     def __init__(self, data: dict[str, dict[str, Doc]], positions: dict[str, int],
                  dead: list[Doc]) -> None:

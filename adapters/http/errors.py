@@ -11,7 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from domain.accident_notice import NotRequired, RevisionWindowClosed
+from domain.accident_notice import NotRequired, PendingAcknowledgements, RevisionWindowClosed
 from domain.common import DomainError, InvalidValue
 from domain.fund_year import AmountRefused
 from domain.health_follow_up import NotHealth
@@ -52,6 +52,9 @@ def error_body(exc: Exception) -> tuple[int, Any] | None:
                      "other_inspection_id": exc.other}
     if isinstance(exc, MembersAbsent):
         return 409, {"detail": exc.message, "absent": exc.absent}
+    if isinstance(exc, PendingAcknowledgements):
+        return 409, {"detail": exc.message, "pending_agencies": exc.pending,
+                     "acknowledgement_round": exc.round}
     if isinstance(exc, NotRequired):
         return 403, {"detail": exc.message}
     if isinstance(exc, (InvalidValue, RevisionWindowClosed)):

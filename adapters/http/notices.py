@@ -8,58 +8,93 @@ from typing import Annotated, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, field_validator
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
 from adapters.http.schemas import Agency, Cause, CreditCode, Grade, NoticeStatus, Strict
 from domain.accident_notice import Casualties, Employer, Incident
+from domain.notice_rules import MULTILINE, TEXT_LIMITS
+from domain.values import MAX_COUNT, MAX_MONEY_CNY, parse_money, text_problem, time_problem
 from services.application import ConcurrentWrite
 from services.notice_summary import pending
+from services.notice_view import NoticeView, SummaryView, summary_view
 
 router = APIRouter(prefix="/api/v1/accident-notices", tags=["accident notices 工伤事故通报"])
 
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-Count = Annotated[int, Field(ge=0, le=100_000)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+
+def _text_rule(field: str) -> AfterValidator:
+    """The domain's text rule for this field (domain/values.py), so that a 422 names it."""
+
+    def check(value: str) -> str:
+        text, problem = text_problem(value, max_length=TEXT_LIMITS[field],
+                                     multiline=field in MULTILINE,
+                                     required=field != "measures_taken")
+        if problem:
+            raise ValueError(problem)
+        return text
+
+    return AfterValidator(check)
+
+
+def _limit(field: str) -> Any:
+    limit = TEXT_LIMITS[field]
+    return Field(min_length=0 if field == "measures_taken" else 1, max_length=limit,
+                 description=(
+        f"at most {limit} characters; trimmed; no control characters"
+        + (" (line breaks allowed)" if field in MULTILINE else "")))
+
+
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT,
+                             description=f"an integer, 0 to {MAX_COUNT}")]
+Money = Annotated[Decimal, BeforeValidator(parse_money), Field(
+    description=f"CNY as a JSON string with at most two decimal places (\"1800000.50\") or "
+                f"a JSON integer; never negative, -0 or an exponent; at most {MAX_MONEY_CNY}",
+    examples=["1800000.00"])]
 
 
 class EmployerIn(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, _limit("employer.name"), _text_rule("employer.name")]
     credit_code: CreditCode
-    industry: Annotated[str, Field(min_length=1, max_length=200)]
-    risk_class: Annotated[int, Field(ge=1, le=8, description="工伤保险行业风险类别 1-8")]
+    industry: Annotated[str, _limit("employer.industry"), _text_rule("employer.industry")]
+    risk_class: Annotated[int, Field(strict=True, ge=1, le=8,
+                                     description="工伤保险行业风险类别 1-8")]
+
 
 class CasualtiesIn(Strict):
     deaths: Count
-    serious_injuries: Annotated[int, Field(ge=0, le=100_000, description="重伤, incl. acute poisoning")]
+    serious_injuries: Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT,
+                                           description="重伤, incl. acute poisoning")]
     missing: Count = 0
     direct_loss_cny: Money
 
 
 def _not_future(v: datetime) -> datetime:
-    if v > datetime.now(UTC):
-        raise ValueError("must not be in the future")
+    problem = time_problem(v, datetime.now(UTC))  # no earlier than 1949-10-01, not future
+    if problem:
+        raise ValueError(problem)
     return v
 
 
 class NoticeIn(CasualtiesIn):
     employer: EmployerIn
-    district: Annotated[str, Field(min_length=1, max_length=100)]
-    occurred_at: AwareDatetime
-    location: Annotated[str, Field(min_length=1, max_length=500)]
-    summary: Text
+    district: Annotated[str, _limit("district"), _text_rule("district")]
+    occurred_at: Annotated[AwareDatetime, Field(
+        description="with a UTC offset; no earlier than 1949-10-01 (Beijing time), not in "
+                    "the future")]
+    location: Annotated[str, _limit("location"), _text_rule("location")]
+    summary: Annotated[str, _limit("summary"), _text_rule("summary")]
     cause: Cause
-    measures_taken: Annotated[str, Field(max_length=4000)] = ""
+    measures_taken: Annotated[str, _limit("measures_taken"), _text_rule("measures_taken")] = ""
 
     _future = field_validator("occurred_at")(_not_future)
 
 
 class RevisionIn(CasualtiesIn):
-    reason: Text
+    reason: Annotated[str, _limit("reason"), _text_rule("reason")]
 
 
 class ReasonIn(Strict):
-    reason: Text
+    reason: Annotated[str, _limit("reason"), _text_rule("reason")]
 
 
 class FiledOut(BaseModel):
@@ -79,57 +114,8 @@ class RevisedOut(FiledOut):
     reopened: bool
 
 
-class PersonOut(BaseModel):
-    id: str
-    name: str
-    agency: str | None = None
-
-
-class NoticeOut(BaseModel):
-    id: UUID
-    version: int
-    status: NoticeStatus
-    grade: Grade
-    employer: EmployerIn
-    district: str
-    occurred_at: datetime
-    location: str
-    summary: str
-    cause: str
-    deaths: int
-    serious_injuries: int
-    missing: int
-    direct_loss_cny: Decimal
-    measures_taken: str
-    filed_at: datetime
-    filed_by: PersonOut
-    required_agencies: list[Agency]
-    deadlines: dict[str, datetime]
-    pending_agencies: list[Agency]
-    acknowledgement_round: int
-    acknowledgements: list[dict[str, Any]]
-    escalations: list[dict[str, Any]]
-    revisions: list[dict[str, Any]]
-    revision_deadline: datetime
-    closure: dict[str, Any] | None
-
-
-class SummaryOut(BaseModel):
-    id: UUID
-    version: int
-    status: str
-    grade: Grade
-    employer_name: str
-    district: str
-    cause: str
-    occurred_at: datetime
-    filed_at: datetime
-    pending_agencies: list[str]
-    deadlines: dict[str, datetime]
-
-
 class PageOut(BaseModel):
-    items: list[SummaryOut]
+    items: list[SummaryView]
     total: int
     offset: int
     limit: int
@@ -167,7 +153,7 @@ def file_notice(body: NoticeIn, request: Request, c: ContainerDep, actor: UserDe
     return idem.run(request, body.model_dump(mode="json"), act)
 
 
-@router.get("/{notice_id}", response_model=NoticeOut)
+@router.get("/{notice_id}", response_model=NoticeView)
 def get_notice(notice_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
     return c.notices.get(notice_id)
 
@@ -192,11 +178,8 @@ def list_notices(
             and (district is None or s["district"] == district)]
     rows.sort(key=lambda s: s["filed_at"], reverse=True)
     page = rows[offset:offset + limit]
-    return {"total": len(rows), "offset": offset, "limit": limit, "items": [
-        {"id": s["id"], "version": s["version"], "status": s["status"], "grade": s["grade"],
-         "employer_name": s["employer"]["name"], "district": s["district"], "cause": s["cause"],
-         "occurred_at": s["occurred_at"], "filed_at": s["filed_at"],
-         "pending_agencies": pending(s), "deadlines": s["deadlines"]} for s in page]}
+    return {"total": len(rows), "offset": offset, "limit": limit,
+            "items": [summary_view(s) for s in page]}
 
 
 @router.post("/{notice_id}/acknowledgements", response_model=VersionOut)

@@ -94,11 +94,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "reopened": ("等级上升，重新确认", "grade rose: acknowledgement reopened"),
     "revision_deadline": ("补报截止", "Revisions accepted until"),
     "ev_filed": ("填报通报，等级：{grade}", "filed the notice, grade {grade}"),
-    "ev_ack": ("{agency}确认收到", "{agency} acknowledged"),
+    "ev_acknowledged": ("{agency}确认收到", "{agency} acknowledged"),
     "ev_escalated": ("{agency}逾期未确认，已督办", "{agency} missed its deadline: escalated"),
     "ev_revised": ("补报：{prev} → {grade}", "revised: {prev} → {grade}"),
     "ev_closed": ("结案", "closed the notice"),
     "ev_withdrawn": ("撤回通报", "withdrew the notice"),
+    "close_rule": ("结案须本轮所有必需部门确认；尚未确认：{agencies}",
+                   "The notice can be closed once every agency required in this round has "
+                   "acknowledged; still pending: {agencies}"),
+    "close_rule_ready": ("本轮所有必需部门均已确认，可以结案。",
+                         "Every agency required in this round has acknowledged: the notice can "
+                         "be closed."),
     "system": ("系统", "system"),
     "not_found": ("未找到", "Not found"),
     "error": ("出错了", "Something went wrong"),

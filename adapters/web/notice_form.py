@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import Annotated, Any
@@ -51,11 +52,24 @@ def local_time(value: str) -> str:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=i18n.TZ)).isoformat()
 
 
+INTEGERS = ("employer.risk_class", "deaths", "serious_injuries", "missing")
+
+
+def typed(name: str, value: str) -> Any:
+    """A form sends text: a whole number typed into a count field is the integer the API
+    takes as JSON; anything else stays text, for the model to name the problem."""
+    if name.split(".")[-1] in {n.split(".")[-1] for n in INTEGERS}:
+        digits = value.strip()
+        if re.fullmatch(r"-?[0-9]+", digits):
+            return int(digits)
+    return value
+
+
 def body_of(form: dict[str, str]) -> dict[str, Any]:
     """The API's JSON body from the form's fields (the same names, dotted for the employer)."""
     body: dict[str, Any] = {"employer": {}}
     for name in FIELDS:
-        value = form.get(name, "")
+        value = typed(name, form.get(name, ""))
         if name.startswith("employer."):
             body["employer"][name.split(".", 1)[1]] = value
         else:
@@ -77,7 +91,7 @@ def preview(body: dict[str, Any]) -> dict[str, Any]:
     """The grade and routing the domain gives these figures (None while they are invalid)."""
     try:
         figures = CasualtiesIn.model_validate(  # a figure not typed yet counts as 0 here
-            {k: body.get(k) or "0" for k in ("deaths", "serious_injuries", "missing",
+            {k: body.get(k) or 0 for k in ("deaths", "serious_injuries", "missing",
                                               "direct_loss_cny")})
     except ValidationError:
         return {"grade": None, "required": []}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
 from adapters.http.notices import RevisionIn
-from adapters.web.notice_form import FormDep
+from adapters.web.notice_form import FormDep, typed
 from adapters.web.render import error_page, problem, render
 from adapters.web.session import WebUserDep
 from domain.accident_notice import Casualties
@@ -55,48 +54,6 @@ def all_notices(request: Request, c: ContainerDep, actor: WebUserDep) -> Respons
     return render(request, "notices.html", actor, rows=rows[:200], total=len(rows))
 
 
-def acknowledgement_rows(n: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    """The state of every required agency in the current acknowledgement round."""
-    rows = []
-    for agency in n["required_agencies"]:
-        ack = next((a for a in n["acknowledgements"]
-                    if a["agency"] == agency and a["round"] == n["acknowledgement_round"]), None)
-        escalated = any(e["agency"] == agency and e["round"] == n["acknowledgement_round"]
-                        for e in n["escalations"])
-        deadline = n["deadlines"].get(agency)
-        state = ("acknowledged" if ack else "pending" if n["status"] == "open" else n["status"])
-        rows.append({"agency": agency, "ack": ack, "deadline": deadline, "state": state,
-                     "escalated": escalated,
-                     "overdue": state == "pending" and _overdue(deadline, now)})
-    return rows
-
-
-def timeline(n: dict[str, Any]) -> list[dict[str, Any]]:
-    """Who did what, when — from the notice's own record of its events."""
-    events: list[dict[str, Any]] = [{
-        "at": n["filed_at"], "who": n["filed_by"]["name"], "agency": n["filed_by"]["agency"],
-        "what": "ev_filed", "args": {"grade": n["grade"]}, "note": ""}]
-    for a in n["acknowledgements"]:
-        events.append({"at": a["at"], "who": a["by"]["name"], "agency": a["agency"],
-                       "what": "ev_ack", "args": {"agency": a["agency"]},
-                       "late": a["late"], "round": a["round"], "note": ""})
-    for e in n["escalations"]:
-        events.append({"at": e["at"], "who": None, "agency": "system", "what": "ev_escalated",
-                       "args": {"agency": e["agency"]}, "round": e["round"], "note": ""})
-    for r in n["revisions"]:
-        events.append({"at": r["at"], "who": r["by"]["name"], "agency": r["by"]["agency"],
-                       "what": "ev_revised",
-                       "args": {"prev": r["previous_grade"], "grade": r["grade"]},
-                       "note": r["reason"]})
-    if n["closure"]:
-        cl = n["closure"]
-        events.append({"at": cl["at"], "who": cl["by"]["name"], "agency": cl["by"]["agency"],
-                       "what": "ev_closed" if n["status"] == "closed" else "ev_withdrawn",
-                       "args": {}, "note": cl["reason"]})
-    events.sort(key=lambda e: datetime.fromisoformat(e["at"]))
-    return events
-
-
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)
 def notice_page(request: Request, notice_id: str, c: ContainerDep, actor: WebUserDep,
                 done: str = "") -> Response:
@@ -112,14 +69,11 @@ def _notice(request: Request, c: ContainerDep, actor: Actor, notice_id: str, don
         n = c.notices.get(UUID(notice_id))
     except DomainError as e:
         return error_page(request, actor, e)
-    now = c.clock()
-    rows = acknowledgement_rows(n, now)
-    mine = next((r for r in rows if r["agency"] == actor.agency), None)
+    mine = next((r for r in n["agency_states"] if r["agency"] == actor.agency), None)
     may_ack = actor.role == "liaison" and mine is not None and mine["state"] == "pending"
-    may_revise = (actor.role == "liaison" and n["status"] == "open"
-                  and datetime.fromisoformat(n["revision_deadline"]) >= now)
-    return render(request, "notice.html", actor, status=status, n=n, rows=rows,
-                  events=timeline(n), may_ack=may_ack, done=done, may_revise=may_revise,
+    may_revise = actor.role == "liaison" and n["revision_open"]
+    return render(request, "notice.html", actor, status=status, n=n, may_ack=may_ack,
+                  done=done, may_revise=may_revise,
                   errors=errors or {}, v=values or {k: str(n[k]) for k in FIGURES})
 
 
@@ -134,7 +88,7 @@ def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
         return not_found(request, actor)
     values = {k: form.get(k, "") for k in (*FIGURES, "reason")}
     try:
-        body = RevisionIn.model_validate(values)
+        body = RevisionIn.model_validate({k: typed(k, v) for k, v in values.items()})
     except ValidationError as e:
         errors = {field_name(tuple(x.get("loc", ()))): x.get("msg", "") for x in e.errors()}
         return _notice(request, c, actor, notice_id, errors=errors, values=values, status=422)

@@ -139,6 +139,9 @@ def test_close_and_withdraw_need_reason_and_end_the_notice(api: Api) -> None:
     assert api.client.get(url, headers=api.auth("hrss")).json()["status"] == "withdrawn"
     assert api.client.post(url + "/acknowledgements", headers=api.auth("hrss")).status_code == 409
     m = file(api)
+    for agency in m["required_agencies"]:  # type: ignore[attr-defined]
+        assert api.client.post(f"/api/v1/accident-notices/{m['id']}/acknowledgements",
+                               headers=api.auth(agency)).status_code == 200
     closed = api.client.post(f"/api/v1/accident-notices/{m['id']}/closure",
                              json={"reason": "调查结束"}, headers=api.auth("safety"))
     assert closed.status_code == 200

@@ -72,6 +72,8 @@ def scripted_run(c: Container, clock: ManualClock) -> list[tuple[datetime, dict[
     c.notices.revise(ids[0], SAFETY, Casualties(3, 1, 0, Decimal("900000")), "一人抢救无效死亡")
     c.notices.acknowledge(ids[0], FINANCE)
     snapshot()
+    for actor in (HRSS, HEALTH):  # closing needs the round acknowledged
+        c.notices.acknowledge(ids[1], actor)
     c.notices.close(ids[1], SAFETY, "调查结束")
     snapshot()
     return points

@@ -15,7 +15,7 @@ from domain.common import SYSTEM_WATCHER, Actor
 from services.audit import record, record_stored
 from services.envelope import decode, envelope_from_notification
 from services.envelope_fast import envelope_bytes, stored_state
-from tests.support import ManualClock, credit_code
+from tests.support import ManualClock, acknowledge_pending, credit_code
 
 SAFETY = Actor("u-s", "王敏", "safety", "liaison")
 HRSS = Actor("u-h", "李强", "hrss", "liaison")
@@ -34,6 +34,7 @@ def test_fast_envelope_equals_the_decoded_one(
     n.revise(nid, SAFETY, Casualties(3, 2, 0, Decimal("12000000.01")), "补报")
     clock.advance(hours=2)
     n.escalate(nid, SYSTEM_WATCHER, "safety")
+    acknowledge_pending(container, nid)
     n.close(nid, SAFETY, "结案")
     container.fund_years.open(HRSS, 2026, Decimal("500000000"))
     p = container.projects.propose(HRSS, 2026, "training", "千人培训计划", Decimal("1500000"),

@@ -14,7 +14,7 @@ from adapters.bootstrap import Container
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import SYSTEM_WATCHER, Actor
 from services.envelope import envelope_from_notification, event_classes, json_schema, schema_text
-from tests.support import ManualClock, credit_code
+from tests.support import ManualClock, acknowledge_pending, credit_code
 
 ROOT = Path(__file__).resolve().parents[2]
 SAFETY = Actor("u-s", "王敏", "safety", "liaison")
@@ -32,6 +32,7 @@ def test_every_event_type_in_the_store_validates(container: Container, clock: Ma
     n.revise(ids[0], SAFETY, Casualties(3, 1, 0, Decimal(0)), "补报")
     clock.advance(hours=2)
     n.escalate(ids[0], SYSTEM_WATCHER, "safety")
+    acknowledge_pending(container, ids[0])
     n.close(ids[0], SAFETY, "结案")
     n.withdraw(ids[1], SAFETY, "误报")
     validator = jsonschema.Draft202012Validator(json_schema())

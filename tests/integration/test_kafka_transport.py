@@ -23,7 +23,7 @@ from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
 from domain.vocabulary import AGENCIES
 from tests.integration.kafka_support import Proc, docs, rebuilt, wait_until
-from tests.support import ManualClock, credit_code, notice_body
+from tests.support import ManualClock, acknowledge_pending, credit_code, notice_body
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTORS = {a: Actor(f"u-{a}", f"{a} liaison", a, "liaison") for a in AGENCIES}
@@ -86,6 +86,7 @@ def make_history(c: Container, clock: ManualClock, notices: int, seed: int) -> N
         if rng.random() < 0.2:
             c.notices.revise(nid, ACTORS["safety"], Casualties(10, 0, 0, Decimal(0)), "补报")
         if rng.random() < 0.2:
+            acknowledge_pending(c, nid)  # closing needs the round acknowledged
             c.notices.close(nid, ACTORS["safety"], "结案")
 
 
