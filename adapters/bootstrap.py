@@ -26,7 +26,7 @@ from services.joint_inspections import InspectionIndex, JointInspections, LazyFe
 from services.joint_meetings import JointMeetings, MeetingIndex
 from services.ports import Clock, Store
 from services.prevention import FundYears, PreventionProjects
-from services.projections import NoticeIndex, Projection
+from services.projections import NoticeIndex, Projection, reindex
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,7 @@ class Container:
         else:
             path = self.settings.data_dir / f"readmodel-{name}.db"
             store = SqliteStore(path, name)
+        reindex(store)  # lists made before they were indexed: listed once, then never again
         with self._lock:
             return self._stores.setdefault(name, store)
 

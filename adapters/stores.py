@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,13 @@ _DDL = (
     "CREATE TABLE IF NOT EXISTS {positions} (source TEXT PRIMARY KEY, pos BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {dead} (source TEXT NOT NULL, pos BIGINT NOT NULL,"
     " reason TEXT NOT NULL, raw {blob} NOT NULL, at TEXT NOT NULL, PRIMARY KEY (source, pos))",
+    # Lists: a document under each of its tags, in the order its projection gave it.
+    "CREATE TABLE IF NOT EXISTS {idx} (coll TEXT NOT NULL, tag TEXT NOT NULL,"
+    " ord TEXT{bytewise} NOT NULL, key TEXT NOT NULL, PRIMARY KEY (coll, tag, ord, key))",
+    "CREATE INDEX IF NOT EXISTS {idx_by_key} ON {idx} (coll, key)",
 )
+_MEMBER = ("EXISTS (SELECT 1 FROM {idx} j WHERE j.coll = i.coll AND j.tag = ? AND j.ord = i.ord"
+           " AND j.key = i.key)")
 
 
 _ABSENT = ""  # cached marker: the row is known not to exist (a document is never "")
@@ -45,6 +51,7 @@ class _SqlTx(Tx):
         self._wanted: set[tuple[str, str]] = set()
         self._pos: dict[str, int | None] | None = None  # every position, read on first use
         self._pos_dirty: set[str] = set()
+        self._idx: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
 
     def _q(self, text: str) -> str:
         return text.format(**self.t).replace("?", self.ph)
@@ -95,6 +102,34 @@ class _SqlTx(Tx):
     def delete(self, coll: str, key: str) -> None:
         self._docs[(coll, key)] = _ABSENT
         self._dirty.add((coll, key))
+        self._idx[(coll, key)] = None
+
+    def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:
+        self._idx[(coll, key)] = (order, tuple(sorted(set(tags))))
+
+    def _where(self, coll: str, tags: Sequence[str]) -> tuple[str, list[Any]]:
+        main, *rest = tags
+        return (" AND ".join(["i.coll = ?", "i.tag = ?", *[_MEMBER] * len(rest)]),
+                [coll, main, *rest])
+
+    def page(self, coll: str, tags: Sequence[str], after: tuple[str, str] | None = None,
+             limit: int = 50, offset: int = 0) -> list[tuple[str, str, Doc]]:
+        self.flush()
+        where, params = self._where(coll, tags)
+        if after is not None:
+            where += " AND (i.ord > ? OR (i.ord = ? AND i.key > ?))"
+            params += [after[0], after[0], after[1]]
+        self.cur.execute(self._q(
+            "SELECT i.ord, i.key, d.doc FROM {idx} i JOIN {docs} d ON d.coll = i.coll AND "
+            f"d.key = i.key WHERE {where} ORDER BY i.ord, i.key LIMIT ? OFFSET ?"),
+            [*params, limit, offset])
+        return [(o, k, json.loads(d)) for o, k, d in self.cur.fetchall()]
+
+    def count(self, coll: str, tags: Sequence[str]) -> int:
+        self.flush()
+        where, params = self._where(coll, tags)
+        self.cur.execute(self._q(f"SELECT COUNT(*) FROM {{idx}} i WHERE {where}"), params)
+        return int(self.cur.fetchone()[0])
 
     def flush(self) -> None:
         """Send the buffered writes (at commit, and before any query that must see them)."""
@@ -106,6 +141,13 @@ class _SqlTx(Tx):
             self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows} "
                        "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc", puts)
             self._rows("DELETE FROM {docs} WHERE (coll, key) IN ({rows})", gone)
+        if self._idx:
+            changed = sorted(self._idx.items())
+            self._idx.clear()
+            self._rows("DELETE FROM {idx} WHERE (coll, key) IN ({rows})", [k for k, _ in changed])
+            self._rows("INSERT INTO {idx} (coll, tag, ord, key) VALUES {rows}",
+                       [(c, tag, entry[0], k) for (c, k), entry in changed if entry
+                        for tag in entry[1]])
         if self._pos_dirty:
             rows = [(s, self._positions()[s]) for s in sorted(self._pos_dirty)]
             self._pos_dirty.clear()
@@ -175,7 +217,8 @@ class SqliteStore(Store):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.tables = {"docs": "docs", "positions": "positions", "dead": "dead_letters",
-                       "blob": "BLOB"}
+                       "blob": "BLOB", "idx": "doc_index", "idx_by_key": "doc_index_by_key",
+                       "bytewise": ""}  # SQLite compares text bytewise already
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             for ddl in _DDL:
@@ -206,7 +249,7 @@ class SqliteStore(Store):
     def reset(self) -> None:
         with self.transaction() as tx:
             assert isinstance(tx, _SqlTx)
-            for t in ("docs", "positions", "dead"):
+            for t in ("docs", "positions", "dead", "idx"):
                 tx.cur.execute(f"DELETE FROM {self.tables[t]}")
 
     def close(self) -> None:
@@ -224,7 +267,10 @@ class PostgresStore(Store):
             return sql.Identifier(schema, f"rm_{name}_{suffix}").as_string(None)
 
         self.tables = {"docs": ident("docs"), "positions": ident("positions"),
-                       "dead": ident("dead_letters"), "blob": "BYTEA"}
+                       "dead": ident("dead_letters"), "blob": "BYTEA",
+                       "idx": ident("doc_index"),
+                       "idx_by_key": sql.Identifier(f"rm_{name}_doc_index_by_key").as_string(None),
+                       "bytewise": ' COLLATE "C"'}  # orders sort as strings, not as words
         with self._conn() as conn, conn.transaction():
             # Processes starting together would race on the catalog ("tuple concurrently
             # updated"): one at a time creates the tables.
@@ -260,7 +306,7 @@ class PostgresStore(Store):
 
     def reset(self) -> None:
         with self._conn() as conn:
-            for t in ("docs", "positions", "dead"):
+            for t in ("docs", "positions", "dead", "idx"):
                 conn.execute(f"TRUNCATE {self.tables[t]}")  # type: ignore[arg-type]
 
     def close(self) -> None:

@@ -119,7 +119,7 @@ def urgency_key(deadlines: Iterable[datetime | str | None], grade: str | None) -
     """
     times = sorted(utc_key(d) for d in deadlines if d is not None)
     rank = len(GRADES) - 1 - (GRADES.index(grade) if grade in GRADES else -1)
-    return (f"0|{times[0]}|{rank}" if times else f"1|{'':26}|{rank}")
+    return f"0|{times[0]}|{rank}" if times else f"1||{rank}"
 
 
 def notice_urgency(status: str, deadlines: Mapping[str, datetime | str],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -38,6 +38,21 @@ class Tx(ABC):
 
     @abstractmethod
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]: ...
+
+    @abstractmethod
+    def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:
+        """List a document (already put) under each tag, at `order` (a string that sorts as
+        the list should). Replaces the document's earlier entries; `delete` removes them."""
+
+    @abstractmethod
+    def page(self, coll: str, tags: Sequence[str], after: tuple[str, str] | None = None,
+             limit: int = 50, offset: int = 0) -> list[tuple[str, str, Doc]]:
+        """(order, key, document) of the documents listed under every one of `tags`, in
+        (order, key) order, starting after the (order, key) `after`: one indexed query."""
+
+    @abstractmethod
+    def count(self, coll: str, tags: Sequence[str]) -> int:
+        """How many documents are listed under every one of `tags`."""
 
     @abstractmethod
     def collections(self) -> list[str]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+from domain.notice_rules import notice_urgency, urgency_key
 from services.envelope import Envelope
 from services.notice_summary import fold, pending
-from services.ports import Doc, Tx
+from services.ports import Doc, Store, Tx
 
 NOTICES = "accident-notices"
+ALL = "*"  # the tag every listed document has
+EVERYTHING = 1_000_000_000
 
 
 class Projection(ABC):
@@ -32,7 +35,42 @@ def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:
     after = fold(before, env)
     if after is not None:
         tx.put("notices", key, after)
+        index_notice(tx, key, after)
     return before, after
+
+
+def notice_tags(s: Doc) -> list[str]:
+    """The filters a notice list answers from the index: status, grade, district, pending."""
+    return [ALL, f"status:{s['status']}", f"grade:{s['grade']}", f"district:{s['district']}",
+            *(f"pending:{a}" for a in pending(s))]
+
+
+def index_notice(tx: Tx, key: str, s: Doc) -> None:
+    tx.index("notices", key, notice_urgency(s["status"], s["deadlines"], pending(s), s["grade"]),
+             notice_tags(s))
+
+
+def put_queue_item(tx: Tx, key: str, item: Doc) -> None:
+    """A work item, listed in urgency order (nearest deadline, then grade)."""
+    tx.put("queue", key, item)
+    tx.index("queue", key, urgency_key([item.get("deadline")], item.get("grade")),
+             [ALL, f"kind:{item['kind']}"])
+
+
+def reindex(store: Store) -> int:
+    """List documents stored before lists were indexed (once, after an upgrade)."""
+    done = 0
+    with store.transaction() as tx:
+        for coll, put in (("notices", index_notice), ("queue", _reindex_item)):
+            if tx.count(coll, [ALL]) == 0:
+                for key, doc in tx.scan(coll):
+                    put(tx, key, doc)
+                    done += 1
+    return done
+
+
+def _reindex_item(tx: Tx, key: str, item: Doc) -> None:
+    put_queue_item(tx, key, item)
 
 
 class NoticeIndex(Projection):
@@ -85,14 +123,13 @@ class AgencyProjection(Projection):
         """Keep the acknowledgement queue: a notice is queued while this agency owes one."""
         key = after["id"]
         if self.agency in pending(after):
-            tx.put("queue", key, queue_item(after, self.agency))
+            put_queue_item(tx, key, queue_item(after, self.agency))
         else:
             tx.delete("queue", key)
 
 
 def queue(tx: Tx) -> list[Doc]:
-    """Every queue item has a `kind` and a `deadline` (ISO time or None): earliest first."""
-    items = [doc for _, doc in tx.scan("queue")]
-    items.sort(key=lambda d: (d.get("deadline") is None, d.get("deadline") or ""))
-    return items
+    """Every queue item has a `kind` and a `deadline` (ISO time or None): the most urgent
+    first (nearest deadline, so overdue first; then the higher grade; none last)."""
+    return [doc for _, _, doc in tx.page("queue", [ALL], limit=EVERYTHING)]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -69,6 +69,22 @@ class MemoryTx(Tx):
     def __init__(self, data: dict[str, dict[str, Doc]], positions: dict[str, int],
                  dead: list[Doc]) -> None:
         self.data, self._positions, self.dead = data, positions, dead
+        self.entries: dict[str, dict[str, tuple[str, set[str]]]] = data.setdefault("_index", {})
+
+    def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:
+        self.entries.setdefault(coll, {})[key] = (order, set(tags))
+
+    def _listed(self, coll: str, tags: Sequence[str]) -> list[tuple[str, str]]:
+        return sorted((order, key) for key, (order, have) in self.entries.get(coll, {}).items()
+                      if set(tags) <= have)
+
+    def page(self, coll: str, tags: Sequence[str], after: tuple[str, str] | None = None,
+             limit: int = 50, offset: int = 0) -> list[tuple[str, str, Doc]]:
+        rows = [r for r in self._listed(coll, tags) if after is None or r > after]
+        return [(o, k, copy.deepcopy(self.data[coll][k])) for o, k in rows[offset:offset + limit]]
+
+    def count(self, coll: str, tags: Sequence[str]) -> int:
+        return len(self._listed(coll, tags))
 
     def get(self, coll: str, key: str) -> Doc | None:
         doc = self.data.get(coll, {}).get(key)
@@ -85,12 +101,13 @@ class MemoryTx(Tx):
 
     def delete(self, coll: str, key: str) -> None:
         self.data.get(coll, {}).pop(key, None)
+        self.entries.get(coll, {}).pop(key, None)
 
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]:
         yield from sorted(copy.deepcopy(self.data.get(coll, {})).items())
 
     def collections(self) -> list[str]:
-        return sorted(c for c, docs in self.data.items() if docs)
+        return sorted(c for c, docs in self.data.items() if docs and c != "_index")
 
     def position(self, source: str) -> int | None:
         return self._positions.get(source)

@@ -12,6 +12,7 @@ from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, require
 from adapters.http.schemas import Agency
 from domain.common import Actor
 from services.agencies import finance, health, hrss
+from services.notice_list import BadCursor, queue_page
 from services.projections import queue
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"])
@@ -30,6 +31,9 @@ class QueueOut(BaseModel):
     agency: Agency
     items: list[QueueItemOut]
     positions: dict[str, int]
+    total: int = 0
+    next_cursor: str | None = Field(
+        None, description="pass as `cursor` for the next page; null on the last page")
 
 
 def may_read(actor: Actor, agency: str) -> None:
@@ -38,10 +42,22 @@ def may_read(actor: Actor, agency: str) -> None:
 
 
 @router.get("/{agency}/queue", response_model=QueueOut)
-def agency_queue(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
+def agency_queue(
+    agency: Agency, c: ContainerDep, actor: UserDep,
+    kind: Annotated[str | None, Query(max_length=50)] = None,
+    cursor: Annotated[str | None, Query(
+        max_length=1000, description="`next_cursor` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> Any:
+    """The most urgent first: the nearest deadline (so overdue first), then the higher grade,
+    then items without a deadline; a page continues from `cursor`."""
     may_read(actor, agency)
     with c.store(agency).transaction(write=False) as tx:
-        return {"agency": agency, "items": queue(tx), "positions": tx.positions()}
+        try:
+            page = queue_page(tx, kind=kind, cursor=cursor, limit=limit)
+        except BadCursor as e:
+            raise HTTPException(422, [{"field": "cursor", "message": str(e)}]) from e
+        return {"agency": agency, **page, "positions": tx.positions()}
 
 
 @router.get("/{agency}/dead-letters")

@@ -16,8 +16,8 @@ from domain.accident_notice import Casualties, Employer, Incident
 from domain.notice_rules import MULTILINE, TEXT_LIMITS
 from domain.values import MAX_COUNT, MAX_MONEY_CNY, parse_money, text_problem, time_problem
 from services.application import ConcurrentWrite
-from services.notice_summary import pending
-from services.notice_view import NoticeView, SummaryView, summary_view
+from services.notice_list import BadCursor, notice_page
+from services.notice_view import NoticeView, SummaryView
 
 router = APIRouter(prefix="/api/v1/accident-notices", tags=["accident notices 工伤事故通报"])
 
@@ -119,6 +119,8 @@ class PageOut(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null on the last page")
 
 
 def _casualties(body: CasualtiesIn) -> Casualties:
@@ -165,21 +167,20 @@ def list_notices(
     grade: Grade | None = None,
     pending_for: Agency | None = None,
     district: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(
+        max_length=1000, description="`next_cursor` of the previous page")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
+    """The most urgent first: the nearest deadline still owed (so overdue first), then the
+    higher grade, then notices owing nothing; a page continues from `cursor`."""
     c.index.catch_up()
-    with c.index.consumer.store.transaction() as tx:
-        rows = [s for _, s in tx.scan("notices")]
-    rows = [s for s in rows
-            if (status is None or s["status"] == status)
-            and (grade is None or s["grade"] == grade)
-            and (pending_for is None or pending_for in pending(s))
-            and (district is None or s["district"] == district)]
-    rows.sort(key=lambda s: s["filed_at"], reverse=True)
-    page = rows[offset:offset + limit]
-    return {"total": len(rows), "offset": offset, "limit": limit,
-            "items": [summary_view(s) for s in page]}
+    with c.index.consumer.store.transaction(write=False) as tx:
+        try:
+            return notice_page(tx, status=status, grade=grade, pending_for=pending_for,
+                               district=district, cursor=cursor, limit=limit, offset=offset)
+        except BadCursor as e:
+            raise HTTPException(422, [{"field": "cursor", "message": str(e)}]) from e
 
 
 @router.post("/{notice_id}/acknowledgements", response_model=VersionOut)

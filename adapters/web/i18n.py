@@ -99,6 +99,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ev_revised": ("补报：{prev} → {grade}", "revised: {prev} → {grade}"),
     "ev_closed": ("结案", "closed the notice"),
     "ev_withdrawn": ("撤回通报", "withdrew the notice"),
+    "next_page": ("下一页", "Next page"),
+    "urgency_note": ("按紧急程度排序：已逾期、临近时限、等级高者在前",
+                     "Most urgent first: overdue, then the nearest deadline, then the grade"),
     "close_rule": ("结案须本轮所有必需部门确认；尚未确认：{agencies}",
                    "The notice can be closed once every agency required in this round has "
                    "acknowledged; still pending: {agencies}"),

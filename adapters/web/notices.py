@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -17,8 +18,7 @@ from adapters.web.render import error_page, problem, render
 from adapters.web.session import WebUserDep
 from domain.accident_notice import Casualties
 from domain.common import Actor, DomainError
-from services.notice_summary import pending
-from services.projections import queue
+from services import notice_list
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -27,31 +27,43 @@ def _overdue(deadline: str | None, now: datetime) -> bool:
     return deadline is not None and datetime.fromisoformat(deadline) < now
 
 
+def _page_of(request: Request, fetch: Any) -> Any:
+    try:
+        return fetch(request.query_params.get("cursor"))
+    except notice_list.BadCursor:
+        return None
+
+
 @router.get("/queue", response_class=HTMLResponse)
 def my_queue(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "") -> Response:
     feeder = c.agency_feeders.get(actor.agency)
     if feeder is not None:  # embedded default: show what was just committed, not 0.2 s later
         feeder.catch_up()
-    with c.store(actor.agency).transaction() as tx:
-        items = queue(tx)
+    with c.store(actor.agency).transaction(write=False) as tx:
+        page = _page_of(request, lambda cursor: notice_list.queue_page(
+            tx, cursor=cursor, limit=PAGE))
+    if page is None:
+        return not_found(request, actor)
     now = c.clock()
-    for item in items:
+    for item in page["items"]:  # in the store's urgency order: overdue first
         item["overdue"] = _overdue(item.get("deadline"), now)
-    # Overdue first (earliest deadline first within each group).
-    items.sort(key=lambda i: (not i["overdue"], i.get("deadline") is None, i.get("deadline") or ""))
-    return render(request, "queue.html", actor, items=items, done=done,
-                  may_ack=actor.role == "liaison")
+    return render(request, "queue.html", actor, items=page["items"], total=page["total"],
+                  next_cursor=page["next_cursor"], done=done, may_ack=actor.role == "liaison")
 
 
 @router.get("/notices", response_class=HTMLResponse)
 def all_notices(request: Request, c: ContainerDep, actor: WebUserDep) -> Response:
     c.index.catch_up()
-    with c.index.consumer.store.transaction() as tx:
-        rows = [s for _, s in tx.scan("notices")]
-    rows.sort(key=lambda s: s["filed_at"], reverse=True)
-    for s in rows:
-        s["pending"] = pending(s)
-    return render(request, "notices.html", actor, rows=rows[:200], total=len(rows))
+    with c.index.consumer.store.transaction(write=False) as tx:
+        page = _page_of(request, lambda cursor: notice_list.notice_page(
+            tx, cursor=cursor, limit=PAGE))
+    if page is None:
+        return not_found(request, actor)
+    return render(request, "notices.html", actor, rows=page["items"], total=page["total"],
+                  next_cursor=page["next_cursor"])
+
+
+PAGE = 100
 
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from typing import Any
 
 from services.envelope import Envelope
 from services.ports import Doc, Tx
-from services.projections import NOTICES, AgencyProjection
+from services.projections import NOTICES, AgencyProjection, put_queue_item
 
 FUND = "prevention-fund"
 
@@ -74,14 +74,14 @@ class FinanceProjection(AgencyProjection):
             return
         doc["version"] = env.aggregate_version
         if kind == "Proposed":
-            tx.put("queue", key, _project_item(doc))
+            put_queue_item(tx, key, _project_item(doc))
         elif kind in ("Approved", "Rejected"):
             doc["status"] = kind.lower()
             tx.delete("queue", key)
         elif kind in ("Assessed", "Closed"):
             doc["status"] = kind.lower()
         elif kind == "DisbursementRequested":
-            tx.put("queue", f"{key}:{p['disbursement_id']}", {
+            put_queue_item(tx, f"{key}:{p['disbursement_id']}", {
                 "kind": "pay_disbursement", "project_id": key, "deadline": None,
                 "disbursement_id": p["disbursement_id"], "amount_cny": p["amount_cny"],
                 "purpose": p["purpose"], "fund_year": doc["fund_year"], "title": doc["title"],

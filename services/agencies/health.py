@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from services.envelope import Envelope
 from services.health_follow_ups import owes_follow_up
 from services.ports import Doc, Tx
-from services.projections import NOTICES, AgencyProjection
+from services.projections import NOTICES, AgencyProjection, put_queue_item
 
 FOLLOW_UPS_MECHANISM = "health-follow-ups"
 FOLLOW_UPS = "follow_ups"
@@ -48,7 +48,7 @@ def refresh_follow_up(tx: Tx, notice_id: str) -> None:
     if done:
         tx.delete("queue", _queue_key(notice_id))
     else:
-        tx.put("queue", _queue_key(notice_id), {
+        put_queue_item(tx, _queue_key(notice_id), {
             "kind": "health_follow_up", "notice_id": notice_id, "deadline": None,
             "employer_name": doc["employer_name"], "district": doc["district"],
             "cause": doc["cause"], "serious_injuries": doc["serious_injuries"],

@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, uuid5
 from domain.accident_notice import large_or_above
 from services.envelope import Envelope
 from services.ports import Doc, Tx
-from services.projections import NOTICES, AgencyProjection
+from services.projections import NOTICES, AgencyProjection, put_queue_item
 
 INSPECTIONS = "joint-inspections"
 PROPOSALS = "proposals"
@@ -69,7 +69,7 @@ def refresh_proposal(tx: Tx, notice_id: str) -> None:
     tx.put(PROPOSALS, pid, doc)
     key = f"proposal:{pid}"
     if status == "proposed":
-        tx.put("queue", key, {
+        put_queue_item(tx, key, {
             "kind": "propose_inspection", "proposal_id": pid, "notice_id": notice_id,
             "employer_name": doc["employer"]["name"], "credit_code": doc["employer"]["credit_code"],
             "grade": doc["grade"], "reasons": doc["reasons"], "deadline": None,
