@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.accident_notice import AlreadyEscalated, NotOpen, NotOverdue
 from domain.common import SYSTEM_WATCHER
+from domain.notice_rules import urgency_key
 from services.accident_notices import AccidentNotices
 from services.application import ConcurrentWrite
 from services.feeder import LogFeeder
@@ -27,14 +28,21 @@ class DeadlineWatcher:
         """(notice id, agency) whose deadline passed with no acknowledgement, per the index."""
         self.index.catch_up()
         found = []
-        with self.index.consumer.store.transaction() as tx:
-            for key, summary in tx.scan("notices"):
-                for agency in pending(summary):
-                    if agency in summary["escalated"]:
-                        continue
-                    if datetime.fromisoformat(summary["deadlines"][agency]) < now:
-                        found.append((key, agency))
-        return found
+        first_not_due = urgency_key([now], None)
+        with self.index.consumer.store.transaction(write=False) as tx:
+            after = None
+            while True:  # open notices, the nearest owed deadline first: stop at one not due
+                rows = tx.page("notices", ["status:open"], after, limit=500)
+                due = [(o, k, s) for o, k, s in rows if o < first_not_due]
+                for _, key, summary in due:
+                    for agency in pending(summary):
+                        if agency in summary["escalated"]:
+                            continue
+                        if datetime.fromisoformat(summary["deadlines"][agency]) < now:
+                            found.append((key, agency))
+                if len(due) < 500:
+                    return found
+                after = (due[-1][0], due[-1][1])
 
     def run_once(self) -> list[tuple[str, str]]:
         """Escalate every overdue acknowledgement; the aggregate refuses a second one."""

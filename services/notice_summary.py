@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.notice_rules import pending_agencies
 from services.envelope import Envelope
 from services.ports import Doc
 
@@ -40,7 +41,7 @@ def fold(summary: Doc | None, env: Envelope) -> Doc | None:
             s[name] = p[name]
         s["required"] = list(p["required_agencies"])
         s["deadlines"] = dict(p["deadlines"])
-        if p["reopened"]:
+        if p["reopened"]:  # the aggregate decided it by domain.notice_rules.reopens
             s["round"] += 1
             s["acks"] = {}
             s["escalated"] = []
@@ -55,6 +56,5 @@ def fold(summary: Doc | None, env: Envelope) -> Doc | None:
 
 
 def pending(summary: Doc) -> list[str]:
-    if summary["status"] != "open":
-        return []
-    return [a for a in summary["required"] if a not in summary["acks"]]
+    """`acks` holds the current round's acknowledgements only (reset when a round opens)."""
+    return pending_agencies(summary["status"], summary["required"], summary["acks"])
