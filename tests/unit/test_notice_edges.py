@@ -231,3 +231,28 @@ def test_urgency_orders_by_nearest_deadline_then_grade_whatever_the_offset() -> 
     assert sorted(keys, key=keys.__getitem__) == [
         "early major", "early ordinary", "later ordinary", "none extraordinary",
         "none ordinary"]
+
+
+# -- one output schema ---------------------------------------------------------------------------
+
+
+def test_the_service_view_is_exactly_the_shared_notice_schema(
+    file_notice: NoticeFactory, liaison: Actor, agency_actor: Callable[[str], Actor],
+    filed_at: datetime,
+) -> None:
+    from services.notice_view import NoticeView, view
+
+    notice = file_notice(serious_injuries=1)
+    notice.acknowledge(actor=agency_actor("safety"), now=filed_at + HOUR)
+    notice.revise(actor=liaison, casualties=Casualties(3, 1, 0, Decimal("10.50")),
+                  reason="补报", now=filed_at + 2 * HOUR)
+    data = view(notice, filed_at + 3 * HOUR)
+    assert set(data) == set(NoticeView.model_fields)
+    parsed = NoticeView.model_validate(data)
+    assert [s.kind for s in parsed.steps] == ["filed", "acknowledged", "revised"]
+    assert parsed.revision_open and not parsed.closable
+    states = {s.agency: (s.state, s.overdue) for s in parsed.agency_states}
+    assert states == {"safety": ("pending", False), "hrss": ("pending", False),
+                      "health": ("pending", False), "finance": ("pending", False)}
+    late = NoticeView.model_validate(view(notice, filed_at + 40 * 24 * HOUR))
+    assert not late.revision_open and all(s.overdue for s in late.agency_states)
