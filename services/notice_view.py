@@ -12,12 +12,10 @@ from pydantic import BaseModel
 
 from domain.accident_notice import AccidentNotice
 from domain.notice_rules import may_close, revision_open
+from domain.vocabulary import Agency, Cause, Grade, NoticeStatus
 from services.envelope import jsonable_dict
 from services.notice_summary import pending
 from services.ports import Doc
-
-Grade = Literal["ordinary", "large", "major", "extraordinary"]
-Status = Literal["open", "closed", "withdrawn"]
 
 
 class PersonView(BaseModel):
@@ -43,7 +41,7 @@ class FiguresView(BaseModel):
 class AgencyStateView(BaseModel):
     """One required agency in the current acknowledgement round."""
 
-    agency: str
+    agency: Agency
     state: Literal["acknowledged", "pending", "closed", "withdrawn"]
     deadline: datetime | None
     acknowledgement: dict[str, Any] | None
@@ -71,14 +69,14 @@ class StepView(BaseModel):
 class NoticeView(BaseModel):
     id: UUID
     version: int
-    status: Status
+    status: NoticeStatus
     grade: Grade
     employer: EmployerView
     district: str
     occurred_at: datetime
     location: str
     summary: str
-    cause: str
+    cause: Cause
     deaths: int
     serious_injuries: int
     missing: int
@@ -86,9 +84,9 @@ class NoticeView(BaseModel):
     measures_taken: str
     filed_at: datetime
     filed_by: PersonView
-    required_agencies: list[str]
+    required_agencies: list[Agency]
     deadlines: dict[str, datetime]
-    pending_agencies: list[str]
+    pending_agencies: list[Agency]
     acknowledgement_round: int
     acknowledgements: list[dict[str, Any]]
     escalations: list[dict[str, Any]]
@@ -106,7 +104,7 @@ class SummaryView(BaseModel):
 
     id: UUID
     version: int
-    status: str
+    status: NoticeStatus
     grade: Grade
     employer_name: str
     district: str
