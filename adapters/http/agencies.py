@@ -13,7 +13,7 @@ from adapters.http.schemas import Agency
 from domain.common import Actor
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
-from services.projections import queue
+from services.projections import EVERYTHING as ALL_ITEMS
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"])
 
@@ -76,10 +76,10 @@ def finance_ledger(c: ContainerDep, actor: UserDep) -> Any:
     """Prevention-fee ledger per fund year (cap, approved, paid, remaining) and what waits."""
     may_read(actor, "finance")
     with c.store("finance").transaction() as tx:
-        items = queue(tx)
         return {"agency": "finance", "fund_years": finance.ledger(tx),
-                "approvals_waiting": [i for i in items if i["kind"] == "approve_project"],
-                "disbursements_waiting": [i for i in items if i["kind"] == "pay_disbursement"]}
+                "approvals_waiting": queue_page(tx, kind="approve_project", limit=ALL_ITEMS)["items"],
+                "disbursements_waiting": queue_page(tx, kind="pay_disbursement",
+                                                    limit=ALL_ITEMS)["items"]}
 
 
 @router.get("/hrss/statistics")
