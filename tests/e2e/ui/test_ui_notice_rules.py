@@ -3,10 +3,13 @@ urgency order, and the form refusing what the domain refuses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+import pytest
 
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
@@ -14,6 +17,16 @@ from tests.e2e.ui_support import UiServer, expect, sign_in
 from tests.support import credit_code
 
 SAFETY = Actor(id="seed-safety", name="王敏", agency="safety", role="liaison")
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiServer]:
+    """A server of its own: these notices (overdue ones among them) must not reach the
+    queues, registers and draws the session's other browser tests look at."""
+    server = UiServer(tmp_path_factory.mktemp("ui-rules") / "var").start()
+    yield server
+    server.stop()
+    server.container.close()
 
 
 def file(ui: UiServer, employer: str, n: int, deaths: int = 0) -> str:
