@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, require
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit
 from adapters.http.schemas import Agency
 from domain.common import Actor
 from services.agencies import finance, health, hrss
+from services.policies import agencies as policy
+from services.policies.prevention import HEALTH_FOLLOW_UP_DONE
 from services.projections import queue
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"])
@@ -33,8 +35,7 @@ class QueueOut(BaseModel):
 
 
 def may_read(actor: Actor, agency: str) -> None:
-    if actor.role != "auditor" and actor.agency != agency:
-        raise HTTPException(403, f"only {agency} users and auditors may read {agency}'s data")
+    policy.check_read(actor, agency)
 
 
 @router.get("/{agency}/queue", response_model=QueueOut)
@@ -106,9 +107,9 @@ class FollowUpDoneIn(BaseModel):
     health_checks_given: Annotated[int, Field(ge=0, le=1_000_000)] = 0
 
 
-@router.post("/health/follow-ups/{notice_id}/done", status_code=201)
+@router.post("/health/follow-ups/{notice_id}/done", status_code=201,
+             dependencies=[permit(HEALTH_FOLLOW_UP_DONE)])
 def follow_up_done(notice_id: UUID, body: FollowUpDoneIn, request: Request, c: ContainerDep,
                    actor: UserDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=("liaison",), agencies=("health",))
     return idem.run(request, body.model_dump(mode="json"), lambda: (201, c.health_follow_ups.record_done(
         notice_id, actor, body.findings, body.health_checks_given)))

@@ -112,9 +112,10 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     from fastapi import Depends
 
     from adapters.http.audit import auditors_read_only  # auditors write nothing, on any route
+    from adapters.http.deps import refuse_early
 
     app.router.dependencies.append(Depends(auditors_read_only))
-    errors.install(app)
+    errors.install(app, guards=refuse_early)
     install_docs(app)
     app.include_router(notices.router)
     app.include_router(agencies.router)
