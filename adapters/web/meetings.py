@@ -166,6 +166,8 @@ def act(request: Request, meeting_id: str, step: str, form: FormDep, c: Containe
             s.publish_minutes(mid, actor, body.text)
         else:
             s.close(mid, actor)
+    except ValueError:  # not a meeting id (or item number): no such page
+        return render(request, "error.html", actor, status=404, message=None, status_code=404)
     except DomainError as e:
         found = problem(e)
         if found is None:
