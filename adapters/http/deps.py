@@ -24,6 +24,7 @@ from adapters.accounts import Accounts, TokenCache
 from adapters.bootstrap import Container
 from adapters.http.errors import error_body
 from domain.common import Actor
+from domain.vocabulary import Agency, Role
 from services.application import Unavailable
 from services.policies import Rule
 from services.policies.audit import check_write
@@ -121,7 +122,8 @@ def permit(rule: Rule) -> Any:
     return Depends(Permit(rule))
 
 
-def require(actor: Actor, *, roles: tuple[str, ...], agencies: tuple[str, ...] | None = None) -> None:
+def require(actor: Actor, *, roles: tuple[Role, ...],
+            agencies: tuple[Agency, ...] | None = None) -> None:
     """Kept for routes not yet given a rule: prefer `permit(...)` (it runs before validation)."""
     Rule("unnamed", roles, agencies).check(actor)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.common import Actor, DomainError
+from domain.vocabulary import Agency, Role
 
 
 class Forbidden(DomainError):
@@ -28,8 +29,8 @@ class Rule:
     """The roles (and, when given, the agencies) whose users may take an action."""
 
     action: str
-    roles: tuple[str, ...]
-    agencies: tuple[str, ...] | None = None
+    roles: tuple[Role, ...]
+    agencies: tuple[Agency, ...] | None = None
 
     def allows(self, actor: Actor) -> bool:
         return actor.role in self.roles and (self.agencies is None or actor.agency in self.agencies)
@@ -43,8 +44,3 @@ class Rule:
             raise Forbidden(
                 "agency_not_allowed",
                 f"agency {actor.agency} may not do this (needs {', '.join(self.agencies)})")
-
-
-def rule_for(roles: tuple[str, ...], agencies: tuple[str, ...] | None = None) -> Rule:
-    """An unnamed rule (for a route not yet given one in its mechanism's policy)."""
-    return Rule("unnamed", roles, agencies)

@@ -6,9 +6,10 @@ checked after loading (or, when scheduling, after reading the plan).
 
 from __future__ import annotations
 
+from domain.vocabulary import Role
 from services.policies import Rule
 
-INSPECTOR = ("inspector",)
+INSPECTOR: tuple[Role, ...] = ("inspector",)
 SCHEDULE = Rule("inspections.schedule", roles=INSPECTOR)
 START = Rule("inspections.start", roles=INSPECTOR)
 RECORD_FINDING = Rule("inspections.record_finding", roles=INSPECTOR)

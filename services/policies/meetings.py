@@ -6,10 +6,11 @@ That an action item is the user's agency's is the aggregate's rule
 
 from __future__ import annotations
 
+from domain.vocabulary import Agency, Role
 from services.policies import Rule
 
-CONVENOR_ROLES = ("liaison", "admin")
-CONVENOR = ("hrss",)
+CONVENOR_ROLES: tuple[Role, ...] = ("liaison", "admin")
+CONVENOR: tuple[Agency, ...] = ("hrss",)
 CONVENE = Rule("meetings.convene", roles=CONVENOR_ROLES, agencies=CONVENOR)
 RECORD_ATTENDANCE = Rule("meetings.record_attendance", roles=CONVENOR_ROLES, agencies=CONVENOR)
 ADOPT_RESOLUTION = Rule("meetings.adopt_resolution", roles=CONVENOR_ROLES, agencies=CONVENOR)

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from domain.common import AGENCIES, ROLES
+from domain.vocabulary import AGENCIES, ROLES
 from tests.e2e.conftest import Api
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
