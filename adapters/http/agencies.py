@@ -8,11 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit, reads
 from adapters.http.schemas import Agency
-from domain.common import Actor
 from services.agencies import finance, health, hrss
-from services.policies import agencies as policy
 from services.policies.prevention import HEALTH_FOLLOW_UP_DONE
 from services.projections import queue
 
@@ -34,20 +32,14 @@ class QueueOut(BaseModel):
     positions: dict[str, int]
 
 
-def may_read(actor: Actor, agency: str) -> None:
-    policy.check_read(actor, agency)
-
-
-@router.get("/{agency}/queue", response_model=QueueOut)
+@router.get("/{agency}/queue", response_model=QueueOut, dependencies=[reads()])
 def agency_queue(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
-    may_read(actor, agency)
     with c.store(agency).transaction(write=False) as tx:
         return {"agency": agency, "items": queue(tx), "positions": tx.positions()}
 
 
-@router.get("/{agency}/dead-letters")
+@router.get("/{agency}/dead-letters", dependencies=[reads()])
 def dead_letters(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
-    may_read(actor, agency)
     with c.store(agency).transaction() as tx:
         return {"agency": agency, "items": tx.dead_letters()}
 
@@ -56,10 +48,9 @@ def dead_letters(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
 Year = Annotated[int | None, Query(ge=2000, le=2101)]
 
 
-@router.get("/finance/ledger")
+@router.get("/finance/ledger", dependencies=[reads("finance")])
 def finance_ledger(c: ContainerDep, actor: UserDep) -> Any:
     """Prevention-fee ledger per fund year (cap, approved, paid, remaining) and what waits."""
-    may_read(actor, "finance")
     with c.store("finance").transaction() as tx:
         items = queue(tx)
         return {"agency": "finance", "fund_years": finance.ledger(tx),
@@ -67,35 +58,31 @@ def finance_ledger(c: ContainerDep, actor: UserDep) -> Any:
                 "disbursements_waiting": [i for i in items if i["kind"] == "pay_disbursement"]}
 
 
-@router.get("/hrss/statistics")
+@router.get("/hrss/statistics", dependencies=[reads("hrss")])
 def hrss_statistics(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
     """Cases by month, employer, industry and district, with the year-on-year change."""
-    may_read(actor, "hrss")
     with c.store("hrss").transaction() as tx:
         return {"agency": "hrss", **hrss.statistics(hrss.all_cases(tx), year)}
 
 
-@router.get("/hrss/rate-proposals")
+@router.get("/hrss/rate-proposals", dependencies=[reads("hrss")])
 def hrss_rate_proposals(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
     """Floating premium-rate proposal per employer for a rate year, each with its reasons."""
-    may_read(actor, "hrss")
     with c.store("hrss").transaction() as tx:
         return {"agency": "hrss", **hrss.rate_proposals(hrss.all_cases(tx), year)}
 
 
-@router.get("/hrss/action-items")
+@router.get("/hrss/action-items", dependencies=[reads("hrss")])
 def hrss_action_items(c: ContainerDep, actor: UserDep, overdue: bool = False) -> Any:
     """Joint-meeting action items; overdue = not done and due before today (judged now)."""
-    may_read(actor, "hrss")
     today = c.clock().date().isoformat()
     with c.store("hrss").transaction() as tx:
         return {"agency": "hrss", "today": today, "items": hrss.action_items(tx, today, overdue)}
 
 
-@router.get("/health/follow-ups")
+@router.get("/health/follow-ups", dependencies=[reads("health")])
 def health_follow_ups(c: ContainerDep, actor: UserDep,
                       status: Literal["open", "done"] | None = None) -> Any:
-    may_read(actor, "health")
     with c.store("health").transaction() as tx:
         return {"agency": "health", "items": health.follow_ups(tx, status)}
 

@@ -134,6 +134,9 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     from adapters.web import install as install_web  # the staff UI: /ui/..., /static
 
     install_web(app)
+    from adapters.http import openapi
+
+    openapi.install(app)  # the statuses and error bodies the API really sends
 
     install_probes(app, lazy)
     return app

@@ -27,6 +27,7 @@ from domain.common import Actor
 from domain.vocabulary import Agency, Role
 from services.application import Unavailable
 from services.policies import Rule
+from services.policies.agencies import check_read
 from services.policies.audit import check_write
 from services.ports import Store
 
@@ -120,6 +121,23 @@ class Permit:
 def permit(rule: Rule) -> Any:
     """`dependencies=[permit(policies.notices.CLOSE)]`: the route's role/agency check."""
     return Depends(Permit(rule))
+
+
+class Reader:
+    """A read model's guard: only the agency's own users and auditors. The agency is fixed, or
+    the path's `{agency}` as sent (so the answer is 403 before the path is validated)."""
+
+    def __init__(self, agency: Agency | None = None) -> None:
+        self.agency = agency
+
+    async def __call__(self, request: Request, actor: UserDep) -> Actor:
+        check_read(actor, self.agency or str(request.path_params.get("agency", "")))
+        return actor
+
+
+def reads(agency: Agency | None = None) -> Any:
+    """`dependencies=[reads("finance")]`: the route reads that agency's data."""
+    return Depends(Reader(agency))
 
 
 def require(actor: Actor, *, roles: tuple[Role, ...],
