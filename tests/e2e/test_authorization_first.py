@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from domain.vocabulary import AGENCIES, ROLES
 from tests.e2e.conftest import Api
+from tests.e2e.test_openapi_contract import conforms
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 LIAISON = ("liaison",)
@@ -117,6 +118,7 @@ def test_every_write_route_answers_403_before_422(api: Api) -> None:
     assert routes == set(API_ROUTES), ("give each new write route its row here",
                                        routes ^ set(API_ROUTES))
     head = api.container.app.recorder.max_notification_id()
+    doc = api.client.get("/openapi.json").json()
     wrong: list[tuple[str, str, str, str, int]] = []
     refused = 0
     for (method, template), who in sorted(API_ROUTES.items()):
@@ -126,6 +128,8 @@ def test_every_write_route_answers_403_before_422(api: Api) -> None:
                 headers = {**BAD_HEADERS, **bad.get("headers", {}), **auth}
                 r = api.client.request(method, bad_path(template), headers=headers,
                                        **{k: v for k, v in bad.items() if k != "headers"})
+                if r.status_code in (403, 422):
+                    conforms(doc, method, template, r)  # documented, with this very body
                 if not allowed(who, agency, role):
                     refused += 1
                     if r.status_code != 403 or r.json().get("code") not in CODES:
