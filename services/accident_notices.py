@@ -8,9 +8,10 @@ from uuid import UUID
 
 from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
 from domain.common import Actor
-from services.application import LinkageApp
+from services.application import LinkageApp, StaleVersion
 from services.envelope import jsonable_dict
 from services.notice_view import view
+from services.policies import notices as policy
 from services.ports import Clock
 
 
@@ -64,7 +65,10 @@ class AccidentNotices:
 
     def withdraw(self, notice_id: UUID, actor: Actor, reason: str,
                  expected_version: int | None = None) -> int:
-        notice = self.app.load(notice_id, AccidentNotice, expected_version)
+        notice = self.app.load(notice_id, AccidentNotice)
+        policy.check_withdraw(actor, notice.filed_by["agency"])  # refused before "stale"
+        if expected_version is not None and notice.version != expected_version:
+            raise StaleVersion(expected_version, notice.version)
         notice.withdraw(actor=actor, reason=reason, now=self.clock())
         self.app.commit(notice)
         return notice.version

@@ -8,11 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, require
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit, reads
 from adapters.http.schemas import Agency
-from domain.common import Actor
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
+from services.policies.prevention import HEALTH_FOLLOW_UP_DONE
 from services.projections import EVERYTHING as ALL_ITEMS
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"])
@@ -36,12 +36,7 @@ class QueueOut(BaseModel):
         None, description="pass as `cursor` for the next page; null on the last page")
 
 
-def may_read(actor: Actor, agency: str) -> None:
-    if actor.role != "auditor" and actor.agency != agency:
-        raise HTTPException(403, f"only {agency} users and auditors may read {agency}'s data")
-
-
-@router.get("/{agency}/queue", response_model=QueueOut)
+@router.get("/{agency}/queue", response_model=QueueOut, dependencies=[reads()])
 def agency_queue(
     agency: Agency, c: ContainerDep, actor: UserDep,
     kind: Annotated[str | None, Query(max_length=50)] = None,
@@ -51,7 +46,6 @@ def agency_queue(
 ) -> Any:
     """The most urgent first: the nearest deadline (so overdue first), then the higher grade,
     then items without a deadline; a page continues from `cursor`."""
-    may_read(actor, agency)
     with c.store(agency).transaction(write=False) as tx:
         try:
             page = queue_page(tx, kind=kind, cursor=cursor, limit=limit)
@@ -60,9 +54,8 @@ def agency_queue(
         return {"agency": agency, **page, "positions": tx.positions()}
 
 
-@router.get("/{agency}/dead-letters")
+@router.get("/{agency}/dead-letters", dependencies=[reads()])
 def dead_letters(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
-    may_read(actor, agency)
     with c.store(agency).transaction() as tx:
         return {"agency": agency, "items": tx.dead_letters()}
 
@@ -71,10 +64,9 @@ def dead_letters(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
 Year = Annotated[int | None, Query(ge=2000, le=2101)]
 
 
-@router.get("/finance/ledger")
+@router.get("/finance/ledger", dependencies=[reads("finance")])
 def finance_ledger(c: ContainerDep, actor: UserDep) -> Any:
     """Prevention-fee ledger per fund year (cap, approved, paid, remaining) and what waits."""
-    may_read(actor, "finance")
     with c.store("finance").transaction() as tx:
         return {"agency": "finance", "fund_years": finance.ledger(tx),
                 "approvals_waiting": queue_page(tx, kind="approve_project", limit=ALL_ITEMS)["items"],
@@ -82,35 +74,31 @@ def finance_ledger(c: ContainerDep, actor: UserDep) -> Any:
                                                     limit=ALL_ITEMS)["items"]}
 
 
-@router.get("/hrss/statistics")
+@router.get("/hrss/statistics", dependencies=[reads("hrss")])
 def hrss_statistics(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
     """Cases by month, employer, industry and district, with the year-on-year change."""
-    may_read(actor, "hrss")
     with c.store("hrss").transaction() as tx:
         return {"agency": "hrss", **hrss.statistics(hrss.all_cases(tx), year)}
 
 
-@router.get("/hrss/rate-proposals")
+@router.get("/hrss/rate-proposals", dependencies=[reads("hrss")])
 def hrss_rate_proposals(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
     """Floating premium-rate proposal per employer for a rate year, each with its reasons."""
-    may_read(actor, "hrss")
     with c.store("hrss").transaction() as tx:
         return {"agency": "hrss", **hrss.rate_proposals(hrss.all_cases(tx), year)}
 
 
-@router.get("/hrss/action-items")
+@router.get("/hrss/action-items", dependencies=[reads("hrss")])
 def hrss_action_items(c: ContainerDep, actor: UserDep, overdue: bool = False) -> Any:
     """Joint-meeting action items; overdue = not done and due before today (judged now)."""
-    may_read(actor, "hrss")
     today = c.clock().date().isoformat()
     with c.store("hrss").transaction() as tx:
         return {"agency": "hrss", "today": today, "items": hrss.action_items(tx, today, overdue)}
 
 
-@router.get("/health/follow-ups")
+@router.get("/health/follow-ups", dependencies=[reads("health")])
 def health_follow_ups(c: ContainerDep, actor: UserDep,
                       status: Literal["open", "done"] | None = None) -> Any:
-    may_read(actor, "health")
     with c.store("health").transaction() as tx:
         return {"agency": "health", "items": health.follow_ups(tx, status)}
 
@@ -122,9 +110,9 @@ class FollowUpDoneIn(BaseModel):
     health_checks_given: Annotated[int, Field(ge=0, le=1_000_000)] = 0
 
 
-@router.post("/health/follow-ups/{notice_id}/done", status_code=201)
+@router.post("/health/follow-ups/{notice_id}/done", status_code=201,
+             dependencies=[permit(HEALTH_FOLLOW_UP_DONE)])
 def follow_up_done(notice_id: UUID, body: FollowUpDoneIn, request: Request, c: ContainerDep,
                    actor: UserDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=("liaison",), agencies=("health",))
     return idem.run(request, body.model_dump(mode="json"), lambda: (201, c.health_follow_ups.record_done(
         notice_id, actor, body.findings, body.health_checks_given)))

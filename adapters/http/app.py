@@ -112,9 +112,10 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     from fastapi import Depends
 
     from adapters.http.audit import auditors_read_only  # auditors write nothing, on any route
+    from adapters.http.deps import refuse_early
 
     app.router.dependencies.append(Depends(auditors_read_only))
-    errors.install(app)
+    errors.install(app, guards=refuse_early)
     install_docs(app)
     app.include_router(notices.router)
     app.include_router(agencies.router)
@@ -133,6 +134,9 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     from adapters.web import install as install_web  # the staff UI: /ui/..., /static
 
     install_web(app)
+    from adapters.http import openapi
+
+    openapi.install(app)  # the statuses and error bodies the API really sends
 
     install_probes(app, lazy)
     return app

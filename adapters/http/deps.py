@@ -16,13 +16,19 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from adapters.accounts import Accounts, TokenCache
 from adapters.bootstrap import Container
 from adapters.http.errors import error_body
 from domain.common import Actor
+from domain.vocabulary import Agency, Role
 from services.application import Unavailable
+from services.policies import Rule
+from services.policies.agencies import check_read
+from services.policies.audit import check_write
 from services.ports import Store
 
 IDEMPOTENCY = "idempotency"
@@ -73,25 +79,111 @@ def bearer(authorization: str | None) -> str | None:
     return authorization[7:].strip()
 
 
-async def current_user(request: Request, c: ContainerDep,
-                       authorization: Annotated[str | None, Header()] = None) -> Actor:
-    token = bearer(authorization)
+# Declares the bearer scheme in the OpenAPI document; the answer stays ours (401 with a body).
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
+                    description="A user's token (`linkage users add` prints it).")
+
+
+async def user_for_token(request: Request, token: str | None) -> Actor:
     if token is None:
         raise HTTPException(401, "missing bearer token", {"WWW-Authenticate": "Bearer"})
-    actor = await authenticate(request, c, token)
+    actor = await authenticate(request, await container(request), token)
     if actor is None:
         raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
     return actor
 
 
+async def current_user(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Actor:
+    return await user_for_token(request, credentials.credentials if credentials else None)
+
+
 UserDep = Annotated[Actor, Depends(current_user)]
 
 
-def require(actor: Actor, *, roles: tuple[str, ...], agencies: tuple[str, ...] | None = None) -> None:
-    if actor.role not in roles:
-        raise HTTPException(403, f"role {actor.role} may not do this (needs {', '.join(roles)})")
-    if agencies is not None and actor.agency not in agencies:
-        raise HTTPException(403, f"agency {actor.agency} may not do this (needs {', '.join(agencies)})")
+class Permit:
+    """A route's guard: the user, refused (403) unless the policy's rule lets them act.
+
+    Given in the route decorator's `dependencies`, it runs before the route's own parameters
+    (path, query, headers, body) are validated, so a user who may not use the route never
+    learns what a valid request looks like.
+    """
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+
+    async def __call__(self, actor: UserDep) -> Actor:
+        self.rule.check(actor)
+        return actor
+
+
+def permit(rule: Rule) -> Any:
+    """`dependencies=[permit(policies.notices.CLOSE)]`: the route's role/agency check."""
+    return Depends(Permit(rule))
+
+
+class Reader:
+    """A read model's guard: only the agency's own users and auditors. The agency is fixed, or
+    the path's `{agency}` as sent (so the answer is 403 before the path is validated)."""
+
+    def __init__(self, agency: Agency | None = None) -> None:
+        self.agency = agency
+
+    async def __call__(self, request: Request, actor: UserDep) -> Actor:
+        check_read(actor, self.agency or str(request.path_params.get("agency", "")))
+        return actor
+
+
+def reads(agency: Agency | None = None) -> Any:
+    """`dependencies=[reads("finance")]`: the route reads that agency's data."""
+    return Depends(Reader(agency))
+
+
+def require(actor: Actor, *, roles: tuple[Role, ...],
+            agencies: tuple[Agency, ...] | None = None) -> None:
+    """Kept for routes not yet given a rule: prefer `permit(...)` (it runs before validation)."""
+    Rule("unnamed", roles, agencies).check(actor)
+
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+AUDIT_PREFIX = "/api/v1/audit/"
+
+
+async def auditors_read_only(request: Request) -> None:
+    """An app-wide guard, run before any body is read: an auditor's token never writes.
+
+    Every method but GET/HEAD/OPTIONS is a write, except the audit routes' own POST (verify),
+    which changes nothing in the history. Requests without a (known) token fall through to the
+    route, which answers 401 as before. Async, with the token cache: most requests cost no
+    worker-thread hop and no database read here.
+    """
+    if request.method not in WRITES or request.url.path.startswith(AUDIT_PREFIX):
+        return
+    token = bearer(request.headers.get("authorization"))
+    if token is None:
+        return
+    actor = await authenticate(request, await container(request), token)
+    if actor is not None:
+        check_write(actor)
+
+
+def rules_of(route: Any) -> list[Rule]:
+    if not isinstance(route, APIRoute):
+        return []
+    return [d.call.rule for d in route.dependant.dependencies if isinstance(d.call, Permit)]
+
+
+async def refuse_early(request: Request) -> None:
+    """The guards, for a request FastAPI refused before running any dependency (a body that is
+    not JSON): 401 or 403 come before the 422, as they do for every other invalid request."""
+    rules = rules_of(request.scope.get("route"))
+    if not rules and request.method not in WRITES:
+        return
+    await auditors_read_only(request)
+    actor = await user_for_token(request, bearer(request.headers.get("authorization")))
+    for rule in rules:
+        rule.check(actor)
 
 
 async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:

@@ -10,12 +10,12 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
 from adapters.http.schemas import Agency, CreditCode, FindingSeverity, InspectionStatus, Name, Strict, Text
 from services.agencies.safety import proposal
+from services.policies import inspections as policy
 
 router = APIRouter(prefix="/api/v1/joint-inspections", tags=["joint inspections 联合执法检查"])
-INSPECTOR = ("inspector",)
 
 
 class InspectorIn(Strict):
@@ -162,10 +162,10 @@ def from_proposal(c: ContainerDep, body: ScheduleIn) -> tuple[str | None, list[d
     return prop["notice_id"], [dict(prop["employer"])]
 
 
-@router.post("", status_code=201, response_model=ScheduledOut)
+@router.post("", status_code=201, response_model=ScheduledOut,
+             dependencies=[permit(policy.SCHEDULE)])
 def schedule(body: ScheduleIn, request: Request, c: ContainerDep, actor: UserDep,
              idem: IdempotencyDep) -> Any:
-    require(actor, roles=INSPECTOR)
 
     def act() -> tuple[int, Any]:
         notice_id, default_targets = from_proposal(c, body)
@@ -222,18 +222,18 @@ def _step(request: Request, idem: IdempotencyDep, body: Any, version: int | None
     return idem.run(request, {"body": body, "version": version}, act)
 
 
-@router.post("/{inspection_id}/start", response_model=VersionOut)
+@router.post("/{inspection_id}/start", response_model=VersionOut,
+             dependencies=[permit(policy.START)])
 def start(inspection_id: UUID, request: Request, c: ContainerDep, actor: UserDep,
           version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=INSPECTOR)
     return _step(request, idem, None, version, lambda: {
         "id": str(inspection_id), "version": c.inspections.start(inspection_id, actor, version)})
 
 
-@router.post("/{inspection_id}/findings", status_code=201, response_model=FindingOut)
+@router.post("/{inspection_id}/findings", status_code=201, response_model=FindingOut,
+             dependencies=[permit(policy.RECORD_FINDING)])
 def record_finding(inspection_id: UUID, body: FindingIn, request: Request, c: ContainerDep,
                    actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=INSPECTOR)
 
     def act() -> tuple[int, Any]:
         return 201, c.inspections.record_finding(inspection_id, actor, **body.model_dump(),
@@ -242,38 +242,38 @@ def record_finding(inspection_id: UUID, body: FindingIn, request: Request, c: Co
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version}, act)
 
 
-@router.post("/{inspection_id}/findings/{finding_no}/rectification", response_model=VersionOut)
+@router.post("/{inspection_id}/findings/{finding_no}/rectification", response_model=VersionOut,
+             dependencies=[permit(policy.ORDER_RECTIFICATION)])
 def order_rectification(inspection_id: UUID, finding_no: int, body: RectificationIn,
                         request: Request, c: ContainerDep, actor: UserDep, version: VersionDep,
                         idem: IdempotencyDep) -> Any:
-    require(actor, roles=INSPECTOR)
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
         "id": str(inspection_id), "version": c.inspections.order_rectification(
             inspection_id, actor, finding_no, body.deadline, version)})
 
 
-@router.post("/{inspection_id}/findings/{finding_no}/reinspection", response_model=VersionOut)
+@router.post("/{inspection_id}/findings/{finding_no}/reinspection", response_model=VersionOut,
+             dependencies=[permit(policy.REINSPECT)])
 def reinspect(inspection_id: UUID, finding_no: int, body: ReinspectionIn, request: Request,
               c: ContainerDep, actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=INSPECTOR)
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
         "id": str(inspection_id), "version": c.inspections.reinspect(
             inspection_id, actor, finding_no, body.rectified, body.note, version)})
 
 
-@router.post("/{inspection_id}/completion", response_model=VersionOut)
+@router.post("/{inspection_id}/completion", response_model=VersionOut,
+             dependencies=[permit(policy.COMPLETE)])
 def complete(inspection_id: UUID, body: CompletionIn, request: Request, c: ContainerDep,
              actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=INSPECTOR)
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
         "id": str(inspection_id),
         "version": c.inspections.complete(inspection_id, actor, body.summary, version)})
 
 
-@router.post("/{inspection_id}/cancellation", response_model=VersionOut)
+@router.post("/{inspection_id}/cancellation", response_model=VersionOut,
+             dependencies=[permit(policy.CANCEL)])
 def cancel(inspection_id: UUID, body: ReasonIn, request: Request, c: ContainerDep,
            actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=INSPECTOR)
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
         "id": str(inspection_id),
         "version": c.inspections.cancel(inspection_id, actor, body.reason, version)})

@@ -9,13 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
 from adapters.http.schemas import Agency, MeetingStatus, Strict
 from services.joint_meetings import overdue_by_agency
+from services.policies import meetings as policy
 
 router = APIRouter(prefix="/api/v1/joint-meetings", tags=["joint meetings 联席会议"])
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
-CONVENOR_ROLES = ("liaison", "admin")
 
 
 class ConveneIn(Strict):
@@ -83,10 +83,10 @@ def _run(request: Request, idem: IdempotencyDep, body: Any, version: int | None,
     return idem.run(request, {"body": body, "version": version}, act)
 
 
-@router.post("", status_code=201, response_model=VersionOut)
+@router.post("", status_code=201, response_model=VersionOut,
+             dependencies=[permit(policy.CONVENE)])
 def convene(body: ConveneIn, request: Request, c: ContainerDep, actor: UserDep,
             idem: IdempotencyDep) -> Any:
-    require(actor, roles=CONVENOR_ROLES, agencies=("hrss",))
     return _run(request, idem, body.model_dump(mode="json"), None, 201, lambda: c.meetings.convene(
         actor, title=body.title, held_on=body.held_on, agenda=list(body.agenda),
         invited=list(body.invited)))
@@ -122,19 +122,19 @@ def get_meeting(meeting_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
     return c.meetings.get(meeting_id)
 
 
-@router.post("/{meeting_id}/attendance", response_model=VersionOut)
+@router.post("/{meeting_id}/attendance", response_model=VersionOut,
+             dependencies=[permit(policy.RECORD_ATTENDANCE)])
 def record_attendance(meeting_id: UUID, body: AttendanceIn, request: Request, c: ContainerDep,
                       actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=CONVENOR_ROLES, agencies=("hrss",))
     return _run(request, idem, body.model_dump(mode="json"), version, 200, lambda: {
         "id": str(meeting_id), "version": c.meetings.record_attendance(
             meeting_id, actor, body.agency, body.present, list(body.attendees), version)})
 
 
-@router.post("/{meeting_id}/resolutions", status_code=201, response_model=ResolutionOut)
+@router.post("/{meeting_id}/resolutions", status_code=201, response_model=ResolutionOut,
+             dependencies=[permit(policy.ADOPT_RESOLUTION)])
 def adopt_resolution(meeting_id: UUID, body: ResolutionIn, request: Request, c: ContainerDep,
                      actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=CONVENOR_ROLES, agencies=("hrss",))
     return _run(request, idem, body.model_dump(mode="json"), version, 201,
                 lambda: c.meetings.adopt_resolution(
                     meeting_id, actor, body.text, [i.model_dump() for i in body.action_items],
@@ -142,27 +142,26 @@ def adopt_resolution(meeting_id: UUID, body: ResolutionIn, request: Request, c: 
 
 
 @router.post("/{meeting_id}/resolutions/{resolution_no}/action-items/{item_no}/done",
-             response_model=VersionOut)
+             response_model=VersionOut, dependencies=[permit(policy.MARK_DONE)])
 def mark_done(meeting_id: UUID, resolution_no: int, item_no: int, body: NoteIn, request: Request,
               c: ContainerDep, actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=("liaison", "inspector", "admin"))
     return _run(request, idem, body.model_dump(mode="json"), version, 200, lambda: {
         "id": str(meeting_id), "version": c.meetings.mark_done(
             meeting_id, actor, resolution_no, item_no, body.note, version)})
 
 
-@router.post("/{meeting_id}/minutes", response_model=VersionOut)
+@router.post("/{meeting_id}/minutes", response_model=VersionOut,
+             dependencies=[permit(policy.PUBLISH_MINUTES)])
 def publish_minutes(meeting_id: UUID, body: MinutesIn, request: Request, c: ContainerDep,
                     actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=CONVENOR_ROLES, agencies=("hrss",))
     return _run(request, idem, body.model_dump(mode="json"), version, 200, lambda: {
         "id": str(meeting_id),
         "version": c.meetings.publish_minutes(meeting_id, actor, body.text, version)})
 
 
-@router.post("/{meeting_id}/closure", response_model=VersionOut)
+@router.post("/{meeting_id}/closure", response_model=VersionOut,
+             dependencies=[permit(policy.CLOSE)])
 def close(meeting_id: UUID, request: Request, c: ContainerDep, actor: UserDep,
           version: VersionDep, idem: IdempotencyDep) -> Any:
-    require(actor, roles=CONVENOR_ROLES, agencies=("hrss",))
     return _run(request, idem, None, version, 200, lambda: {
         "id": str(meeting_id), "version": c.meetings.close(meeting_id, actor, version)})

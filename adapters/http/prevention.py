@@ -13,11 +13,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, require
+from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
 from adapters.http.schemas import ProjectCategory as Category
 from adapters.http.schemas import Strict
-from domain.common import Actor
 from services.application import ConcurrentWrite
+from services.policies import prevention as policy
 
 router = APIRouter(tags=["prevention fee 工伤预防费"])
 FUND_YEARS = "/api/v1/fund-years"
@@ -105,18 +105,9 @@ def _counts(model: BaseModel) -> dict[str, int]:
     return {k: v for k, v in model.model_dump().items() if v is not None}
 
 
-def _hrss(actor: Actor) -> None:
-    require(actor, roles=("liaison",), agencies=("hrss",))
-
-
-def _finance(actor: Actor) -> None:
-    require(actor, roles=("liaison",), agencies=("finance",))
-
-
-@router.post(FUND_YEARS, status_code=201)
+@router.post(FUND_YEARS, status_code=201, dependencies=[permit(policy.OPEN_FUND_YEAR)])
 def open_fund_year(body: FundYearIn, request: Request, c: ContainerDep, actor: UserDep,
                    idem: IdempotencyDep) -> Any:
-    _hrss(actor)
     return idem.run(request, body.model_dump(mode="json"), lambda: (201, c.fund_years.open(
         actor, body.year, body.previous_year_fund_income_cny, body.cap_ratio_pct,
         body.ratio_approval_ref)))
@@ -127,19 +118,18 @@ def get_fund_year(year: int, c: ContainerDep, actor: UserDep) -> Any:
     return c.fund_years.get(year)
 
 
-@router.post(FUND_YEARS + "/{year}/ratio")
+@router.post(FUND_YEARS + "/{year}/ratio", dependencies=[permit(policy.RAISE_RATIO)])
 def raise_ratio(year: int, body: RatioIn, request: Request, c: ContainerDep, actor: UserDep,
                 version: VersionDep, idem: IdempotencyDep) -> Any:
-    _hrss(actor)
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
                     lambda: (200, c.fund_years.raise_ratio(actor, year, body.cap_ratio_pct,
                                                            body.ratio_approval_ref, version)))
 
 
-@router.post(PROJECTS, status_code=201, response_model=ChangedOut)
+@router.post(PROJECTS, status_code=201, response_model=ChangedOut,
+             dependencies=[permit(policy.PROPOSE)])
 def propose(body: ProjectIn, request: Request, c: ContainerDep, actor: UserDep,
             idem: IdempotencyDep) -> Any:
-    _hrss(actor)
     key = idem.scoped_key()
     project_id = uuid5(NAMESPACE_URL, f"linkage:prevention-project:{key}") if key else None
 
@@ -162,36 +152,36 @@ def get_project(project_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
     return c.projects.get(project_id)
 
 
-@router.post(PROJECTS + "/{project_id}/approval", response_model=ChangedOut)
+@router.post(PROJECTS + "/{project_id}/approval", response_model=ChangedOut,
+             dependencies=[permit(policy.APPROVE)])
 def approve(project_id: UUID, request: Request, c: ContainerDep, actor: UserDep,
             version: VersionDep, idem: IdempotencyDep) -> Any:
-    _finance(actor)
     return idem.run(request, {"version": version},
                     lambda: (200, c.projects.approve(project_id, actor, version)))
 
 
-@router.post(PROJECTS + "/{project_id}/rejection", response_model=ChangedOut)
+@router.post(PROJECTS + "/{project_id}/rejection", response_model=ChangedOut,
+             dependencies=[permit(policy.REJECT)])
 def reject(project_id: UUID, body: ReasonIn, request: Request, c: ContainerDep, actor: UserDep,
            version: VersionDep, idem: IdempotencyDep) -> Any:
-    _finance(actor)
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
                     lambda: (200, c.projects.reject(project_id, actor, body.reason, version)))
 
 
-@router.post(PROJECTS + "/{project_id}/milestones", response_model=ChangedOut)
+@router.post(PROJECTS + "/{project_id}/milestones", response_model=ChangedOut,
+             dependencies=[permit(policy.REPORT_MILESTONE)])
 def report_milestone(project_id: UUID, body: MilestoneIn, request: Request, c: ContainerDep,
                      actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    _hrss(actor)
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
                     lambda: (200, c.projects.report_milestone(
                         project_id, actor, _counts(body.achieved), body.note, version)))
 
 
-@router.post(PROJECTS + "/{project_id}/disbursements", status_code=201, response_model=ChangedOut)
+@router.post(PROJECTS + "/{project_id}/disbursements", status_code=201, response_model=ChangedOut,
+             dependencies=[permit(policy.REQUEST_DISBURSEMENT)])
 def request_disbursement(project_id: UUID, body: DisbursementIn, request: Request,
                          c: ContainerDep, actor: UserDep, version: VersionDep,
                          idem: IdempotencyDep) -> Any:
-    _hrss(actor)
     key = idem.scoped_key()
     did = uuid5(NAMESPACE_URL, f"linkage:disbursement:{key}").hex if key else None
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
@@ -200,25 +190,24 @@ def request_disbursement(project_id: UUID, body: DisbursementIn, request: Reques
 
 
 @router.post(PROJECTS + "/{project_id}/disbursements/{disbursement_id}/payment",
-             response_model=ChangedOut)
+             response_model=ChangedOut, dependencies=[permit(policy.PAY)])
 def pay(project_id: UUID, disbursement_id: str, request: Request, c: ContainerDep,
         actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    _finance(actor)
     return idem.run(request, {"version": version},
                     lambda: (200, c.projects.pay(project_id, disbursement_id, actor, version)))
 
 
-@router.post(PROJECTS + "/{project_id}/assessment", response_model=ChangedOut)
+@router.post(PROJECTS + "/{project_id}/assessment", response_model=ChangedOut,
+             dependencies=[permit(policy.ASSESS)])
 def assess(project_id: UUID, body: ConclusionIn, request: Request, c: ContainerDep,
            actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
-    _hrss(actor)
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
                     lambda: (200, c.projects.assess(project_id, actor, body.conclusion, version)))
 
 
-@router.post(PROJECTS + "/{project_id}/closure", response_model=ChangedOut)
+@router.post(PROJECTS + "/{project_id}/closure", response_model=ChangedOut,
+             dependencies=[permit(policy.CLOSE)])
 def close(project_id: UUID, body: NoteIn, request: Request, c: ContainerDep, actor: UserDep,
           version: VersionDep, idem: IdempotencyDep) -> Any:
-    _hrss(actor)
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
                     lambda: (200, c.projects.close(project_id, actor, body.note, version)))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from adapters import audit_wiring
 from adapters.http.deps import ContainerDep
 from adapters.web import i18n
-from adapters.web.render import NAV, error_page, render
+from adapters.web.render import NAV, error_page, forbidden, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
 from domain.vocabulary import AGENCIES
@@ -21,11 +21,12 @@ from services import audit
 from services.application import NotFound
 from services.chain import notifications
 from services.envelope import event_classes
+from services.policies import Rule
+from services.policies import audit as policy
 
 router = APIRouter(prefix="/ui/audit", include_in_schema=False)
-AUDIT_ROLES = ("auditor", "admin")
 LIMIT = 300
-NAV.append(("/ui/audit", "audit", AUDIT_ROLES, None))
+NAV.append(("/ui/audit", "audit", policy.READ.roles, None))
 i18n.register({
     "audit": ("审计", "Audit"),
     "audit_events": ("事件历史", "Event history"),
@@ -60,10 +61,8 @@ i18n.register({
 })
 
 
-def _auditor(request: Request, actor: Actor) -> Response | None:
-    if actor.role not in AUDIT_ROLES:
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
-    return None
+def _auditor(request: Request, actor: Actor, rule: Rule = policy.READ) -> Response | None:
+    return None if rule.allows(actor) else forbidden(request, actor)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -121,9 +120,9 @@ def aggregate_page(request: Request, aggregate_id: str, c: ContainerDep, actor: 
 
 @router.post("/verify", response_class=HTMLResponse)
 def verify(request: Request, c: ContainerDep, actor: WebUserDep) -> Response:
-    refused = _auditor(request, actor)
-    if refused:
-        return refused
+    page = _auditor(request, actor, policy.VERIFY)
+    if page:
+        return page
     return render(request, "audit_verify.html", actor, result=audit_wiring.verify(c))
 
 

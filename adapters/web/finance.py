@@ -13,10 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapters.http.deps import ContainerDep
 from adapters.web import catalogue_work, i18n
-from adapters.web.render import NAV, error_page, render
+from adapters.web.render import NAV, error_page, forbidden, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
 from services.agencies import finance, hrss
+from services.policies import prevention as policy
+from services.policies.agencies import may_read
 from services.projections import queue
 
 assert catalogue_work
@@ -51,8 +53,8 @@ i18n.register({
 
 
 def _reader(request: Request, actor: Actor, agency: str) -> Response | None:
-    if actor.agency != agency and actor.role != "auditor":
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    if not may_read(actor, agency):
+        return forbidden(request, actor)
     return None
 
 
@@ -77,14 +79,15 @@ def ledger(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "")
     return render(request, "ledger.html", actor, years=years, done=done,
                   approvals=[i for i in items if i["kind"] == "approve_project"],
                   payments=[i for i in items if i["kind"] == "pay_disbursement"],
-                  may_act=actor.agency == "finance" and actor.role == "liaison")
+                  may_act=policy.APPROVE.allows(actor))
 
 
 @router.post("/ledger/{project_id}/{step}", response_model=None)
 def ledger_step(request: Request, project_id: str, step: str, c: ContainerDep, actor: WebUserDep,
                 disbursement: str = "") -> Response:
-    if actor.agency != "finance" or actor.role != "liaison" or step not in ("approve", "pay"):
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    rule = {"approve": policy.APPROVE, "pay": policy.PAY}.get(step)
+    if rule is None or not rule.allows(actor):
+        return forbidden(request, actor)
     try:
         pid = UUID(project_id)
         if step == "approve":

@@ -14,11 +14,12 @@ from adapters.http.deps import ContainerDep
 from adapters.http.inspections import ScheduleIn, from_proposal
 from adapters.web import i18n
 from adapters.web.inspections import parse
-from adapters.web.render import problem, render
+from adapters.web.render import problem, refused, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor
 from domain.vocabulary import AGENCIES
 from services.agencies.safety import proposal as find_proposal
+from services.policies import inspections as policy
 
 router = APIRouter(prefix="/ui/inspections", include_in_schema=False)
 
@@ -91,8 +92,8 @@ def new_inspection(request: Request, c: ContainerDep, actor: WebUserDep,
 
 @router.post("/new", response_class=HTMLResponse)
 def schedule(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
-    if actor.role != "inspector":
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    if (page := refused(request, actor, policy.SCHEDULE)) is not None:
+        return page
     registers = c.registers.contents("inspectors"), c.registers.contents("employers")
     raw = body_of(form, *registers)
     values = {**{k: x for k, x in form.multi_items() if isinstance(x, str)},

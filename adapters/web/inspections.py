@@ -17,11 +17,13 @@ from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
 from adapters.http.inspections import CompletionIn, FindingIn, ReasonIn, RectificationIn, ReinspectionIn
 from adapters.web import catalogue_work, i18n
-from adapters.web.render import NAV, error_page, problem, render
+from adapters.web.render import NAV, error_page, forbidden, problem, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
 from domain.vocabulary import FINDING_SEVERITIES
 from services.agencies.safety import PROPOSALS
+from services.policies import inspections as policy
+from services.policies.agencies import may_read
 
 assert catalogue_work
 router = APIRouter(prefix="/ui/inspections", include_in_schema=False)
@@ -76,13 +78,13 @@ def calendar_page(request: Request, c: ContainerDep, actor: WebUserDep, view: st
     step = timedelta(days=7) if view == "week" else timedelta(days=31)
     anchor = shown if view == "week" else shown.replace(day=15)
     proposals: list[dict[str, Any]] = []
-    if actor.agency == "safety" or actor.role == "auditor":
+    if may_read(actor, "safety"):
         with c.store("safety").transaction() as tx:
             proposals = [d for _, d in tx.scan(PROPOSALS) if d["status"] == "proposed"]
     return render(request, "inspections.html", actor, view=view, shown=shown, today=today,
                   weeks=weeks, by_day=by_day, first=first, last=last, late=late,
                   prev=(anchor - step).isoformat(), next=(anchor + step).isoformat(),
-                  proposals=proposals, may_schedule=actor.role == "inspector")
+                  proposals=proposals, may_schedule=policy.SCHEDULE.allows(actor))
 
 
 def _page(request: Request, c: ContainerDep, actor: Actor, inspection_id: str,
@@ -95,7 +97,7 @@ def _page(request: Request, c: ContainerDep, actor: Actor, inspection_id: str,
             return render(request, "error.html", actor, status=404, message=None, status_code=404)
         return error_page(request, actor, e)
     names = {t["credit_code"]: t["name"] for t in insp["targets"]}
-    may_act = actor.role == "inspector" and actor.agency in insp["agencies"]
+    may_act = policy.START.allows(actor) and actor.agency in insp["agencies"]
     now = c.clock().astimezone(i18n.TZ) + timedelta(days=7)
     return render(request, "inspection.html", actor, status=status, i=insp, draw=draw,
                   names=names, errors=errors or {}, done=done, may_act=may_act,
@@ -148,9 +150,10 @@ def _data(step: str, form: dict[str, str]) -> dict[str, Any]:
 @router.post("/{inspection_id}/{step}", response_class=HTMLResponse)
 def act(request: Request, inspection_id: str, step: str, form: FormDep, c: ContainerDep,
         actor: WebUserDep) -> Response:
-    if step not in STEPS or actor.role != "inspector":
-        return render(request, "error.html", actor, status=403 if step in STEPS else 404,
-                      message=None, status_code=403 if step in STEPS else 404)
+    if step not in STEPS:
+        return render(request, "error.html", actor, status=404, message=None, status_code=404)
+    if not policy.STEPS[step].allows(actor):
+        return forbidden(request, actor)
     model = STEPS[step]
     body: Any = None
     errors: dict[str, str] = {}

@@ -13,15 +13,16 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from adapters.http.deps import ContainerDep
-from adapters.http.meetings import CONVENOR_ROLES, AttendanceIn, ConveneIn, MinutesIn, NoteIn, ResolutionIn
+from adapters.http.meetings import AttendanceIn, ConveneIn, MinutesIn, NoteIn, ResolutionIn
 from adapters.web import catalogue_work, i18n
 from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
-from adapters.web.render import NAV, error_page, problem, render
+from adapters.web.render import NAV, error_page, forbidden, problem, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
 from domain.vocabulary import AGENCIES
 from services.joint_meetings import overdue_by_agency
+from services.policies import meetings as policy
 
 assert catalogue_work
 router = APIRouter(prefix="/ui/meetings", include_in_schema=False)
@@ -51,7 +52,7 @@ i18n.register({
 
 
 def _convenor(actor: Actor) -> bool:
-    return actor.role in CONVENOR_ROLES and actor.agency == "hrss"
+    return policy.CONVENE.allows(actor)
 
 
 def _index(c: ContainerDep) -> list[dict[str, Any]]:
@@ -85,7 +86,7 @@ def _meeting(request: Request, c: ContainerDep, actor: Actor, meeting_id: str,
         return error_page(request, actor, e)
     return render(request, "meeting.html", actor, status=status, m=m, errors=errors or {},
                   done=done, convenor=_convenor(actor), agencies=AGENCIES,
-                  may_mark=actor.role in ("liaison", "inspector", "admin"))
+                  may_mark=policy.MARK_DONE.allows(actor))
 
 
 @router.get("/{meeting_id}", response_class=HTMLResponse)
@@ -101,7 +102,7 @@ def _multi(form: FormData, name: str) -> list[str]:
 @router.post("", response_class=HTMLResponse)
 def convene(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
     if not _convenor(actor):
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+        return forbidden(request, actor)
     agenda = [line.strip() for line in str(form.get("agenda", "")).splitlines() if line.strip()]
     raw = {"title": form.get("title", ""), "held_on": form.get("held_on", ""), "agenda": agenda,
            "invited": _multi(form, "invited")}
@@ -142,9 +143,9 @@ def _data(step: str, form: FormData) -> dict[str, Any]:
 @router.post("/{meeting_id}/{step}", response_class=HTMLResponse)
 def act(request: Request, meeting_id: str, step: str, form: FormDep, c: ContainerDep,
         actor: WebUserDep) -> Response:
-    allowed = actor.role in ("liaison", "inspector", "admin") if step == "done" else _convenor(actor)
-    if step not in STEPS or not allowed:
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    rule = policy.STEPS.get(step)
+    if step not in STEPS or rule is None or not rule.allows(actor):
+        return forbidden(request, actor)
     model = STEPS[step]
     body: Any = None
     errors: dict[str, str] = {}
@@ -165,6 +166,8 @@ def act(request: Request, meeting_id: str, step: str, form: FormDep, c: Containe
             s.publish_minutes(mid, actor, body.text)
         else:
             s.close(mid, actor)
+    except ValueError:  # not a meeting id (or item number): no such page
+        return render(request, "error.html", actor, status=404, message=None, status_code=404)
     except DomainError as e:
         found = problem(e)
         if found is None:

@@ -19,12 +19,13 @@ from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
 from adapters.http.notices import CasualtiesIn, NoticeIn
 from adapters.web import i18n
-from adapters.web.render import render
+from adapters.web.render import refused, render
 from adapters.web.session import WebUserDep, lang_of
 from domain.accident_notice import Casualties, Employer, Incident, grade_for, required_agencies_for
 from domain.common import Actor, InvalidValue
 from domain.vocabulary import CAUSES
 from services.application import ConcurrentWrite
+from services.policies import notices as policy
 
 router = APIRouter(prefix="/ui/notices", include_in_schema=False)
 FIELDS = ("employer.name", "employer.credit_code", "employer.industry", "employer.risk_class",
@@ -129,16 +130,16 @@ def _form_page(request: Request, c: ContainerDep, actor: Actor, values: dict[str
 
 @router.get("/new", response_class=HTMLResponse)
 def new_notice(request: Request, c: ContainerDep, actor: WebUserDep) -> Response:
-    if actor.role != "liaison":
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    if (page := refused(request, actor, policy.FILE)) is not None:
+        return page
     return _form_page(request, c, actor, {"missing": "0", "deaths": "0", "serious_injuries": "0"},
                       {})
 
 
 @router.post("/new", response_class=HTMLResponse)
 def submit_notice(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
-    if actor.role != "liaison":
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    if (page := refused(request, actor, policy.FILE)) is not None:
+        return page
     body, errors = validate(body_of(form))
     if body is not None:
         try:

@@ -14,11 +14,12 @@ from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
 from adapters.http.notices import RevisionIn
 from adapters.web.notice_form import FormDep, typed
-from adapters.web.render import error_page, problem, render
+from adapters.web.render import error_page, problem, refused, render
 from adapters.web.session import WebUserDep
 from domain.accident_notice import Casualties
 from domain.common import Actor, DomainError
 from services import notice_list
+from services.policies import notices as policy
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -48,7 +49,7 @@ def my_queue(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "
     for item in page["items"]:  # in the store's urgency order: overdue first
         item["overdue"] = _overdue(item.get("deadline"), now)
     return render(request, "queue.html", actor, items=page["items"], total=page["total"],
-                  next_cursor=page["next_cursor"], done=done, may_ack=actor.role == "liaison")
+                  next_cursor=page["next_cursor"], done=done, may_ack=policy.ACKNOWLEDGE.allows(actor))
 
 
 @router.get("/notices", response_class=HTMLResponse)
@@ -82,8 +83,8 @@ def _notice(request: Request, c: ContainerDep, actor: Actor, notice_id: str, don
     except DomainError as e:
         return error_page(request, actor, e)
     mine = next((r for r in n["agency_states"] if r["agency"] == actor.agency), None)
-    may_ack = actor.role == "liaison" and mine is not None and mine["state"] == "pending"
-    may_revise = actor.role == "liaison" and n["revision_open"]
+    may_ack = policy.ACKNOWLEDGE.allows(actor) and mine is not None and mine["state"] == "pending"
+    may_revise = policy.REVISE.allows(actor) and n["revision_open"]
     return render(request, "notice.html", actor, status=status, n=n, may_ack=may_ack,
                   done=done, may_revise=may_revise,
                   errors=errors or {}, v=values or {k: str(n[k]) for k in FIGURES})
@@ -96,7 +97,9 @@ FIGURES = ("deaths", "serious_injuries", "missing", "direct_loss_cny")
 def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
            actor: WebUserDep) -> Response:
     """补报 through the API's RevisionIn and the same service; its messages shown inline."""
-    if actor.role != "liaison" or not _is_uuid(notice_id):
+    if (page := refused(request, actor, policy.REVISE)) is not None:
+        return page
+    if not _is_uuid(notice_id):
         return not_found(request, actor)
     values = {k: form.get(k, "") for k in (*FIGURES, "reason")}
     try:
@@ -131,8 +134,8 @@ def _is_uuid(value: str) -> bool:
 @router.post("/notices/{notice_id}/acknowledge", response_model=None)
 def acknowledge(request: Request, notice_id: str, c: ContainerDep, actor: WebUserDep,
                 back: str = "notice") -> Response:
-    if actor.role != "liaison":
-        return render(request, "error.html", actor, status=403, message=None, status_code=403)
+    if (page := refused(request, actor, policy.ACKNOWLEDGE)) is not None:
+        return page
     if not _is_uuid(notice_id):
         return not_found(request, actor)
     try:

@@ -13,6 +13,7 @@ from adapters.http.errors import error_body
 from adapters.web import i18n
 from adapters.web.session import lang_of
 from domain.common import Actor
+from services.policies import Forbidden, Rule
 
 HERE = Path(__file__).parent
 env = Environment(loader=FileSystemLoader(HERE / "templates"),
@@ -64,7 +65,19 @@ def problem(exc: Exception) -> tuple[int, str, str | None] | None:
     return status, str(detail), None
 
 
+def forbidden(request: Request, actor: Actor | None) -> HTMLResponse:
+    """A policy refused the user (services.policies): 403, worded from the catalogue."""
+    return render(request, "error.html", actor, status=403, message=None, status_code=403)
+
+
+def refused(request: Request, actor: Actor, rule: Rule) -> HTMLResponse | None:
+    """The 403 page when the rule does not let the user act, else None."""
+    return None if rule.allows(actor) else forbidden(request, actor)
+
+
 def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLResponse:
+    if isinstance(exc, Forbidden):
+        return forbidden(request, actor)
     found = problem(exc)
     if found is None:
         raise exc

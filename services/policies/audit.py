@@ -1,0 +1,16 @@
+"""The audit trail: auditors and admins read it; an auditor changes nothing, anywhere."""
+
+from __future__ import annotations
+
+from domain.common import Actor
+from services.policies import Forbidden, Rule
+
+READ = Rule("audit.read", roles=("auditor", "admin"))
+VERIFY = Rule("audit.verify", roles=("auditor", "admin"))  # only extends the chain, then checks
+RULES = (READ, VERIFY)
+
+
+def check_write(actor: Actor) -> None:
+    """Any change to the history (every write outside the audit routes)."""
+    if actor.role == "auditor":
+        raise Forbidden("auditor_read_only", "role auditor is read-only: it may not change anything")
