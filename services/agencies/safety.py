@@ -16,6 +16,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from domain.accident_notice import large_or_above
+from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope
 from services.ports import Doc, Tx
 from services.projections import NOTICES, AgencyProjection, put_queue_item
@@ -89,13 +90,15 @@ def propose(tx: Tx, notice_id: str, reason: str, related: str | None = None) -> 
 
 
 class SafetyProjection(AgencyProjection):
-    mechanisms = (NOTICES, INSPECTIONS)
+    mechanisms = (NOTICES, INSPECTIONS, MEETINGS)
 
     def __init__(self) -> None:
         super().__init__("safety")
 
     def apply(self, tx: Tx, env: Envelope) -> None:
         super().apply(tx, env)
+        if env.mechanism == MEETINGS:
+            apply_meeting(tx, env, self.agency)
         if env.event_type.startswith("JointInspection."):
             self.inspection_changed(tx, env)
 
