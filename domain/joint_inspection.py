@@ -355,25 +355,26 @@ class JointInspection(Aggregate):
         self.trigger_event(self.ClosedOnSpot, **traced(actor), finding_no=finding_no,
                            note=_text(note, "note"), closed_at=now)
 
-    def unsettled(self) -> list[str]:
-        """Why the inspection cannot be completed yet: one line per unsettled finding."""
-        out = []
+    def unsettled(self) -> list[dict[str, Any]]:
+        """What still blocks completion, per finding: `needs` is `rectification` (a major
+        finding without an order), `reinspection` (ordered, not re-inspected) or `closure`
+        (an observation or a minor finding neither closed on the spot nor ordered)."""
+        out: list[dict[str, Any]] = []
         for f in self.findings:
             if f["reinspection"] is not None or f["closed_on_spot"] is not None:
                 continue
-            if f["severity"] == "major" and f["rectification_deadline"] is None:
-                out.append(f"finding {f['no']} (major) needs a rectification order and a "
-                           "re-inspection")
-            elif f["rectification_deadline"] is not None:
-                out.append(f"finding {f['no']} awaits its re-inspection")
-            else:
-                out.append(f"finding {f['no']} ({f['severity']}) is not closed on the spot")
+            needs = ("reinspection" if f["rectification_deadline"] is not None else
+                     "rectification" if f["severity"] == "major" else "closure")
+            out.append({"finding_no": f["no"], "severity": f["severity"], "needs": needs})
         return out
 
     def complete(self, *, actor: Actor, summary: str, now: datetime,
                  inspector_id: str | None = None) -> None:
         self._booked(actor, inspector_id, now, "started")
-        waiting = self.unsettled()
+        why = {"rectification": "needs a rectification order and a re-inspection",
+               "reinspection": "awaits its re-inspection", "closure": "is not closed on the spot"}
+        waiting = [f"finding {u['finding_no']} ({u['severity']}) {why[u['needs']]}"
+                   for u in self.unsettled()]
         if waiting:
             raise InspectionError("the inspection cannot be completed: " + "; ".join(waiting))
         self.trigger_event(self.Completed, **traced(actor), summary=summary.strip(),

@@ -144,7 +144,9 @@ class InspectionOut(BaseModel):
     findings: list[dict[str, Any]]
     ended: dict[str, Any] | None
     may_start: bool = Field(description="scheduled and its window (Beijing dates) has begun")
-    unsettled: list[str] = Field(description="why it cannot be completed yet, per finding")
+    unsettled: list[dict[str, Any]] = Field(
+        description="what blocks completion, per finding: finding_no, severity, needs "
+                    "(rectification | reinspection | closure)")
 
 
 class VerifyOut(BaseModel):

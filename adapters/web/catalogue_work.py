@@ -68,6 +68,10 @@ i18n.register({
                     "accounts are linked to) record its start, findings, rectification orders "
                     "and re-inspections."),
     "unsettled": ("尚未处理完毕", "Not settled yet"),
+    "needs.rectification": ("第 {n} 项须责令整改并复查", "finding {n} needs a rectification order "
+                            "and a re-inspection"),
+    "needs.reinspection": ("第 {n} 项待复查", "finding {n} awaits its re-inspection"),
+    "needs.closure": ("第 {n} 项尚未当场关闭", "finding {n} is not closed on the spot"),
     "legal_basis": ("法律依据", "Legal basis"),
     "rectification": ("整改", "Rectification"),
     "rectification_deadline": ("整改期限", "Rectification deadline"),

@@ -283,7 +283,7 @@ def test_the_register_links_accounts_and_only_booked_inspectors_act(
     assert post(api, f"/{iid}/findings/2/closure", {"note": "x"}).status_code == 409  # major
     assert post(api, f"/{iid}/findings/1/closure", {"note": "当场清理完毕"}).status_code == 200
     view = api.client.get(f"{URL}/{iid}", headers=api.auth("hrss")).json()
-    assert view["unsettled"] == ["finding 2 (major) needs a rectification order and a re-inspection"]
+    assert view["unsettled"] == [{"finding_no": 2, "severity": "major", "needs": "rectification"}]
     assert view["findings"][0]["closed_on_spot"]["note"] == "当场清理完毕"
 
 

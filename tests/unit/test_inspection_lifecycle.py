@@ -184,7 +184,7 @@ def test_complete_only_when_every_finding_has_a_reinspection_result() -> None:
     i = with_finding()
     i.record_finding(actor=SAFETY, employer_credit_code=code(2), hazard="h2", severity="minor",
                      legal_basis="l", now=NOW)
-    with pytest.raises(InspectionError, match="finding 1 awaits its re-inspection; finding 2"):
+    with pytest.raises(InspectionError, match=r"finding 1 \(major\) awaits its re-inspection; finding 2"):
         i.complete(actor=SAFETY, summary="", now=NOW)
     i.reinspect(actor=SAFETY, finding_no=1, rectified=False, note="", now=NOW)
     with pytest.raises(InspectionError, match=r"completed: finding 2 \(minor\) is not closed"):

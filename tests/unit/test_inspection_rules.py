@@ -143,7 +143,7 @@ def test_severity_decides_what_settles_a_finding() -> None:
     with pytest.raises(InspectionError, match=r"finding 3 \(major\) needs a rectification"):
         s.complete(iid, ZHANG, "")
     s.order_rectification(iid, ZHANG, 3, START + timedelta(days=3))
-    with pytest.raises(InspectionError, match="finding 3 awaits its re-inspection"):
+    with pytest.raises(InspectionError, match=r"finding 3 \(major\) awaits its re-inspection"):
         s.complete(iid, ZHANG, "")
     s.reinspect(iid, CHEN, 3, True, "复查合格")
     s.complete(iid, ZHANG, "检查完毕")

@@ -155,7 +155,7 @@ def test_only_the_booked_inspectors_act_within_the_window_by_severity(
         expect(second.get_by_role("button", name="责令整改")).to_have_count(1)  # minor: either
         second.get_by_label("关闭说明").fill("当场补齐记录")
         second.get_by_role("button", name="当场关闭").click()
-        expect(page.get_by_test_id("unsettled")).to_contain_text("finding 3 (major)")
+        expect(page.get_by_test_id("unsettled")).to_contain_text("第 3 项须责令整改并复查")
         page.get_by_role("button", name="完成检查").click()
         expect(page.get_by_role("alert")).to_contain_text("rectification order")
         page.get_by_test_id("finding-3").get_by_role("button", name="责令整改").click()
