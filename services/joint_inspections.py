@@ -62,6 +62,10 @@ class Registers:
         except NotFound:
             return None
 
+    def load(self, kind: str) -> Register | None:
+        """The register aggregate, None before its first entry."""
+        return self._load(kind)
+
     def contents(self, kind: str) -> list[dict[str, str]]:
         reg = self._load(kind)
         return reg.contents() if reg else []
@@ -145,7 +149,7 @@ class JointInspections:
                                    draw["targets"], draw["inspectors"])
                 inspectors, targets = record["inspectors"], record["targets"]
             else:  # chosen by hand: active register entries, employers named as registered
-                inspectors = check_inspectors(inspectors, self.registers._load("inspectors"))
+                inspectors = check_inspectors(inspectors, self.registers.load("inspectors"))
                 names = {e["credit_code"]: e["name"] for e in self.registers.contents("employers")}
                 targets = [{"credit_code": t["credit_code"].strip().upper(),
                             "name": names.get(t["credit_code"].strip().upper(), t["name"])}

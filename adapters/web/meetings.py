@@ -45,7 +45,6 @@ i18n.register({
     "minutes": ("会议纪要", "Minutes"),
     "publish_minutes": ("发布纪要", "Publish the minutes"),
     "close_meeting": ("闭会", "Close the meeting"),
-    "members": ("成员单位", "Member agencies"),
     "convener": ("召集单位", "convener"),
     "quorum": ("法定人数", "Quorum"),
     "quorum_rule": ("决议须有过半数成员单位出席（召集单位计入成员），缺席的成员单位同样受决议约束："
