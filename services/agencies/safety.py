@@ -3,9 +3,10 @@
 Proposals: a joint inspection is proposed for every notice graded `large` or above (also
 after a revision raises it), and for an employer's second notice within twelve months of
 another (by the accidents' `occurred_at`; the later of the two gets the proposal). A withdrawn
-notice (filed in error) no longer counts toward the two notices; a proposal left without a
-reason is dropped. A cancelled inspection re-opens the proposal it came from. The
-notices and inspections topics may arrive in any order across aggregates, so each proposal
+notice (filed in error) no longer counts toward the two notices, for the other notice or for
+itself; a proposal left without a reason is removed, so that the result is the same whichever
+of the filings and the withdrawal arrives first. A cancelled inspection re-opens the proposal
+it came from. The notices and inspections topics may arrive in any order across aggregates, so each proposal
 is recomputed from the facts kept (its reasons, the notice's summary, the inspection that
 links it): the result does not depend on the order.
 """
@@ -82,6 +83,10 @@ def refresh_proposal(tx: Tx, notice_id: str) -> None:
     if facts is None or notice is None:
         return
     live = live_inspections(tx.get(LINKS, pid))
+    if not facts["reasons"] and not live:  # its only reason was a withdrawn notice
+        for coll, key in (("proposal_facts", pid), (PROPOSALS, pid), ("queue", f"proposal:{pid}")):
+            tx.delete(coll, key)
+        return
     status = ("scheduled" if live else
               "dropped" if notice["status"] == "withdrawn" or not facts["reasons"] else "proposed")
     doc: Doc = {
@@ -175,6 +180,11 @@ class SafetyProjection(AgencyProjection):
                 facts["reasons"] = [r for r in facts["reasons"] if r != REPEAT_REASON]
             tx.put("proposal_facts", pid, facts)
             refresh_proposal(tx, other_id)
+        own = tx.get("proposal_facts", proposal_id_for(nid))  # it counts for itself no more
+        if own is not None and REPEAT_REASON in own["reasons"]:
+            own["reasons"] = [r for r in own["reasons"] if r != REPEAT_REASON]
+            own["related"] = []
+            tx.put("proposal_facts", proposal_id_for(nid), own)
 
     def _repeat(self, tx: Tx, notice: Doc) -> None:
         code = notice["employer"]["credit_code"]
