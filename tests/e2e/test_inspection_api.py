@@ -25,8 +25,7 @@ def account(api: Api, agency: str, role: str = "inspector") -> Actor:
     return found
 
 
-@pytest.fixture(autouse=True)
-def register(api: Api) -> None:
+def seed_register(api: Api) -> None:
     """The inspector register holds PEOPLE; the test's safety and health inspector accounts are
     linked (through the API) to i-s1 and i-h1."""
     admin = api.auth("hrss", "admin")
@@ -36,6 +35,11 @@ def register(api: Api) -> None:
         r = api.client.post(f"/api/v1/registers/inspectors/{key}/account", headers=admin,
                             json={"account_id": account(api, agency).id})
         assert r.status_code == 200, r.text
+
+
+@pytest.fixture(autouse=True)
+def register(api: Api) -> None:
+    seed_register(api)
 
 
 def body(clock: ManualClock, first: int = 0, last: int = 1, **overrides: Any) -> dict[str, Any]:
