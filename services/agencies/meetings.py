@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from services.envelope import Envelope
 from services.ports import Doc, Tx
+from services.projections import put_queue_item
 
 MEETINGS = "joint-meetings"
 MEETING_DOCS = "meeting_members"
@@ -44,7 +45,7 @@ def apply_meeting(tx: Tx, env: Envelope, agency: str) -> None:
     elif kind == "ResolutionAdopted":
         mine = [i for i in p["action_items"] if i["agency"] == agency]
         doc["resolutions"].append(p["resolution_no"])
-        tx.put("queue", _resolution_key(mid, p["resolution_no"]), {
+        put_queue_item(tx, _resolution_key(mid, p["resolution_no"]), {
             "kind": "meeting_resolution", "meeting_id": mid, "title": doc["title"],
             "held_on": doc["held_on"], "resolution_no": p["resolution_no"],
             "summary": p["text"], "present": bool(doc["present"].get(agency, False)),
@@ -52,7 +53,7 @@ def apply_meeting(tx: Tx, env: Envelope, agency: str) -> None:
                               "due_on": i["due_on"]} for i in mine],
             "deadline": None})
         for i in mine:
-            tx.put("queue", _item_key(mid, p["resolution_no"], i["no"]), {
+            put_queue_item(tx, _item_key(mid, p["resolution_no"], i["no"]), {
                 "kind": "meeting_action_item", "meeting_id": mid, "title": doc["title"],
                 "resolution_no": p["resolution_no"], "item_no": i["no"],
                 "summary": i["description"], "due_on": i["due_on"],
