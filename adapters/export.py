@@ -44,7 +44,7 @@ TABLES: dict[str, list[str]] = {
     "/api/v1/audit/events": ["items"],
     "/api/v1/audit/as-of/{agency}/queue": ["items"],
 }
-AS_TEXT = {"payload", "done", "reinspection"}  # nested objects kept whole, as JSON text
+AS_TEXT = {"payload", "done", "reinspection", "closed_on_spot"}  # nested objects kept whole, as JSON text
 
 
 def flatten(item: Any, prefix: str = "") -> dict[str, Any]:

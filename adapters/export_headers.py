@@ -48,6 +48,7 @@ HEADERS = {
     "agencies": "参加部门", "inspectors": "检查人员", "targets": "检查对象", "scheduled_at": "安排时间",
     "no": "序号", "hazard": "隐患", "severity": "严重程度", "legal_basis": "法律依据",
     "recorded_by": "记录人", "rectification_deadline": "整改期限", "reinspection": "复查结果",
+    "closed_on_spot": "当场关闭",
     "held_on": "会议日期", "agenda": "议程", "invited": "邀请部门",
     # audit
     "notification_id": "日志序号", "time": "时间", "mechanism": "业务类别", "event_type": "事件类型",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 
 from eventsourcing.domain import Aggregate
 
@@ -73,6 +73,16 @@ def require_aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidValue("time must carry a UTC offset", field)
     return value
+
+
+# The city's agencies keep Beijing time: a calendar date (a meeting's day, an inspection's
+# window) is a Beijing date, whatever the offset of the clock that gives `now`.
+BEIJING = timezone(timedelta(hours=8), "CST")
+
+
+def beijing_date(now: datetime) -> date:
+    """Today's date in Beijing at the aware moment `now`."""
+    return require_aware(now, "now").astimezone(BEIJING).date()
 
 
 class TracedEvent(Aggregate.Event):

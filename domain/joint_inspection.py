@@ -1,4 +1,11 @@
-"""专项联合执法检查: the joint inspection's plan, lifecycle and findings (bookings: inspector_booking)."""
+"""专项联合执法检查: the joint inspection's plan, lifecycle and findings (bookings: inspector_booking).
+
+Only the inspectors booked on an inspection act on it (start, findings, rectification orders,
+re-inspections, on-the-spot closures, completion); the service names the register entry the
+acting account is linked to. It starts within its window (Beijing dates). A `major` finding
+needs a rectification order and a re-inspection before completion; an `observation` or a
+`minor` one may be closed on the spot with a note.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from domain.common import (
     DomainError,
     InvalidValue,
     TracedEvent,
+    beijing_date,
     check_credit_code,
     require_aware,
     traced,
@@ -22,6 +30,11 @@ from domain.inspector_booking import InspectorBooking as InspectorBooking
 from domain.inspector_booking import booking_id as booking_id
 from domain.inspector_booking import overlaps as overlaps
 from domain.vocabulary import AGENCIES, FINDING_SEVERITIES
+
+# Version 1 severities of FindingRecorded, as version 2 reads them: every old finding needed a
+# rectification order and a re-inspection, so `serious` and `major_hazard` are `major`.
+SEVERITY_V1 = {"minor": "minor", "serious": "major", "major_hazard": "major"}
+ON_THE_SPOT = ("observation", "minor")
 
 
 class InspectionError(DomainError):
@@ -34,6 +47,14 @@ class WrongStatus(InspectionError):
 
 class NotParticipating(InspectionError):
     """The acting inspector's agency does not take part (403)."""
+
+
+class NotBooked(NotParticipating):
+    """The acting user is not one of the inspectors booked on the inspection (403)."""
+
+
+class NotYet(WrongStatus):
+    """Started before the inspection's window (409)."""
 
 
 class NoSuchFinding(InspectionError):
@@ -117,12 +138,20 @@ class JointInspection(Aggregate):
             insp.started_at = self.started_at
 
     class FindingRecorded(TracedEvent):
+        """`severity`: observation, minor or major (since version 2)."""
+
+        class_version = 2
+
         finding_no: int
         employer_credit_code: str
         hazard: str
         severity: str
         legal_basis: str
         recorded_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["severity"] = SEVERITY_V1.get(state["severity"], state["severity"])
 
         def apply(self, insp: JointInspection) -> None:
             insp.findings.append({
@@ -131,8 +160,19 @@ class JointInspection(Aggregate):
                 "legal_basis": self.legal_basis, "recorded_at": self.recorded_at,
                 "recorded_by": {"id": self.actor_id, "name": self.actor_name,
                                 "agency": self.actor_agency},
-                "rectification_deadline": None, "reinspection": None,
+                "rectification_deadline": None, "reinspection": None, "closed_on_spot": None,
             })
+
+    class ClosedOnSpot(TracedEvent):
+        finding_no: int
+        note: str
+        closed_at: datetime
+
+        def apply(self, insp: JointInspection) -> None:
+            insp.findings[self.finding_no - 1]["closed_on_spot"] = {
+                "note": self.note, "at": self.closed_at,
+                "by": {"id": self.actor_id, "name": self.actor_name, "agency": self.actor_agency},
+            }
 
     class RectificationOrdered(TracedEvent):
         finding_no: int
@@ -190,7 +230,8 @@ class JointInspection(Aggregate):
                  proposal_id: str | None = None, draw: dict[str, Any] | None = None,
                  inspection_id: UUID | None = None) -> JointInspection:
         require_aware(now, "now")
-        check_plan(theme, starts_on, ends_on, lead_agency, agencies, inspectors, targets, now.date())
+        check_plan(theme, starts_on, ends_on, lead_agency, agencies, inspectors, targets,
+                   beijing_date(now))
         if actor.agency not in agencies:
             raise NotParticipating(f"agency {actor.agency} does not take part in this inspection")
         return cls._create(
@@ -215,6 +256,16 @@ class JointInspection(Aggregate):
 
     # -- commands ---------------------------------------------------------------------
 
+    def booked(self, actor: Actor, inspector_id: str | None) -> bool:
+        """Whether the actor is one of the booked inspectors: its linked register entry (or,
+        for bookings made by account id, the account itself) is on the inspection."""
+        ids = {p["id"] for p in self.inspectors}
+        return (inspector_id is not None and inspector_id in ids) or actor.id in ids
+
+    def may_start(self, now: datetime) -> bool:
+        """Scheduled and its window (Beijing dates) has begun."""
+        return self.status == "scheduled" and beijing_date(now).isoformat() >= self.starts_on
+
     def _check(self, actor: Actor, now: datetime, *statuses: str) -> None:
         require_aware(now, "now")
         if actor.agency not in self.agencies:
@@ -222,20 +273,32 @@ class JointInspection(Aggregate):
         if self.status not in statuses:
             raise WrongStatus(f"inspection is {self.status}; this needs it {' or '.join(statuses)}")
 
+    def _booked(self, actor: Actor, inspector_id: str | None, now: datetime,
+                *statuses: str) -> None:
+        require_aware(now, "now")
+        if not self.booked(actor, inspector_id):
+            names = "、".join(p["name"] for p in self.inspectors)
+            raise NotBooked("only the inspectors booked on this inspection record its start, "
+                            "findings, rectification orders and re-inspections; "
+                            f"{actor.name} is not booked on it (booked: {names})")
+        self._check(actor, now, *statuses)
+
     def _finding(self, finding_no: int) -> dict[str, Any]:
         if not 1 <= finding_no <= len(self.findings):
             raise NoSuchFinding(f"inspection has no finding {finding_no}")
         return self.findings[finding_no - 1]
 
-    def start(self, *, actor: Actor, now: datetime) -> None:
-        self._check(actor, now, "scheduled")
-        if now.date().isoformat() < self.starts_on:
-            raise WrongStatus(f"inspection cannot start before {self.starts_on}")
+    def start(self, *, actor: Actor, now: datetime, inspector_id: str | None = None) -> None:
+        self._booked(actor, inspector_id, now, "scheduled")
+        if not self.may_start(now):
+            raise NotYet(f"the inspection's window begins on {self.starts_on} (Beijing time): "
+                         "it cannot start before")
         self.trigger_event(self.Started, **traced(actor), started_at=now)
 
     def record_finding(self, *, actor: Actor, employer_credit_code: str, hazard: str,
-                       severity: str, legal_basis: str, now: datetime) -> int:
-        self._check(actor, now, "started")
+                       severity: str, legal_basis: str, now: datetime,
+                       inspector_id: str | None = None) -> int:
+        self._booked(actor, inspector_id, now, "started")
         if severity not in FINDING_SEVERITIES:
             raise InvalidValue(f"must be one of {', '.join(FINDING_SEVERITIES)}", "severity")
         if employer_credit_code not in {t["credit_code"] for t in self.targets}:
@@ -249,10 +312,15 @@ class JointInspection(Aggregate):
         return no
 
     def order_rectification(self, *, actor: Actor, finding_no: int, deadline: datetime,
-                            now: datetime) -> None:
-        self._check(actor, now, "started")
+                            now: datetime, inspector_id: str | None = None) -> None:
+        self._booked(actor, inspector_id, now, "started")
         finding = self._finding(finding_no)
         require_aware(deadline, "deadline")
+        if finding["severity"] == "observation":
+            raise InspectionError(f"finding {finding_no} is an observation: it is closed on the "
+                                  "spot, not ordered to be rectified")
+        if finding["closed_on_spot"] is not None:
+            raise InspectionError(f"finding {finding_no} was closed on the spot")
         if finding["rectification_deadline"] is not None:
             raise InspectionError(f"rectification of finding {finding_no} is already ordered")
         if deadline <= now:
@@ -261,8 +329,8 @@ class JointInspection(Aggregate):
                            deadline=deadline, ordered_at=now)
 
     def reinspect(self, *, actor: Actor, finding_no: int, rectified: bool, note: str,
-                  now: datetime) -> None:
-        self._check(actor, now, "started")
+                  now: datetime, inspector_id: str | None = None) -> None:
+        self._booked(actor, inspector_id, now, "started")
         finding = self._finding(finding_no)
         if finding["rectification_deadline"] is None:
             raise InspectionError(f"finding {finding_no} has no rectification order to check")
@@ -271,15 +339,52 @@ class JointInspection(Aggregate):
         self.trigger_event(self.Reinspected, **traced(actor), finding_no=finding_no,
                            rectified=rectified, note=note.strip(), reinspected_at=now)
 
-    def complete(self, *, actor: Actor, summary: str, now: datetime) -> None:
-        self._check(actor, now, "started")
-        waiting = [str(f["no"]) for f in self.findings if f["reinspection"] is None]
+    def close_on_spot(self, *, actor: Actor, finding_no: int, note: str, now: datetime,
+                      inspector_id: str | None = None) -> None:
+        """An observation or a minor finding, settled during the visit (with a note)."""
+        self._booked(actor, inspector_id, now, "started")
+        finding = self._finding(finding_no)
+        if finding["severity"] not in ON_THE_SPOT:
+            raise InspectionError(f"finding {finding_no} is major: it needs a rectification order "
+                                  "and a re-inspection, not an on-the-spot closure")
+        if finding["closed_on_spot"] is not None:
+            raise InspectionError(f"finding {finding_no} is already closed on the spot")
+        if finding["rectification_deadline"] is not None:
+            raise InspectionError(f"finding {finding_no} has a rectification order: it is "
+                                  "settled by its re-inspection")
+        self.trigger_event(self.ClosedOnSpot, **traced(actor), finding_no=finding_no,
+                           note=_text(note, "note"), closed_at=now)
+
+    def unsettled(self) -> list[dict[str, Any]]:
+        """What still blocks completion, per finding: `needs` is `rectification` (a major
+        finding without an order), `reinspection` (ordered, not re-inspected) or `closure`
+        (an observation or a minor finding neither closed on the spot nor ordered)."""
+        out: list[dict[str, Any]] = []
+        for f in self.findings:
+            if f["reinspection"] is not None or f["closed_on_spot"] is not None:
+                continue
+            needs = ("reinspection" if f["rectification_deadline"] is not None else
+                     "rectification" if f["severity"] == "major" else "closure")
+            out.append({"finding_no": f["no"], "severity": f["severity"], "needs": needs})
+        return out
+
+    def complete(self, *, actor: Actor, summary: str, now: datetime,
+                 inspector_id: str | None = None) -> None:
+        self._booked(actor, inspector_id, now, "started")
+        why = {"rectification": "needs a rectification order and a re-inspection",
+               "reinspection": "awaits its re-inspection", "closure": "is not closed on the spot"}
+        waiting = [f"finding {u['finding_no']} ({u['severity']}) {why[u['needs']]}"
+                   for u in self.unsettled()]
         if waiting:
-            raise InspectionError(f"findings without a re-inspection result: {', '.join(waiting)}")
+            raise InspectionError("the inspection cannot be completed: " + "; ".join(waiting))
         self.trigger_event(self.Completed, **traced(actor), summary=summary.strip(),
                            completed_at=now)
 
-    def cancel(self, *, actor: Actor, reason: str, now: datetime) -> None:
+    def cancel(self, *, actor: Actor, reason: str, now: datetime,
+               inspector_id: str | None = None) -> None:
+        """By a booked inspector or the one who scheduled it."""
+        if actor.id != self.scheduled_by["id"]:
+            self._booked(actor, inspector_id, now, "scheduled", "started")
         self._check(actor, now, "scheduled", "started")
         self.trigger_event(self.Cancelled, **traced(actor), reason=_text(reason, "reason"),
                            cancelled_at=now)

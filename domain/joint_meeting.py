@@ -1,4 +1,10 @@
-"""联席会议: the joint meeting convened by hrss, its resolutions and their action items."""
+"""联席会议: the joint meeting convened by hrss, its resolutions and their action items.
+
+Rules: the convener (hrss) is a member of its own meeting. Attendance, resolutions, minutes
+and closure wait for the meeting's day (Beijing time). A resolution needs a quorum: more than
+half of the member agencies present, the convener counted as a member; it binds every member,
+absent ones too. An action item goes to a member agency of the meeting.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
+from domain.common import (
+    Actor,
+    DomainError,
+    InvalidValue,
+    TracedEvent,
+    beijing_date,
+    require_aware,
+    traced,
+)
 from domain.vocabulary import AGENCIES
 
 CONVENOR = "hrss"
@@ -26,11 +40,27 @@ class NotAssigned(MeetingError):
     """Only the agency an action item is assigned to may mark it done (403)."""
 
 
-class MembersAbsent(MeetingError):
-    def __init__(self, absent: list[str]) -> None:
-        super().__init__("a resolution needs every invited agency present; absent or not "
-                         f"recorded: {', '.join(absent)}")
-        self.absent = absent
+class NoQuorum(MeetingError):
+    """Fewer than a quorum of the member agencies present (409, with the counts)."""
+
+    def __init__(self, present: list[str], members: list[str]) -> None:
+        self.present = present
+        self.members = members
+        self.needed = quorum(len(members))
+        self.absent = [a for a in members if a not in present]
+        super().__init__(
+            f"a resolution needs a quorum: more than half of the {len(members)} member agencies "
+            f"present, the convener included ({self.needed} or more); present: {len(present)}; "
+            f"absent or not recorded: {', '.join(self.absent)}")
+
+
+class TooEarly(MeetingError):
+    """A step of the meeting itself, tried before the meeting's day (409)."""
+
+
+def quorum(members: int) -> int:
+    """The smallest number of member agencies present that is more than half of them."""
+    return members // 2 + 1
 
 
 class NoSuchActionItem(MeetingError):
@@ -52,11 +82,21 @@ class JointMeeting(Aggregate):
         self.closed_at: datetime | None = None
 
     class Convened(TracedEvent, Aggregate.Created):
+        """`invited`: the member agencies, the convener included (since version 2)."""
+
+        class_version = 2
+
         title: str
         held_on: str
         agenda: list[str]
         invited: list[str]
         convened_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 listed the invited agencies, the convener only if ticked; the convener
+            is a member of its own meeting."""
+            state["invited"] = sorted({*state["invited"], CONVENOR})
 
         def apply(self, m: JointMeeting) -> None:
             m.title = self.title
@@ -129,7 +169,7 @@ class JointMeeting(Aggregate):
         require_aware(now, "now")
         if actor.agency != CONVENOR:
             raise NotConvenor(f"only {CONVENOR} convenes the joint meeting")
-        if held_on < now.date():
+        if held_on < beijing_date(now):
             raise InvalidValue("must not be in the past", "held_on")
         items = [_text(a, f"agenda.{i}") for i, a in enumerate(agenda)]
         if not items:
@@ -141,13 +181,26 @@ class JointMeeting(Aggregate):
             raise InvalidValue("invite at least one member agency besides the convenor", "invited")
         return cls._create(cls.Convened, id=meeting_id, **traced(actor),
                            title=_text(title, "title"), held_on=held_on.isoformat(),
-                           agenda=items, invited=sorted(set(invited)), convened_at=now)
+                           agenda=items, invited=sorted({*invited, CONVENOR}), convened_at=now)
 
     # -- queries ------------------------------------------------------------------------
 
     def absent(self) -> list[str]:
         return [a for a in self.invited
                 if not self.attendance.get(a, {}).get("present", False)]
+
+    def present(self) -> list[str]:
+        return [a for a in self.invited if self.attendance.get(a, {}).get("present", False)]
+
+    def quorum(self) -> dict[str, Any]:
+        """The quorum rule as it stands: members, present, needed, and whether it is met."""
+        present, needed = self.present(), quorum(len(self.invited))
+        return {"members": len(self.invited), "present": len(present), "needed": needed,
+                "met": len(present) >= needed}
+
+    def in_session_from(self, now: datetime) -> bool:
+        """Whether the meeting's day (Beijing time) has come."""
+        return beijing_date(now).isoformat() >= self.held_on
 
     def overdue_items(self, today: date) -> list[dict[str, Any]]:
         return [{"resolution_no": r["no"], **i} for r in self.resolutions for i in r["action_items"]
@@ -164,12 +217,18 @@ class JointMeeting(Aggregate):
         if self.status != "convened":
             raise MeetingError(f"meeting is {self.status.replace('_', ' ')}")
 
+    def _held(self, now: datetime, what: str) -> None:
+        if not self.in_session_from(now):
+            raise TooEarly(f"the meeting is held on {self.held_on} (Beijing time): {what} only "
+                           "on or after that day")
+
     def record_attendance(self, *, actor: Actor, agency: str, present: bool,
                           attendees: list[str], now: datetime) -> None:
         self._convenor(actor, now)
         self._in_session()
+        self._held(now, "attendance is recorded")
         if agency not in self.invited:
-            raise InvalidValue(f"not invited (invited: {', '.join(self.invited)})", "agency")
+            raise InvalidValue(f"not a member (members: {', '.join(self.invited)})", "agency")
         names = [n.strip() for n in attendees if n.strip()]
         if present and not names:
             raise InvalidValue("name who attended for a present agency", "attendees")
@@ -180,14 +239,14 @@ class JointMeeting(Aggregate):
                          now: datetime) -> int:
         self._convenor(actor, now)
         self._in_session()
-        absent = self.absent()
-        if absent:
-            raise MembersAbsent(absent)
+        self._held(now, "resolutions are adopted")
+        if not self.quorum()["met"]:
+            raise NoQuorum(self.present(), list(self.invited))
         items = []
         for i, item in enumerate(action_items, start=1):
-            if item["agency"] not in AGENCIES:
-                raise InvalidValue(f"must be one of {', '.join(AGENCIES)}",
-                                   f"action_items.{i - 1}.agency")
+            if item["agency"] not in self.invited:
+                raise InvalidValue(f"must be a member agency of this meeting (members: "
+                                   f"{', '.join(self.invited)})", f"action_items.{i - 1}.agency")
             due: date = item["due_on"]
             if due < date.fromisoformat(self.held_on):
                 raise InvalidValue("must not be before the meeting", f"action_items.{i - 1}.due_on")
@@ -219,6 +278,7 @@ class JointMeeting(Aggregate):
     def publish_minutes(self, *, actor: Actor, text: str, now: datetime) -> None:
         self._convenor(actor, now)
         self._in_session()
+        self._held(now, "the minutes are published")
         if not self.attendance:
             raise MeetingError("record attendance before publishing the minutes")
         self.trigger_event(self.MinutesPublished, **traced(actor), text=_text(text, "text"),
@@ -226,6 +286,7 @@ class JointMeeting(Aggregate):
 
     def close(self, *, actor: Actor, now: datetime) -> None:
         self._convenor(actor, now)
+        self._held(now, "the meeting is closed")
         if self.status != "minutes_published":
             raise MeetingError("publish the minutes before closing the meeting"
                                if self.status == "convened" else "meeting is already closed")

@@ -1,4 +1,8 @@
-"""双随机一公开: the employer and inspector registers, and the reproducible random draw."""
+"""双随机一公开: the employer and inspector registers, and the reproducible random draw.
+
+An inspector's entry may be deactivated (then it is neither drawn nor booked by hand) and is
+linked by an admin to the user account (role `inspector`, same agency) that acts for it.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,10 @@ class RegisterError(DomainError):
 
 class NoSuchEntry(RegisterError):
     pass
+
+
+class AlreadyLinked(RegisterError):
+    """The account acts for another inspector entry already (409)."""
 
 
 def register_id(kind: str) -> UUID:
@@ -55,6 +63,8 @@ class Register(Aggregate):
 
     def __init__(self) -> None:
         self.entries: dict[str, dict[str, str]] = {}
+        self.inactive: set[str] = set()
+        self.accounts: dict[str, dict[str, str]] = {}  # inspector id -> linked account
 
     kind: str
 
@@ -79,6 +89,35 @@ class Register(Aggregate):
 
         def apply(self, register: Register) -> None:
             register.entries.pop(self.key, None)
+            register.inactive.discard(self.key)
+            register.accounts.pop(self.key, None)
+
+    class EntryDeactivated(TracedEvent):
+        key: str
+        reason: str
+        deactivated_at: datetime
+
+        def apply(self, register: Register) -> None:
+            register.inactive.add(self.key)
+
+    class EntryReactivated(TracedEvent):
+        key: str
+        reactivated_at: datetime
+
+        def apply(self, register: Register) -> None:
+            register.inactive.discard(self.key)
+
+    class AccountLinked(TracedEvent):
+        """The user account `account_id` acts for the inspector entry `key` (an admin linked
+        them); any account linked before to that entry is unlinked."""
+
+        key: str
+        account_id: str
+        account_name: str
+        linked_at: datetime
+
+        def apply(self, register: Register) -> None:
+            register.accounts[self.key] = {"id": self.account_id, "name": self.account_name}
 
     @classmethod
     def open(cls, *, actor: Actor, kind: str) -> Register:
@@ -101,8 +140,86 @@ class Register(Aggregate):
             raise NoSuchEntry(f"{key} is not in the {self.kind} register")
         self.trigger_event(self.EntryRemoved, **traced(actor), key=key, removed_at=now)
 
+    def _entry(self, key: str) -> dict[str, str]:
+        if key not in self.entries:
+            raise NoSuchEntry(f"{key} is not in the {self.kind} register")
+        return self.entries[key]
+
+    def deactivate(self, *, actor: Actor, key: str, reason: str, now: datetime) -> None:
+        self._entry(key)
+        if key in self.inactive:
+            raise RegisterError(f"{key} is already inactive")
+        if not reason.strip():
+            raise InvalidValue("must not be empty", "reason")
+        self.trigger_event(self.EntryDeactivated, **traced(actor), key=key, reason=reason.strip(),
+                           deactivated_at=now)
+
+    def reactivate(self, *, actor: Actor, key: str, now: datetime) -> None:
+        self._entry(key)
+        if key not in self.inactive:
+            raise RegisterError(f"{key} is active")
+        self.trigger_event(self.EntryReactivated, **traced(actor), key=key, reactivated_at=now)
+
+    def link_account(self, *, actor: Actor, key: str, account: Actor, now: datetime) -> None:
+        """Link an inspector entry to the user account that acts for it."""
+        if self.kind != "inspectors":
+            raise RegisterError("only inspector entries are linked to user accounts")
+        entry = self._entry(key)
+        if account.role != "inspector":
+            raise InvalidValue(f"the account's role is {account.role}; only an inspector "
+                               "account is linked to the inspector register", "account_id")
+        if account.agency != entry["agency"]:
+            raise InvalidValue(f"the account belongs to {account.agency}, the inspector to "
+                               f"{entry['agency']}", "account_id")
+        other = self.inspector_for(account.id)
+        if other == key:
+            raise AlreadyLinked(f"account {account.id} is already linked to {key}")
+        if other is not None:
+            raise AlreadyLinked(f"account {account.id} is already linked to inspector {other}")
+        self.trigger_event(self.AccountLinked, **traced(actor), key=key, account_id=account.id,
+                           account_name=account.name, linked_at=now)
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def inspector_for(self, account_id: str) -> str | None:
+        """The inspector entry the account acts for, if it is linked to one."""
+        for key, account in self.accounts.items():
+            if account["id"] == account_id:
+                return key
+        return None
+
     def contents(self) -> list[dict[str, str]]:
-        return [self.entries[k] for k in sorted(self.entries)]
+        """The active entries (what a draw draws from and a booking may name)."""
+        return [self.entries[k] for k in sorted(self.entries) if k not in self.inactive]
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every entry with whether it is active and, for inspectors, its linked account."""
+        out: list[dict[str, Any]] = []
+        for k in sorted(self.entries):
+            row: dict[str, Any] = {**self.entries[k], "active": k not in self.inactive}
+            if self.kind == "inspectors":
+                row["account"] = self.accounts.get(k)
+            out.append(row)
+        return out
+
+
+def check_inspectors(given: list[dict[str, str]], register: Register | None) -> list[dict[str, str]]:
+    """Hand-chosen inspectors as the register has them: each must be an active entry of it
+    (422 naming the unknown id), of the agency given."""
+    entries = {e["id"]: e for e in register.contents()} if register is not None else {}
+    known = register.entries if register is not None else {}
+    out = []
+    for i, p in enumerate(given):
+        ident = p["id"].strip()
+        entry = entries.get(ident)
+        if entry is None:
+            why = "is not active" if ident in known else "is not in the inspector register"
+            raise InvalidValue(f"inspector {ident} {why}", f"inspectors.{i}.id")
+        if p.get("agency") and p["agency"] != entry["agency"]:
+            raise InvalidValue(f"inspector {ident} is of {entry['agency']} in the register",
+                               f"inspectors.{i}.agency")
+        out.append(dict(entry))
+    return out
 
 
 # -- the draw ------------------------------------------------------------------------------

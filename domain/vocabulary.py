@@ -33,7 +33,9 @@ NOTICE_STATUSES: tuple[NoticeStatus, ...] = get_args(NoticeStatus)
 InspectionStatus = Literal["scheduled", "started", "completed", "cancelled"]
 INSPECTION_STATUSES: tuple[InspectionStatus, ...] = get_args(InspectionStatus)
 
-FindingSeverity = Literal["minor", "serious", "major_hazard"]
+# A major finding needs a rectification order and a re-inspection; the others may be closed on
+# the spot. (FindingRecorded version 1 said minor, serious, major_hazard: upcast.)
+FindingSeverity = Literal["observation", "minor", "major"]
 FINDING_SEVERITIES: tuple[FindingSeverity, ...] = get_args(FindingSeverity)
 
 MeetingStatus = Literal["convened", "minutes_published", "closed"]
@@ -88,9 +90,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "cancelled": ("已取消", "cancelled"),
     },
     "finding_severity": {
-        "minor": ("一般", "minor"),
-        "serious": ("较重", "serious"),
-        "major_hazard": ("重大隐患", "major hazard"),
+        "observation": ("提示项", "observation"),
+        "minor": ("一般隐患", "minor"),
+        "major": ("重大隐患", "major"),
     },
     "meeting_status": {
         "convened": ("已召开", "convened"),

@@ -21,6 +21,7 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from adapters.accounts import Accounts  # noqa: E402
 from adapters.web.i18n import TZ  # noqa: E402
 from domain.accident_notice import Casualties, Employer, Incident  # noqa: E402
 from domain.common import Actor  # noqa: E402
@@ -79,11 +80,16 @@ def seed(ui: UiServer) -> dict[str, str]:
                                    agencies=["safety", "health"], inspectors=[], targets=[],
                                    draw={"targets": 2, "inspectors": 2, "seed": "fz-2026-11"})
     iid = UUID(str(drawn["id"]))
-    c.inspections.start(iid, INSPECTOR)
+    # 张安's account (the inspector pages' viewer) acts for the safety inspector the draw booked
+    zhang = Accounts(c.store("api")).authenticate(ui.token("safety", "inspector", name="张安"))
+    assert zhang is not None
+    c.registers.link_account(ADMIN, next(p["id"] for p in drawn["inspectors"]
+                                         if p["agency"] == "safety"), zhang)
+    c.inspections.start(iid, zhang)
     code = drawn["targets"][0]["credit_code"]
-    c.inspections.record_finding(iid, INSPECTOR, employer_credit_code=code, hazard="受限空间未设置强制通风",
-                                 severity="serious", legal_basis="《工贸企业有限空间作业安全规定》第十二条")
-    c.inspections.order_rectification(iid, INSPECTOR, 1, ui.clock() + timedelta(days=5))
+    c.inspections.record_finding(iid, zhang, employer_credit_code=code, hazard="受限空间未设置强制通风",
+                                 severity="major", legal_basis="《工贸企业有限空间作业安全规定》第十二条")
+    c.inspections.order_rectification(iid, zhang, 1, ui.clock() + timedelta(days=5))
     c.inspections.schedule(INSPECTOR, theme="职业病危害因素联合检查", starts_on=today + timedelta(days=7),
                            ends_on=today + timedelta(days=8), lead_agency="health",
                            agencies=["safety", "health", "hrss"],

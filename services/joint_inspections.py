@@ -17,7 +17,7 @@ from domain.joint_inspection import (
     booking_id,
     overlaps,
 )
-from domain.registers import Register, make_draw, register_id, verify_draw
+from domain.registers import Register, check_inspectors, make_draw, register_id, verify_draw
 from services.application import ConcurrentWrite, LinkageApp, NotFound
 from services.consumer import Consumer, Outcome
 from services.envelope import Envelope, jsonable_dict
@@ -29,9 +29,11 @@ INSPECTIONS = "joint-inspections"
 RETRIES = 5
 
 
-def from_proposal_id(proposal_id: str) -> UUID:
-    """A proposal becomes at most one inspection: its id follows from the proposal's."""
-    return uuid5(NAMESPACE_URL, f"linkage:inspection-from-proposal:{proposal_id}")
+def from_proposal_id(proposal_id: str, attempt: int = 1) -> UUID:
+    """A proposal becomes at most one live inspection: its id follows from the proposal's (and,
+    once an inspection of it was cancelled, from the attempt's number)."""
+    suffix = "" if attempt == 1 else f":{attempt}"
+    return uuid5(NAMESPACE_URL, f"linkage:inspection-from-proposal:{proposal_id}{suffix}")
 
 
 def view(i: JointInspection, now: Any) -> dict[str, Any]:
@@ -43,6 +45,7 @@ def view(i: JointInspection, now: Any) -> dict[str, Any]:
         "notice_id": i.notice_id, "proposal_id": i.proposal_id, "drawn": i.draw is not None,
         "scheduled_at": i.scheduled_at, "scheduled_by": i.scheduled_by,
         "started_at": i.started_at, "findings": findings, "ended": i.ended,
+        "may_start": i.may_start(now), "unsettled": i.unsettled(),
     })
 
 
@@ -59,6 +62,10 @@ class Registers:
         except NotFound:
             return None
 
+    def load(self, kind: str) -> Register | None:
+        """The register aggregate, None before its first entry."""
+        return self._load(kind)
+
     def contents(self, kind: str) -> list[dict[str, str]]:
         reg = self._load(kind)
         return reg.contents() if reg else []
@@ -66,7 +73,31 @@ class Registers:
     def get(self, kind: str) -> dict[str, Any]:
         reg = self._load(kind)
         return {"kind": kind, "version": reg.version if reg else 0,
-                "entries": reg.contents() if reg else []}
+                "entries": reg.listing() if reg else []}
+
+    def _change(self, kind: str, key: str, step: str, **kwargs: Any) -> dict[str, Any]:
+        reg = self._load(kind)
+        if reg is None:
+            raise NotFound(f"{key} is not in the {kind} register")
+        getattr(reg, step)(key=key, now=self.clock(), **kwargs)
+        self.app.commit(reg)
+        return self.get(kind)
+
+    def deactivate(self, kind: str, actor: Actor, key: str, reason: str) -> dict[str, Any]:
+        return self._change(kind, key, "deactivate", actor=actor, reason=reason)
+
+    def reactivate(self, kind: str, actor: Actor, key: str) -> dict[str, Any]:
+        return self._change(kind, key, "reactivate", actor=actor)
+
+    def link_account(self, actor: Actor, inspector_id: str, account: Actor) -> dict[str, Any]:
+        """Link the inspector entry to the user account that acts for it."""
+        return self._change("inspectors", inspector_id, "link_account", actor=actor,
+                            account=account)
+
+    def inspector_for(self, actor: Actor) -> str | None:
+        """The inspector entry the actor's account is linked to, if any."""
+        reg = self._load("inspectors")
+        return reg.inspector_for(actor.id) if reg else None
 
     def put(self, kind: str, actor: Actor, entries: list[dict[str, Any]]) -> dict[str, Any]:
         reg = self._load(kind) or Register.open(actor=actor, kind=kind)
@@ -108,18 +139,21 @@ class JointInspections:
         `draw` ({"targets": n, "inspectors": m, "seed": optional}) draws both from the
         registers instead of taking `inspectors` and `targets`.
         """
-        inspection_id = from_proposal_id(proposal_id) if proposal_id else None
         seed = (draw or {}).get("seed") or secrets.token_hex(16)
         for _ in range(RETRIES):
-            if inspection_id is not None and self.exists(inspection_id):
-                raise InspectionError(f"proposal {proposal_id} is already scheduled as "
-                                      f"inspection {inspection_id}")
+            inspection_id = self._proposal_slot(proposal_id) if proposal_id else None
             record = None
             if draw is not None:
                 record = make_draw(seed, self.registers.contents("employers"),
                                    self.registers.contents("inspectors"), agencies,
                                    draw["targets"], draw["inspectors"])
                 inspectors, targets = record["inspectors"], record["targets"]
+            else:  # chosen by hand: active register entries, employers named as registered
+                inspectors = check_inspectors(inspectors, self.registers.load("inspectors"))
+                names = {e["credit_code"]: e["name"] for e in self.registers.contents("employers")}
+                targets = [{"credit_code": t["credit_code"].strip().upper(),
+                            "name": names.get(t["credit_code"].strip().upper(), t["name"])}
+                           for t in targets]
             insp = JointInspection.schedule(
                 actor=actor, theme=theme, starts_on=starts_on, ends_on=ends_on,
                 lead_agency=lead_agency, agencies=agencies, inspectors=inspectors,
@@ -139,13 +173,33 @@ class JointInspections:
                                   "inspectors": insp.inspectors, "targets": insp.targets})
         raise ConcurrentWrite("the inspectors' bookings kept changing; retry")
 
+    def _proposal_slot(self, proposal_id: str) -> UUID:
+        """The id the proposal's inspection gets: the next after every cancelled one."""
+        attempt = 1
+        while True:
+            candidate = from_proposal_id(proposal_id, attempt)
+            try:
+                insp = self.app.load(candidate, JointInspection)
+            except NotFound:
+                return candidate
+            if insp.status != "cancelled":
+                raise InspectionError(f"proposal {proposal_id} is already scheduled as "
+                                      f"inspection {candidate}")
+            attempt += 1
+
     def get(self, inspection_id: UUID) -> dict[str, Any]:
         return view(self.app.load(inspection_id, JointInspection), self.clock())
+
+    def is_booked(self, inspection_id: UUID, actor: Actor) -> bool:
+        """Whether the actor is one of the inspectors booked on the inspection."""
+        insp = self.app.load(inspection_id, JointInspection)
+        return insp.booked(actor, self.registers.inspector_for(actor))
 
     def _act(self, inspection_id: UUID, expected_version: int | None, step: str,
              **kwargs: Any) -> JointInspection:
         insp = self.app.load(inspection_id, JointInspection, expected_version)
-        getattr(insp, step)(now=self.clock(), **kwargs)
+        getattr(insp, step)(now=self.clock(), inspector_id=self.registers.inspector_for(
+            kwargs["actor"]), **kwargs)
         self.app.commit(insp)
         return insp
 
@@ -170,6 +224,11 @@ class JointInspections:
         return self._act(inspection_id, expected_version, "reinspect", actor=actor,
                          finding_no=finding_no, rectified=rectified, note=note).version
 
+    def close_on_spot(self, inspection_id: UUID, actor: Actor, finding_no: int, note: str,
+                      expected_version: int | None = None) -> int:
+        return self._act(inspection_id, expected_version, "close_on_spot", actor=actor,
+                         finding_no=finding_no, note=note).version
+
     def complete(self, inspection_id: UUID, actor: Actor, summary: str,
                  expected_version: int | None = None) -> int:
         return self._act(inspection_id, expected_version, "complete", actor=actor,
@@ -180,7 +239,8 @@ class JointInspections:
         """Cancelled: its inspectors are free again on those days."""
         for _ in range(RETRIES):
             insp = self.app.load(inspection_id, JointInspection, expected_version)
-            insp.cancel(actor=actor, reason=reason, now=self.clock())
+            insp.cancel(actor=actor, reason=reason, now=self.clock(),
+                        inspector_id=self.registers.inspector_for(actor))
             freed = []
             for p in insp.inspectors:
                 b = self._booking(p["id"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from domain.joint_meeting import JointMeeting
 from services.application import LinkageApp
 from services.envelope import Envelope, jsonable_dict
@@ -16,8 +16,8 @@ from services.projections import Projection
 MEETINGS = "joint-meetings"
 
 
-def view(m: JointMeeting, today: date) -> dict[str, Any]:
-    overdue = {(i["resolution_no"], i["no"]) for i in m.overdue_items(today)}
+def view(m: JointMeeting, now: datetime) -> dict[str, Any]:
+    overdue = {(i["resolution_no"], i["no"]) for i in m.overdue_items(beijing_date(now))}
     resolutions = [{**r, "action_items": [{**i, "overdue": (r["no"], i["no"]) in overdue}
                                           for i in r["action_items"]]} for r in m.resolutions]
     return jsonable_dict({
@@ -25,7 +25,8 @@ def view(m: JointMeeting, today: date) -> dict[str, Any]:
         "held_on": m.held_on, "agenda": m.agenda, "invited": m.invited,
         "convened_at": m.convened_at, "convened_by": m.convened_by,
         "attendance": m.attendance, "absent": m.absent(), "resolutions": resolutions,
-        "minutes": m.minutes, "closed_at": m.closed_at,
+        "minutes": m.minutes, "closed_at": m.closed_at, "quorum": m.quorum(),
+        "in_session": m.in_session_from(now),
     })
 
 
@@ -42,7 +43,7 @@ class JointMeetings:
         return {"id": str(m.id), "version": m.version}
 
     def get(self, meeting_id: UUID) -> dict[str, Any]:
-        return view(self.app.load(meeting_id, JointMeeting), self.clock().date())
+        return view(self.app.load(meeting_id, JointMeeting), self.clock())
 
     def _act(self, meeting_id: UUID, expected_version: int | None, step: str,
              **kwargs: Any) -> tuple[JointMeeting, Any]:

@@ -17,7 +17,7 @@ from domain.common import DomainError, InvalidValue
 from domain.fund_year import AmountRefused
 from domain.health_follow_up import NotHealth
 from domain.joint_inspection import DoubleBooked, NotParticipating
-from domain.joint_meeting import MembersAbsent, NotAssigned, NotConvenor
+from domain.joint_meeting import NoQuorum, NotAssigned, NotConvenor
 from services.application import ConcurrentWrite, NotFound, StaleVersion, Unavailable
 from services.policies import Forbidden
 from services.ports import StoreUnavailable
@@ -59,8 +59,9 @@ def error_body(exc: Exception) -> tuple[int, Any] | None:
     if isinstance(exc, DoubleBooked):
         return 409, {"detail": exc.message, "inspector_id": exc.inspector_id,
                      "other_inspection_id": exc.other}
-    if isinstance(exc, MembersAbsent):
-        return 409, {"detail": exc.message, "absent": exc.absent}
+    if isinstance(exc, NoQuorum):
+        return 409, {"detail": exc.message, "absent": exc.absent, "present": exc.present,
+                     "members": exc.members, "quorum": exc.needed}
     if isinstance(exc, PendingAcknowledgements):
         return 409, {"detail": exc.message, "pending_agencies": exc.pending,
                      "acknowledgement_round": exc.round}

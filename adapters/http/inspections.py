@@ -1,5 +1,11 @@
 """/api/v1/joint-inspections: scheduling (also drawn at random, or from safety's proposal),
-the lifecycle steps, the draw's verification, the calendar."""
+the lifecycle steps, the draw's verification, the calendar.
+
+Only the inspectors booked on an inspection (the register entries their accounts are linked
+to) record its start, findings, rectification orders, re-inspections, on-the-spot closures and
+completion; anyone else gets 403 naming the rule. Hand-chosen inspectors must be active
+register entries (422 naming the id). It starts within its window (Beijing dates; 409 before).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +25,8 @@ router = APIRouter(prefix="/api/v1/joint-inspections", tags=["joint inspections 
 
 
 class InspectorIn(Strict):
-    id: Annotated[str, Field(min_length=1, max_length=100, description="register entry or user id")]
+    id: Annotated[str, Field(min_length=1, max_length=100,
+                             description="an active entry of the inspector register (422 otherwise)")]
     name: Name
     agency: Agency
 
@@ -62,7 +69,9 @@ class ScheduleIn(Strict):
 class FindingIn(Strict):
     employer_credit_code: CreditCode
     hazard: Text
-    severity: FindingSeverity
+    severity: FindingSeverity = Field(
+        description="major: needs a rectification order and a re-inspection before completion; "
+                    "observation, minor: may be closed on the spot with a note")
     legal_basis: Text
 
 
@@ -73,6 +82,10 @@ class RectificationIn(Strict):
 class ReinspectionIn(Strict):
     rectified: bool
     note: Annotated[str, Field(max_length=4000)] = ""
+
+
+class SpotClosureIn(Strict):
+    note: Text
 
 
 class CompletionIn(Strict):
@@ -130,6 +143,10 @@ class InspectionOut(BaseModel):
     started_at: str | None
     findings: list[dict[str, Any]]
     ended: dict[str, Any] | None
+    may_start: bool = Field(description="scheduled and its window (Beijing dates) has begun")
+    unsettled: list[dict[str, Any]] = Field(
+        description="what blocks completion, per finding: finding_no, severity, needs "
+                    "(rectification | reinspection | closure)")
 
 
 class VerifyOut(BaseModel):
@@ -259,6 +276,17 @@ def reinspect(inspection_id: UUID, finding_no: int, body: ReinspectionIn, reques
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
         "id": str(inspection_id), "version": c.inspections.reinspect(
             inspection_id, actor, finding_no, body.rectified, body.note, version)})
+
+
+@router.post("/{inspection_id}/findings/{finding_no}/closure", response_model=VersionOut,
+             dependencies=[permit(policy.CLOSE_ON_SPOT)])
+def close_on_spot(inspection_id: UUID, finding_no: int, body: SpotClosureIn, request: Request,
+                  c: ContainerDep, actor: UserDep, version: VersionDep,
+                  idem: IdempotencyDep) -> Any:
+    """An observation or a minor finding closed on the spot with a note (a booked inspector)."""
+    return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
+        "id": str(inspection_id), "version": c.inspections.close_on_spot(
+            inspection_id, actor, finding_no, body.note, version)})
 
 
 @router.post("/{inspection_id}/completion", response_model=VersionOut,

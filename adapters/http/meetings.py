@@ -59,6 +59,16 @@ class ResolutionOut(VersionOut):
     resolution_no: int
 
 
+class Quorum(BaseModel):
+    """A resolution needs more than half of the member agencies present, the convener
+    included; it binds absent members too."""
+
+    members: int
+    present: int
+    needed: int
+    met: bool
+
+
 class MeetingOut(BaseModel):
     id: UUID
     version: int
@@ -66,7 +76,7 @@ class MeetingOut(BaseModel):
     title: str
     held_on: date
     agenda: list[str]
-    invited: list[Agency]
+    invited: list[Agency] = Field(description="the member agencies, the convener included")
     convened_at: str
     convened_by: dict[str, str]
     attendance: dict[str, dict[str, Any]]
@@ -74,6 +84,9 @@ class MeetingOut(BaseModel):
     resolutions: list[dict[str, Any]]
     minutes: dict[str, Any] | None
     closed_at: str | None
+    quorum: Quorum
+    in_session: bool = Field(description="the meeting's day (Beijing time) has come: "
+                                         "attendance, resolutions, minutes and closure allowed")
 
 
 def _run(request: Request, idem: IdempotencyDep, body: Any, version: int | None,

@@ -1,12 +1,17 @@
-"""/api/v1/registers/{employers|inspectors}: the 双随机 registers, kept by an admin."""
+"""/api/v1/registers/{employers|inspectors}: the 双随机 registers, kept by an admin.
+
+An entry may be deactivated (neither drawn nor booked by hand) and reactivated; an inspector
+entry is linked to the user account (role inspector, same agency) that acts for it, and shows it.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from adapters.accounts import Accounts
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit
 from adapters.http.schemas import Agency
 from services.policies import registers as policy
@@ -35,7 +40,20 @@ class EntriesIn(BaseModel):
 class RegisterOut(BaseModel):
     kind: Kind
     version: int
-    entries: list[dict[str, str]]
+    entries: list[dict[str, Any]] = Field(
+        description="each with `active` and, for inspectors, the linked `account` (id, name)")
+
+
+class AccountLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    account_id: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class DeactivationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 @router.get("/{kind}", response_model=RegisterOut, dependencies=[permit(policy.READ)])
@@ -60,3 +78,38 @@ def put_entries(kind: Kind, body: EntriesIn, request: Request, c: ContainerDep, 
 def remove_entry(kind: Kind, key: Annotated[str, Path(min_length=1, max_length=100)],
                  c: ContainerDep, actor: UserDep) -> Any:
     return c.registers.remove(kind, actor, key)
+
+
+Key = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+@router.post("/inspectors/{key}/account", response_model=RegisterOut,
+             dependencies=[permit(policy.MANAGE)])
+def link_account(key: Key, body: AccountLinkIn, request: Request, c: ContainerDep, actor: UserDep,
+                 idem: IdempotencyDep) -> Any:
+    """Link an inspector entry to the user account (role inspector, the entry's agency) that
+    acts for it: only the inspectors booked on an inspection act on it."""
+
+    def act() -> tuple[int, Any]:
+        account = Accounts(c.store("api")).find(body.account_id)
+        if account is None:
+            raise HTTPException(422, [{"field": "account_id", "message": "no such account"}])
+        return 200, c.registers.link_account(actor, key, account)
+
+    return idem.run(request, body.model_dump(mode="json"), act)
+
+
+@router.post("/{kind}/{key}/deactivation", response_model=RegisterOut,
+             dependencies=[permit(policy.MANAGE)])
+def deactivate(kind: Kind, key: Key, body: DeactivationIn, request: Request, c: ContainerDep,
+               actor: UserDep, idem: IdempotencyDep) -> Any:
+    """An inactive entry is neither drawn nor accepted when inspectors are chosen by hand."""
+    return idem.run(request, body.model_dump(mode="json"),
+                    lambda: (200, c.registers.deactivate(kind, actor, key, body.reason)))
+
+
+@router.post("/{kind}/{key}/reactivation", response_model=RegisterOut,
+             dependencies=[permit(policy.MANAGE)])
+def reactivate(kind: Kind, key: Key, request: Request, c: ContainerDep, actor: UserDep,
+               idem: IdempotencyDep) -> Any:
+    return idem.run(request, None, lambda: (200, c.registers.reactivate(kind, actor, key)))

@@ -39,8 +39,9 @@ i18n.register({
     "seed": ("随机种子", "Seed"),
     "draw_verified": ("抽取可复核：重新抽取结果一致", "The draw re-runs to the same result"),
     "draw_problem": ("抽取复核不一致", "The draw does not re-run the same"),
-    "inspectors_text": ("其他人员（每行：编号, 姓名, 部门代码）",
-                        "Other inspectors (one a line: id, name, agency code)"),
+    "inspectors_text": ("其他人员（每行：名录编号, 姓名, 部门代码；须为名录库中在册人员）",
+                        "Other inspectors (one a line: register id, name, agency code; active "
+                        "register entries only)"),
     "targets_text": ("其他对象（每行：统一社会信用代码 名称）",
                      "Other targets (one a line: credit code, name)"),
     "register_empty": ("名录库为空。", "The register is empty."),
@@ -51,6 +52,26 @@ i18n.register({
     "employer_credit_code": ("被检查单位", "Employer"),
     "hazard": ("隐患", "Hazard"),
     "severity": ("严重程度", "Severity"),
+    "severity_rule": ("重大隐患须责令限期整改并复查后方可完成检查；提示项和一般隐患可当场关闭并填写说明。",
+                      "A major finding needs a rectification order with a deadline and a "
+                      "re-inspection before the inspection is completed; an observation or a "
+                      "minor finding may be closed on the spot with a note."),
+    "close_on_spot": ("当场关闭", "Close on the spot"),
+    "closed_on_spot": ("已当场关闭", "closed on the spot"),
+    "spot_note": ("关闭说明", "Closing note"),
+    "not_before_window": ("检查窗口自 {day}（北京时间）开始，开始前不能开始检查。",
+                          "The inspection's window begins on {day} (Beijing time): it cannot "
+                          "start before."),
+    "only_booked": ("只有本次检查安排的检查人员（名录库中与其账号关联的人员）"
+                    "可以记录开始、发现、整改和复查。",
+                    "Only the inspectors booked on this inspection (the register entries their "
+                    "accounts are linked to) record its start, findings, rectification orders "
+                    "and re-inspections."),
+    "unsettled": ("尚未处理完毕", "Not settled yet"),
+    "needs.rectification": ("第 {n} 项须责令整改并复查", "finding {n} needs a rectification order "
+                            "and a re-inspection"),
+    "needs.reinspection": ("第 {n} 项待复查", "finding {n} awaits its re-inspection"),
+    "needs.closure": ("第 {n} 项尚未当场关闭", "finding {n} is not closed on the spot"),
     "legal_basis": ("法律依据", "Legal basis"),
     "rectification": ("整改", "Rectification"),
     "rectification_deadline": ("整改期限", "Rectification deadline"),

@@ -15,11 +15,19 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
-from adapters.http.inspections import CompletionIn, FindingIn, ReasonIn, RectificationIn, ReinspectionIn
+from adapters.http.inspections import (
+    CompletionIn,
+    FindingIn,
+    ReasonIn,
+    RectificationIn,
+    ReinspectionIn,
+    SpotClosureIn,
+)
 from adapters.web import catalogue_work, i18n
 from adapters.web.render import NAV, error_page, forbidden, problem, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
+from domain.joint_inspection import ON_THE_SPOT
 from domain.vocabulary import FINDING_SEVERITIES
 from services.agencies.safety import PROPOSALS
 from services.policies import inspections as policy
@@ -97,11 +105,13 @@ def _page(request: Request, c: ContainerDep, actor: Actor, inspection_id: str,
             return render(request, "error.html", actor, status=404, message=None, status_code=404)
         return error_page(request, actor, e)
     names = {t["credit_code"]: t["name"] for t in insp["targets"]}
-    may_act = policy.START.allows(actor) and actor.agency in insp["agencies"]
+    booked = policy.START.allows(actor) and c.inspections.is_booked(UUID(inspection_id), actor)
     now = c.clock().astimezone(i18n.TZ) + timedelta(days=7)
     return render(request, "inspection.html", actor, status=status, i=insp, draw=draw,
-                  names=names, errors=errors or {}, done=done, may_act=may_act,
-                  severities=FINDING_SEVERITIES, default_deadline=now.strftime("%Y-%m-%dT%H:%M"))
+                  names=names, errors=errors or {}, done=done, may_act=booked,
+                  not_booked=policy.START.allows(actor) and not booked,
+                  severities=FINDING_SEVERITIES, spot=ON_THE_SPOT,
+                  default_deadline=now.strftime("%Y-%m-%dT%H:%M"))
 
 
 @router.get("/{inspection_id}", response_class=HTMLResponse)
@@ -131,6 +141,7 @@ def parse(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, dict[str, 
 STEPS: dict[str, type[BaseModel] | None] = {
     "start": None, "finding": FindingIn, "rectification": RectificationIn,
     "reinspection": ReinspectionIn, "completion": CompletionIn, "cancellation": ReasonIn,
+    "spot_closure": SpotClosureIn,
 }
 
 
@@ -144,6 +155,8 @@ def _data(step: str, form: dict[str, str]) -> dict[str, Any]:
         return {"rectified": form.get("rectified", ""), "note": form.get("note", "")}
     if step == "completion":
         return {"summary": form.get("summary", "")}
+    if step == "spot_closure":
+        return {"note": form.get("note", "")}
     return {"reason": form.get("reason", "")} if step == "cancellation" else {}
 
 
@@ -174,6 +187,8 @@ def act(request: Request, inspection_id: str, step: str, form: FormDep, c: Conta
             s.order_rectification(iid, actor, no, body.deadline)
         elif step == "reinspection":
             s.reinspect(iid, actor, no, body.rectified, body.note)
+        elif step == "spot_closure":
+            s.close_on_spot(iid, actor, no, body.note)
         elif step == "completion":
             s.complete(iid, actor, body.summary)
         else:

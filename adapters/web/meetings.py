@@ -19,7 +19,7 @@ from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
 from adapters.web.render import NAV, error_page, forbidden, problem, render
 from adapters.web.session import WebUserDep
-from domain.common import Actor, DomainError
+from domain.common import Actor, DomainError, beijing_date
 from domain.vocabulary import AGENCIES
 from services.joint_meetings import overdue_by_agency
 from services.policies import meetings as policy
@@ -45,7 +45,23 @@ i18n.register({
     "done": ("已完成", "done"),
     "minutes": ("会议纪要", "Minutes"),
     "publish_minutes": ("发布纪要", "Publish the minutes"),
-    "close_meeting": ("关闭会议", "Close the meeting"),
+    "close_meeting": ("闭会", "Close the meeting"),
+    "convener": ("召集单位", "convener"),
+    "quorum": ("法定人数", "Quorum"),
+    "quorum_rule": ("决议须有过半数成员单位出席（召集单位计入成员），缺席的成员单位同样受决议约束："
+                    "决议及其待办事项送达各成员单位的待办队列。",
+                    "A resolution needs more than half of the member agencies present (the "
+                    "convener counts as a member); absent members are bound too: the resolution "
+                    "and its action items reach every member's queue."),
+    "quorum_state": ("成员 {members} 个，已出席 {present} 个，至少需 {needed} 个",
+                     "{members} members, {present} present, {needed} needed"),
+    "quorum_met": ("已达法定人数", "quorum met"),
+    "quorum_not_met": ("未达法定人数", "no quorum yet"),
+    "not_before_day": ("会议当日（北京时间 {day}）起方可登记出席、通过决议、发布纪要和闭会。",
+                       "Attendance, resolutions, minutes and closure open on the meeting's day "
+                       "({day}, Beijing time)."),
+    "kind.meeting_resolution": ("联席会议决议", "joint-meeting resolution"),
+    "kind.meeting_action_item": ("联席会议待办事项", "joint-meeting action item"),
     "no_meetings": ("暂无会议。", "No meetings yet."),
     "resolution": ("决议", "Resolution"),
 })
@@ -69,8 +85,8 @@ def meetings_page(request: Request, c: ContainerDep, actor: WebUserDep) -> Respo
 def _list(request: Request, c: ContainerDep, actor: Actor, errors: dict[str, str] | None = None,
           values: dict[str, Any] | None = None, status: int = 200) -> Response:
     rows = sorted(_index(c), key=lambda d: (d["held_on"], d["id"]), reverse=True)
-    overdue = overdue_by_agency(rows, c.clock().date())
-    today = c.clock().astimezone(i18n.TZ).date().isoformat()
+    overdue = overdue_by_agency(rows, beijing_date(c.clock()))
+    today = beijing_date(c.clock()).isoformat()
     return render(request, "meetings.html", actor, status=status, rows=rows, overdue=overdue,
                   may_convene=_convenor(actor), agencies=AGENCIES, errors=errors or {},
                   v=values or {"held_on": today, "invited": list(AGENCIES)})

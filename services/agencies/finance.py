@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope
 from services.ports import Doc, Tx
 from services.projections import NOTICES, AgencyProjection, put_queue_item
@@ -26,13 +27,15 @@ def _project_item(doc: Doc) -> Doc:
 
 
 class FinanceProjection(AgencyProjection):
-    mechanisms = (NOTICES, FUND)
+    mechanisms = (NOTICES, FUND, MEETINGS)
 
     def __init__(self) -> None:
         super().__init__("finance")
 
     def apply(self, tx: Tx, env: Envelope) -> None:
         super().apply(tx, env)
+        if env.mechanism == MEETINGS:
+            apply_meeting(tx, env, self.agency)
         kind = env.event_type
         if kind.startswith("FundYear."):
             self._fund_year(tx, env)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope
 from services.health_follow_ups import owes_follow_up
 from services.ports import Doc, Tx
@@ -56,13 +57,15 @@ def refresh_follow_up(tx: Tx, notice_id: str) -> None:
 
 
 class HealthProjection(AgencyProjection):
-    mechanisms = (NOTICES, FOLLOW_UPS_MECHANISM)
+    mechanisms = (NOTICES, FOLLOW_UPS_MECHANISM, MEETINGS)
 
     def __init__(self) -> None:
         super().__init__("health")
 
     def apply(self, tx: Tx, env: Envelope) -> None:
         super().apply(tx, env)
+        if env.mechanism == MEETINGS:
+            apply_meeting(tx, env, self.agency)
         if env.event_type == "HealthFollowUp.Done":
             p = env.payload
             tx.put(DONE, p["notice_id"], {"at": p["done_at"], "findings": p["findings"],

@@ -15,12 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from domain.floating_rate import propose_rate
+from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope, jsonable_dict
 from services.ports import Doc, Tx
 from services.projections import NOTICES, AgencyProjection
 
 CASES = "cases"
-MEETINGS = "joint-meetings"
 ITEMS = "action_items"
 DIMENSIONS = ("employer", "industry", "district")
 
@@ -33,6 +33,8 @@ class HrssProjection(AgencyProjection):
 
     def apply(self, tx: Tx, env: Envelope) -> None:
         super().apply(tx, env)
+        if env.mechanism == MEETINGS:
+            apply_meeting(tx, env, self.agency)
         if env.mechanism != MEETINGS:
             return
         mid, p = str(env.aggregate_id), env.payload

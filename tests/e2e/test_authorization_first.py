@@ -40,6 +40,7 @@ API_ROUTES: dict[tuple[str, str], Who] = {
     ("POST", J + "/{inspection_id}/findings"): (INSPECTOR, None),
     ("POST", J + "/{inspection_id}/findings/{finding_no}/rectification"): (INSPECTOR, None),
     ("POST", J + "/{inspection_id}/findings/{finding_no}/reinspection"): (INSPECTOR, None),
+    ("POST", J + "/{inspection_id}/findings/{finding_no}/closure"): (INSPECTOR, None),
     ("POST", J + "/{inspection_id}/completion"): (INSPECTOR, None),
     ("POST", J + "/{inspection_id}/cancellation"): (INSPECTOR, None),
     ("POST", M): CONVENOR,
@@ -62,6 +63,9 @@ API_ROUTES: dict[tuple[str, str], Who] = {
     ("POST", "/api/v1/agencies/health/follow-ups/{notice_id}/done"): (LIAISON, ("health",)),
     ("POST", "/api/v1/registers/{kind}"): (("admin",), None),
     ("DELETE", "/api/v1/registers/{kind}/{key}"): (("admin",), None),
+    ("POST", "/api/v1/registers/inspectors/{key}/account"): (("admin",), None),
+    ("POST", "/api/v1/registers/{kind}/{key}/deactivation"): (("admin",), None),
+    ("POST", "/api/v1/registers/{kind}/{key}/reactivation"): (("admin",), None),
     ("POST", "/api/v1/audit/verify"): (("auditor", "admin"), None),
 }
 # The staff UI's forms (a session cookie instead of a bearer token); a step in the path picks

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from adapters.accounts import Accounts
+from domain.common import Actor
 from tests.e2e.conftest import Api
 from tests.support import ManualClock, credit_code, notice_body
 
@@ -12,6 +16,30 @@ URL = "/api/v1/joint-inspections"
 PEOPLE = [{"id": "i-s1", "name": "王敏", "agency": "safety"},
           {"id": "i-h1", "name": "陈静", "agency": "health"},
           {"id": "i-s2", "name": "林峰", "agency": "safety"}]
+
+
+def account(api: Api, agency: str, role: str = "inspector") -> Actor:
+    token = api.auth(agency, role)["Authorization"].split()[1]
+    found = Accounts(api.container.store("api")).authenticate(token)
+    assert found is not None
+    return found
+
+
+def seed_register(api: Api) -> None:
+    """The inspector register holds PEOPLE; the test's safety and health inspector accounts are
+    linked (through the API) to i-s1 and i-h1."""
+    admin = api.auth("hrss", "admin")
+    assert api.client.post("/api/v1/registers/inspectors", json={"entries": PEOPLE},
+                           headers=admin).status_code == 200
+    for agency, key in (("safety", "i-s1"), ("health", "i-h1")):
+        r = api.client.post(f"/api/v1/registers/inspectors/{key}/account", headers=admin,
+                            json={"account_id": account(api, agency).id})
+        assert r.status_code == 200, r.text
+
+
+@pytest.fixture(autouse=True)
+def register(api: Api) -> None:
+    seed_register(api)
 
 
 def body(clock: ManualClock, first: int = 0, last: int = 1, **overrides: Any) -> dict[str, Any]:
@@ -114,7 +142,7 @@ def test_lifecycle_over_http_with_each_refusal(api: Api, clock: ManualClock) -> 
     i = schedule(api, clock)
     iid = i["id"]
     finding = {"employer_credit_code": credit_code(1), "hazard": "有限空间未设置警示标识",
-               "severity": "serious", "legal_basis": "《安全生产法》第三十五条"}
+               "severity": "major", "legal_basis": "《安全生产法》第三十五条"}
     assert post(api, f"/{iid}/findings", finding).status_code == 409  # not started
     assert post(api, f"/{iid}/start", **{"If-Match": '"9"'}).status_code == 412
     assert post(api, f"/{iid}/start", **{"If-Match": '"1"'}).status_code == 200
@@ -165,7 +193,7 @@ def test_draw_from_admin_registers_and_verify(api: Api, clock: ManualClock) -> N
     assert api.client.post("/api/v1/registers/inspectors", json={"entries": inspectors},
                            headers=admin).status_code == 200
     reg = api.client.get("/api/v1/registers/inspectors", headers=api.auth("safety", "inspector"))
-    assert len(reg.json()["entries"]) == 6
+    assert len(reg.json()["entries"]) == 9
     r = api.client.post(URL, headers=api.auth("safety", "inspector"), json=body(
         clock, inspectors=[], targets=[], draw={"targets": 3, "inspectors": 3, "seed": "2026-06"}))
     assert r.status_code == 201, r.text
@@ -218,3 +246,93 @@ def test_schedule_from_safety_proposal_links_both_ways(api: Api, clock: ManualCl
     assert [c["inspection_id"] for c in cal["items"]] == [iid]
     inv = api.client.get("/api/v1/agencies/safety/investigations", headers=api.auth("safety")).json()
     assert [i["notice_id"] for i in inv["items"]] == [nid]
+
+
+def test_the_register_links_accounts_and_only_booked_inspectors_act(
+        api: Api, clock: ManualClock) -> None:
+    admin = api.auth("hrss", "admin")
+    reg = api.client.get("/api/v1/registers/inspectors", headers=admin).json()
+    entry = {e["id"]: e for e in reg["entries"]}
+    assert entry["i-s1"]["account"] == {"id": account(api, "safety").id, "name": "safety-inspector"}
+    assert entry["i-s2"]["account"] is None and entry["i-s2"]["active"] is True
+    liaison = api.client.post("/api/v1/registers/inspectors/i-s2/account", headers=admin,
+                              json={"account_id": account(api, "safety", "liaison").id})
+    assert liaison.status_code == 422 and liaison.json()["detail"][0]["field"] == "account_id"
+    nobody = api.client.post("/api/v1/registers/inspectors/i-s2/account", headers=admin,
+                             json={"account_id": "no-such-account"})
+    assert nobody.status_code == 422
+    assert api.client.post("/api/v1/registers/inspectors/i-s2/account",
+                           headers=api.auth("safety", "inspector"),
+                           json={"account_id": "x"}).status_code == 403
+
+    # 林峰 is a safety inspector, linked to i-s2, but not booked on this inspection
+    lin = Accounts(api.container.store("api")).add("林峰", "safety", "inspector")
+    lin_actor = Accounts(api.container.store("api")).authenticate(lin)
+    assert lin_actor is not None
+    assert api.client.post("/api/v1/registers/inspectors/i-s2/account", headers=admin,
+                           json={"account_id": lin_actor.id}).status_code == 200
+    iid = schedule(api, clock)["id"]
+    lin_h = {"Authorization": f"Bearer {lin}"}
+    refused = api.client.post(f"{URL}/{iid}/start", headers=lin_h)
+    assert refused.status_code == 403
+    assert "only the inspectors booked on this inspection" in refused.json()["detail"]
+    assert post(api, f"/{iid}/start").status_code == 200
+    finding = {"employer_credit_code": credit_code(1), "hazard": "消防通道堵塞",
+               "severity": "minor", "legal_basis": "《消防法》第二十八条"}
+    assert api.client.post(f"{URL}/{iid}/findings", json=finding, headers=lin_h).status_code == 403
+    assert post(api, f"/{iid}/findings", finding).status_code == 201
+    assert post(api, f"/{iid}/findings", {**finding, "severity": "major"}).status_code == 201
+    assert api.client.post(f"{URL}/{iid}/findings/1/closure", json={"note": "已清理"},
+                           headers=lin_h).status_code == 403
+    assert post(api, f"/{iid}/findings/2/closure", {"note": "x"}).status_code == 409  # major
+    assert post(api, f"/{iid}/findings/1/closure", {"note": "当场清理完毕"}).status_code == 200
+    view = api.client.get(f"{URL}/{iid}", headers=api.auth("hrss")).json()
+    assert view["unsettled"] == [{"finding_no": 2, "severity": "major", "needs": "rectification"}]
+    assert view["findings"][0]["closed_on_spot"]["note"] == "当场清理完毕"
+
+
+def test_hand_chosen_inspectors_must_be_active_in_the_register(
+        api: Api, clock: ManualClock) -> None:
+    h = api.auth("safety", "inspector")
+    ghost = api.client.post(URL, headers=h, json=body(clock, inspectors=[
+        PEOPLE[0], {"id": "ghost-1", "name": "无名", "agency": "health"}]))
+    assert ghost.status_code == 422
+    assert ghost.json()["detail"] == [{"field": "inspectors.1.id",
+                                       "message": "inspector ghost-1 is not in the inspector register"}]
+    admin = api.auth("hrss", "admin")
+    off = api.client.post("/api/v1/registers/inspectors/i-h1/deactivation", headers=admin,
+                          json={"reason": "调离"})
+    assert off.status_code == 200
+    assert {e["id"]: e["active"] for e in off.json()["entries"]}["i-h1"] is False
+    r = api.client.post(URL, headers=h, json=body(clock))
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "inspectors.1.id"
+    assert api.client.post("/api/v1/registers/inspectors/i-h1/reactivation",
+                           headers=admin).status_code == 200
+    assert api.client.post(URL, headers=h, json=body(clock)).status_code == 201
+
+
+def test_no_start_before_the_window(api: Api, clock: ManualClock) -> None:
+    iid = schedule(api, clock, first=2, last=3)["id"]
+    early = post(api, f"/{iid}/start")
+    assert early.status_code == 409 and "cannot start before" in early.json()["detail"]
+    assert api.client.get(f"{URL}/{iid}", headers=api.auth("hrss")).json()["may_start"] is False
+    clock.advance(days=2)
+    assert post(api, f"/{iid}/start").status_code == 200
+
+
+def test_a_cancelled_inspection_reopens_safetys_proposal(api: Api, clock: ManualClock) -> None:
+    api.client.post("/api/v1/accident-notices", json=notice_body(deaths=3),
+                    headers=api.auth("safety"))
+    api.container.drain()
+    [p] = api.client.get("/api/v1/agencies/safety/proposals",
+                         headers=api.auth("safety")).json()["items"]
+    b = body(clock, proposal_id=p["id"])
+    first = api.client.post(URL, json=b, headers=api.auth("safety", "inspector")).json()["id"]
+    assert post(api, f"/{first}/cancellation", {"reason": "台风"}).status_code == 200
+    api.container.drain()
+    [again] = api.client.get("/api/v1/agencies/safety/proposals",
+                             headers=api.auth("safety")).json()["items"]
+    assert again["status"] == "proposed"
+    second = api.client.post(URL, json=body(clock, first=3, last=3, proposal_id=p["id"]),
+                             headers=api.auth("safety", "inspector"))
+    assert second.status_code == 201 and second.json()["id"] != first

@@ -45,16 +45,24 @@ def test_full_meeting_with_each_refusal(api: Api, clock: ManualClock) -> None:
     resolution = {"text": "开展建筑施工领域联合检查", "action_items": [
         {"agency": "safety", "description": "牵头制定检查方案", "due_on": due},
         {"agency": "health", "description": "职业健康检查", "due_on": due}]}
+    early = attend(api, mid, "hrss")
+    assert early.status_code == 409 and "on or after" in early.json()["detail"]
+    clock.advance(days=3)  # the meeting's day
     assert attend(api, mid, "hrss").status_code == 200
-    assert attend(api, mid, "finance").status_code == 422  # not invited
+    assert attend(api, mid, "finance").status_code == 422  # not a member
     assert api.client.post(f"{URL}/{mid}/attendance", headers=api.auth("safety"), json={
         "agency": "safety", "present": True, "attendees": ["王"]}).status_code == 403
     attend(api, mid, "safety", present=False)
     r = api.client.post(f"{URL}/{mid}/resolutions", json=resolution, headers=api.auth("hrss"))
     assert r.status_code == 409 and r.json()["absent"] == ["health", "safety"]
+    assert (r.json()["quorum"], r.json()["members"]) == (2, ["health", "hrss", "safety"])
     assert "health, safety" in r.json()["detail"]
     attend(api, mid, "safety")
-    attend(api, mid, "health")
+    attend(api, mid, "health", present=False)  # two of three present: a quorum
+    no_member = {**resolution, "action_items": [
+        {"agency": "finance", "description": "拨付经费", "due_on": due}]}
+    r = api.client.post(f"{URL}/{mid}/resolutions", json=no_member, headers=api.auth("hrss"))
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "action_items.0.agency"
     stale = api.client.post(f"{URL}/{mid}/resolutions", json=resolution,
                             headers={**api.auth("hrss"), "If-Match": '"2"'})
     assert stale.status_code == 412
@@ -75,12 +83,18 @@ def test_full_meeting_with_each_refusal(api: Api, clock: ManualClock) -> None:
                            headers=api.auth("hrss")).status_code == 200
     assert api.client.post(f"{URL}/{mid}/closure", headers=api.auth("hrss")).status_code == 200
     m = api.client.get(f"{URL}/{mid}", headers=api.auth("finance")).json()
-    assert m["status"] == "closed" and m["absent"] == [] and m["minutes"]["text"] == "会议纪要全文"
+    assert m["status"] == "closed" and m["absent"] == ["health"]
+    assert m["minutes"]["text"] == "会议纪要全文"
+    assert m["quorum"] == {"members": 3, "present": 2, "needed": 2, "met": True}
+    api.container.drain()
+    health_queue = api.client.get("/api/v1/agencies/health/queue", headers=api.auth("health"))
+    assert [i["summary"] for i in health_queue.json()["items"]
+            if i["kind"] == "meeting_action_item"] == ["职业健康检查"]  # absent, still bound
     assert m["resolutions"][0]["action_items"][0]["done"]["by"]["agency"] == "safety"
     listing = api.client.get(URL, params={"status": "closed"}, headers=api.auth("finance")).json()
     assert [x["id"] for x in listing["items"]] == [mid]
 
-    clock.advance(days=11)
+    clock.advance(days=8)
     overdue = api.client.get(f"{URL}/overdue-action-items", headers=api.auth("health")).json()
     assert list(overdue["agencies"]) == ["health"]
     assert overdue["agencies"]["health"][0]["description"] == "职业健康检查"

@@ -16,6 +16,7 @@ from adapters.export import XLSX, flatten, header, text
 from tests.e2e.conftest import Api
 from tests.e2e.test_inspection_api import URL as INSPECTIONS
 from tests.e2e.test_inspection_api import body as inspection_body
+from tests.e2e.test_inspection_api import seed_register
 from tests.integration.test_rebuild_agencies import make_mixed_history
 from tests.support import ManualClock, credit_code
 
@@ -25,12 +26,13 @@ AUDITOR = ("hrss", "auditor")
 @pytest.fixture
 def filled(api: Api, clock: ManualClock) -> dict[str, Any]:
     make_mixed_history(api.container, clock, notices=12, projects=4, seed=5)
+    seed_register(api)  # hand-chosen inspectors come from the register; the account is booked
     h = api.auth("safety", "inspector")
     iid = api.client.post(INSPECTIONS, json=inspection_body(clock), headers=h).json()["id"]
     assert api.client.post(f"{INSPECTIONS}/{iid}/start", headers=h).status_code == 200
     for hazard in ("有限空间未设置警示标识", "配电箱无防护"):
         assert api.client.post(f"{INSPECTIONS}/{iid}/findings", headers=h, json={
-            "employer_credit_code": credit_code(1), "hazard": hazard, "severity": "serious",
+            "employer_credit_code": credit_code(1), "hazard": hazard, "severity": "major",
             "legal_basis": "《安全生产法》第三十五条"}).status_code == 201
     api.container.drain()
     return {"inspection": iid}

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
+from domain.common import Actor
 from tests.e2e.conftest import Api
 from tests.support import credit_code, notice_body
 
@@ -139,11 +140,20 @@ def test_inspector_schedules_from_safetys_proposal_and_only_auditors_audit(api: 
     n = api.client.post("/api/v1/accident-notices", json=notice_body(deaths=3),
                         headers=api.auth("hrss")).json()  # 较大: safety proposes an inspection
     api.container.drain()
+    api.container.registers.put("inspectors", Actor("a-1", "名录管理员", "safety", "admin"), [
+        {"id": i, "name": name, "agency": a} for i, name, a in (
+            ("s-9", "张安", "safety"), ("h-9", "孙社", "hrss"), ("s-8", "赵强", "safety"),
+            ("h-8", "刘社", "hrss"))])
     sign_in(api, "safety", "inspector")
     calendar = api.client.get("/ui/inspections")
     assert "/ui/inspections/new?proposal=" in calendar.text
     proposal = calendar.text.split("/ui/inspections/new?proposal=", 1)[1].split('"', 1)[0]
     today = date.today().isoformat()
+    ghost = api.client.post("/ui/inspections/new", follow_redirects=False, data={
+        "proposal_id": proposal, "theme": "事故单位复查", "starts_on": today, "ends_on": today,
+        "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",
+        "inspectors_text": "s-9, 张安, safety\nghost-1, 无名, hrss"})
+    assert ghost.status_code == 422 and "ghost-1 is not in the inspector register" in ghost.text
     r = api.client.post("/ui/inspections/new", follow_redirects=False, data={
         "proposal_id": proposal, "theme": "事故单位复查", "starts_on": today, "ends_on": today,
         "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",

@@ -16,9 +16,9 @@ import pytest
 from adapters.bootstrap import Container
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import Actor
-from domain.joint_inspection import DoubleBooked
-from domain.joint_meeting import MembersAbsent
+from domain.common import Actor, beijing_date
+from domain.joint_inspection import DoubleBooked, NotBooked
+from domain.joint_meeting import NoQuorum
 from services.agencies.safety import proposal_id_for
 from services.envelope import envelope_from_notification, event_classes, json_schema
 from tests.integration.kafka_support import docs, rebuilt
@@ -49,6 +49,13 @@ def test_inspections_and_meetings_survive_restart_and_rebuild(
     settings: Settings, clock: ManualClock, make_container: Callable[[Settings], Container]
 ) -> None:
     c = make_container(settings)
+    c.registers.put("inspectors", ADMIN, PEOPLE + [
+        {"id": f"r-{a}{n}", "name": f"{a}{n}", "agency": a}
+        for a in ("safety", "health") for n in range(3)])
+    c.registers.link_account(ADMIN, "s-1", INSPECTOR)
+    c.registers.link_account(ADMIN, "h-1", HEALTH_INSPECTOR)
+    c.registers.deactivate("inspectors", ADMIN, "r-health2", "借调")
+    c.registers.reactivate("inspectors", ADMIN, "r-health2")
     filed = c.notices.file(
         LIAISON, Employer("榕城化工有限公司", credit_code(41), "化工", 7),
         Incident("马尾区", clock.now - timedelta(hours=1), "储罐区", "硫化氢中毒", "poisoning"),
@@ -65,15 +72,19 @@ def test_inspections_and_meetings_survive_restart_and_rebuild(
 
     employers = [{"credit_code": credit_code(n), "name": f"企业{n}"} for n in range(50, 60)]
     c.registers.put("employers", ADMIN, employers)
-    c.registers.put("inspectors", ADMIN, [{"id": f"r-{a}{n}", "name": f"{a}{n}", "agency": a}
-                                          for a in ("safety", "health") for n in range(3)])
     drawn = c.inspections.schedule(INSPECTOR, **plan(clock, 3, 3, [], targets=[]),
                                    draw={"targets": 2, "inspectors": 3, "seed": "公开种子"})
     iid = from_proposal["id"]
+    with pytest.raises(NotBooked):
+        c.inspections.start(iid, Actor("u-x", "未安排的检查员", "safety", "inspector"))
     c.inspections.start(iid, INSPECTOR)
     c.inspections.record_finding(iid, HEALTH_INSPECTOR, employer_credit_code=credit_code(41),
-                                 hazard="储罐区硫化氢检测报警仪失效", severity="major_hazard",
+                                 hazard="储罐区硫化氢检测报警仪失效", severity="major",
                                  legal_basis="《危险化学品安全管理条例》第二十条")
+    c.inspections.record_finding(iid, INSPECTOR, employer_credit_code=credit_code(41),
+                                 hazard="安全警示标志褪色", severity="minor",
+                                 legal_basis="《安全生产法》第三十五条")
+    c.inspections.close_on_spot(iid, INSPECTOR, 2, "当场更换标志")
     c.inspections.order_rectification(iid, INSPECTOR, 1, clock.now + timedelta(days=3))
     clock.advance(days=2)
     c.inspections.reinspect(iid, INSPECTOR, 1, True, "已更换报警仪")
@@ -81,14 +92,14 @@ def test_inspections_and_meetings_survive_restart_and_rebuild(
     c.inspections.cancel(drawn["id"], INSPECTOR, "改为下月")
     c.registers.remove("employers", ADMIN, credit_code(50))
 
-    mid = c.meetings.convene(HRSS, title="联席会议", held_on=clock.now.date(),
-                             agenda=["通报化工事故"], invited=["hrss", "safety"])["id"]
+    mid = c.meetings.convene(HRSS, title="联席会议", held_on=beijing_date(clock.now),
+                             agenda=["通报化工事故"], invited=["safety"])["id"]
     c.meetings.record_attendance(mid, HRSS, "hrss", True, ["李强"])
-    with pytest.raises(MembersAbsent):
+    with pytest.raises(NoQuorum):
         c.meetings.adopt_resolution(mid, HRSS, "全市化工企业专项检查", [])
     c.meetings.record_attendance(mid, HRSS, "safety", True, ["王敏"])
     c.meetings.adopt_resolution(mid, HRSS, "全市化工企业专项检查", [
-        {"agency": "safety", "description": "制定方案", "due_on": clock.now.date()}])
+        {"agency": "safety", "description": "制定方案", "due_on": beijing_date(clock.now)}])
     c.meetings.mark_done(mid, SAFETY_LIAISON, 1, 1, "已制定")
     c.meetings.publish_minutes(mid, HRSS, "纪要")
     c.meetings.close(mid, HRSS)
@@ -130,6 +141,7 @@ def test_two_racing_schedulings_book_an_inspector_once(
 ) -> None:
     """Both read the free inspector, then save at the same moment: one wins, one gets 409."""
     c = container
+    c.registers.put("inspectors", ADMIN, PEOPLE)
     orig = c.app.commit
     gate = threading.Barrier(2, timeout=30)
     saves: list[str] = []

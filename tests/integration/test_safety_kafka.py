@@ -54,6 +54,9 @@ def test_a_large_notice_becomes_a_proposal_then_an_inspection_through_kafka(
         Casualties(3, 1, 0, Decimal("6500000")))
     assert filed["grade"] == "large"
     pid = proposal_id_for(filed["id"])
+    c.registers.put("inspectors", Actor("u-a", "名录管理员", "safety", "admin"), [
+        {"id": "s-9", "name": "林检", "agency": "safety"},
+        {"id": "h-9", "name": "李审", "agency": "hrss"}])
     token = Accounts(c.store("api")).add("林检", "safety", "inspector")
     auth = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(lambda: c, background=False)) as client:

@@ -15,6 +15,7 @@ from tests.support import MemoryStore
 
 ACTORS = {a: Actor(f"u-{a}", f"{a} liaison", a, "liaison") for a in ("hrss", "safety", "health")}
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
+ON = datetime(2026, 6, 2, 9, tzinfo=UTC)  # the meeting's day
 
 
 def test_action_items_done_and_overdue() -> None:
@@ -22,12 +23,12 @@ def test_action_items_done_and_overdue() -> None:
                              agenda=["通报事故"], invited=["hrss", "safety", "health"], now=NOW)
     for agency in ("hrss", "safety", "health"):
         m.record_attendance(actor=ACTORS["hrss"], agency=agency, present=True,
-                            attendees=[f"{agency} 代表"], now=NOW)
-    m.adopt_resolution(actor=ACTORS["hrss"], text="开展联合检查", now=NOW, action_items=[
+                            attendees=[f"{agency} 代表"], now=ON)
+    m.adopt_resolution(actor=ACTORS["hrss"], text="开展联合检查", now=ON, action_items=[
         {"agency": "safety", "due_on": date(2026, 6, 30), "description": "制定检查方案"},
         {"agency": "health", "due_on": date(2026, 7, 15), "description": "职业健康体检"},
     ])
-    m.mark_done(actor=ACTORS["safety"], resolution_no=1, item_no=1, note="已完成", now=NOW)
+    m.mark_done(actor=ACTORS["safety"], resolution_no=1, item_no=1, note="已完成", now=ON)
     store = MemoryStore("hrss")
     consumer = Consumer(projection_for("hrss"), store)
     n = itertools.count(1)

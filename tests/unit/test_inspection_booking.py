@@ -25,7 +25,9 @@ TARGETS = [{"credit_code": FIRST17 + credit_code_check_char(FIRST17), "name": "�
 
 
 def service() -> JointInspections:
-    return JointInspections(LinkageApp(), ManualClock(START))
+    s = JointInspections(LinkageApp(), ManualClock(START))
+    s.registers.put("inspectors", Actor("a-1", "名录管理员", "safety", "admin"), POOL)
+    return s
 
 
 def schedule(s: JointInspections, ids: list[str], first: int, last: int,

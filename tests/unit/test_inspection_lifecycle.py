@@ -29,8 +29,9 @@ def code(n: int) -> str:
     return first + credit_code_check_char(first)
 
 
-INSPECTORS = [{"id": "i-s1", "name": "王敏", "agency": "safety"},
-              {"id": "i-h1", "name": "陈静", "agency": "health"}]
+# Booked by their account ids (the service names their linked register entries instead).
+INSPECTORS = [{"id": "u-s", "name": "王敏", "agency": "safety"},
+              {"id": "u-h", "name": "陈静", "agency": "health"}]
 TARGETS = [{"credit_code": code(1), "name": "闽江机械"}, {"credit_code": code(2), "name": "榕城化工"}]
 
 
@@ -55,7 +56,7 @@ def started() -> JointInspection:
 def with_finding(deadline_days: int = 7) -> JointInspection:
     i = started()
     i.record_finding(actor=HEALTH, employer_credit_code=code(1), hazard="通风不良",
-                     severity="serious", legal_basis="《职业病防治法》第二十五条", now=NOW)
+                     severity="major", legal_basis="《职业病防治法》第二十五条", now=NOW)
     i.order_rectification(actor=SAFETY, finding_no=1, deadline=NOW + timedelta(days=deadline_days),
                           now=NOW)
     return i
@@ -103,7 +104,7 @@ def test_only_a_participating_agency_schedules_and_records() -> None:
 
 def test_start_not_before_the_window_and_only_once() -> None:
     i = schedule(starts_on=TODAY + timedelta(days=3), ends_on=TODAY + timedelta(days=4))
-    with pytest.raises(WrongStatus, match="cannot start before 2026-03-05"):
+    with pytest.raises(WrongStatus, match="begins on 2026-03-05"):
         i.start(actor=SAFETY, now=NOW)
     i.start(actor=SAFETY, now=NOW + timedelta(days=3))
     with pytest.raises(WrongStatus, match="inspection is started"):
@@ -130,10 +131,10 @@ def test_findings_need_a_started_inspection_a_target_and_a_known_severity() -> N
             i.record_finding(actor=SAFETY, employer_credit_code=code(1), severity="minor", now=NOW,
                              **kw)
         assert e.value.field == field
-    for n, severity in enumerate(("minor", "serious", "major_hazard"), start=1):
+    for n, severity in enumerate(("observation", "minor", "major"), start=1):
         assert i.record_finding(actor=SAFETY, employer_credit_code=code(2), hazard="h",
                                 severity=severity, legal_basis="l", now=NOW) == n
-    assert [f["severity"] for f in i.findings] == ["minor", "serious", "major_hazard"]
+    assert [f["severity"] for f in i.findings] == ["observation", "minor", "major"]
 
 
 def test_rectification_once_per_finding_with_a_future_deadline() -> None:
@@ -183,10 +184,10 @@ def test_complete_only_when_every_finding_has_a_reinspection_result() -> None:
     i = with_finding()
     i.record_finding(actor=SAFETY, employer_credit_code=code(2), hazard="h2", severity="minor",
                      legal_basis="l", now=NOW)
-    with pytest.raises(InspectionError, match="without a re-inspection result: 1, 2"):
+    with pytest.raises(InspectionError, match=r"finding 1 \(major\) awaits its re-inspection; finding 2"):
         i.complete(actor=SAFETY, summary="", now=NOW)
     i.reinspect(actor=SAFETY, finding_no=1, rectified=False, note="", now=NOW)
-    with pytest.raises(InspectionError, match=r"result: 2$"):
+    with pytest.raises(InspectionError, match=r"completed: finding 2 \(minor\) is not closed"):
         i.complete(actor=SAFETY, summary="", now=NOW)
     i.order_rectification(actor=SAFETY, finding_no=2, deadline=NOW + timedelta(days=1), now=NOW)
     i.reinspect(actor=SAFETY, finding_no=2, rectified=True, note="", now=NOW)

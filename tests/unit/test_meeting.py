@@ -11,7 +11,7 @@ from domain.common import Actor, InvalidValue
 from domain.joint_meeting import (
     JointMeeting,
     MeetingError,
-    MembersAbsent,
+    NoQuorum,
     NoSuchActionItem,
     NotAssigned,
     NotConvenor,
@@ -23,6 +23,7 @@ from tests.support import MemoryStore
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=CST)
 HELD = date(2026, 6, 10)
+ON = datetime(2026, 6, 10, 9, 0, tzinfo=CST)  # the meeting's day
 HRSS = Actor("u-h", "李强", "hrss", "liaison")
 SAFETY = Actor("u-s", "王敏", "safety", "liaison")
 HEALTH = Actor("u-he", "陈静", "health", "liaison")
@@ -38,7 +39,7 @@ def convene(**kw: Any) -> JointMeeting:
 
 def all_present(m: JointMeeting) -> JointMeeting:
     for a in m.invited:
-        m.record_attendance(actor=HRSS, agency=a, present=True, attendees=[f"{a}代表"], now=NOW)
+        m.record_attendance(actor=HRSS, agency=a, present=True, attendees=[f"{a}代表"], now=ON)
     return m
 
 
@@ -52,7 +53,7 @@ def test_convene_by_hrss_with_agenda_and_members() -> None:
     assert m.held_on == "2026-06-10" and m.convened_by["agency"] == "hrss"
     with pytest.raises(NotConvenor):
         JointMeeting.convene(actor=SAFETY, title="t", held_on=HELD, agenda=["a"],
-                             invited=["safety"], now=NOW)
+                             invited=["safety"], now=ON)
 
 
 @pytest.mark.parametrize(("kw", "field"), [
@@ -72,29 +73,29 @@ def test_convene_refuses_bad_input_naming_the_field(kw: dict[str, Any], field: s
 def test_attendance_by_the_convenor_for_invited_agencies_only() -> None:
     m = convene()
     with pytest.raises(NotConvenor):
-        m.record_attendance(actor=SAFETY, agency="safety", present=True, attendees=["王"], now=NOW)
+        m.record_attendance(actor=SAFETY, agency="safety", present=True, attendees=["王"], now=ON)
     with pytest.raises(InvalidValue) as e:
-        m.record_attendance(actor=HRSS, agency="finance", present=True, attendees=["赵"], now=NOW)
+        m.record_attendance(actor=HRSS, agency="finance", present=True, attendees=["赵"], now=ON)
     assert e.value.field == "agency"
     with pytest.raises(InvalidValue) as e:
-        m.record_attendance(actor=HRSS, agency="safety", present=True, attendees=[" "], now=NOW)
+        m.record_attendance(actor=HRSS, agency="safety", present=True, attendees=[" "], now=ON)
     assert e.value.field == "attendees"
-    m.record_attendance(actor=HRSS, agency="safety", present=False, attendees=[], now=NOW)
-    m.record_attendance(actor=HRSS, agency="safety", present=True, attendees=["王敏"], now=NOW)
+    m.record_attendance(actor=HRSS, agency="safety", present=False, attendees=[], now=ON)
+    m.record_attendance(actor=HRSS, agency="safety", present=True, attendees=["王敏"], now=ON)
     assert m.attendance["safety"]["present"] is True
 
 
-def test_resolution_only_with_every_invited_agency_present_naming_the_absent() -> None:
+def test_resolution_needs_a_quorum_naming_the_absent() -> None:
     m = convene()
-    m.record_attendance(actor=HRSS, agency="hrss", present=True, attendees=["李强"], now=NOW)
-    m.record_attendance(actor=HRSS, agency="health", present=False, attendees=[], now=NOW)
-    with pytest.raises(MembersAbsent) as e:
-        m.adopt_resolution(actor=HRSS, text="开展联合检查", action_items=[], now=NOW)
-    assert e.value.absent == ["health", "safety"]
+    m.record_attendance(actor=HRSS, agency="hrss", present=True, attendees=["李强"], now=ON)
+    m.record_attendance(actor=HRSS, agency="health", present=False, attendees=[], now=ON)
+    with pytest.raises(NoQuorum) as e:
+        m.adopt_resolution(actor=HRSS, text="开展联合检查", action_items=[], now=ON)
+    assert e.value.absent == ["health", "safety"] and e.value.needed == 2
     assert "health, safety" in e.value.message
     all_present(m)
     no = m.adopt_resolution(actor=HRSS, text="开展联合检查",
-                            action_items=[item("safety", 30), item("health", 10)], now=NOW)
+                            action_items=[item("safety", 30), item("health", 10)], now=ON)
     assert no == 1
     r = m.resolutions[0]
     assert [(i["no"], i["agency"], i["due_on"]) for i in r["action_items"]] == [
@@ -104,73 +105,73 @@ def test_resolution_only_with_every_invited_agency_present_naming_the_absent() -
 def test_resolution_checks_its_action_items() -> None:
     m = all_present(convene())
     with pytest.raises(InvalidValue) as e:
-        m.adopt_resolution(actor=HRSS, text="t", action_items=[item("safety", -1)], now=NOW)
+        m.adopt_resolution(actor=HRSS, text="t", action_items=[item("safety", -1)], now=ON)
     assert e.value.field == "action_items.0.due_on"
     with pytest.raises(InvalidValue) as e:
-        m.adopt_resolution(actor=HRSS, text="t", action_items=[item("safety", 1, " ")], now=NOW)
+        m.adopt_resolution(actor=HRSS, text="t", action_items=[item("safety", 1, " ")], now=ON)
     assert e.value.field == "action_items.0.description"
     with pytest.raises(InvalidValue) as e:
-        m.adopt_resolution(actor=HRSS, text=" ", action_items=[], now=NOW)
+        m.adopt_resolution(actor=HRSS, text=" ", action_items=[], now=ON)
     assert e.value.field == "text"
     with pytest.raises(NotConvenor):
-        m.adopt_resolution(actor=SAFETY, text="t", action_items=[], now=NOW)
+        m.adopt_resolution(actor=SAFETY, text="t", action_items=[], now=ON)
 
 
 def test_action_item_done_only_by_the_assigned_agency_once() -> None:
     m = all_present(convene())
     m.adopt_resolution(actor=HRSS, text="t", action_items=[item("safety", 5), item("health", 5)],
-                       now=NOW)
+                       now=ON)
     with pytest.raises(NotAssigned, match="assigned to safety"):
-        m.mark_done(actor=HRSS, resolution_no=1, item_no=1, note="", now=NOW)
+        m.mark_done(actor=HRSS, resolution_no=1, item_no=1, note="", now=ON)
     with pytest.raises(NoSuchActionItem):
-        m.mark_done(actor=SAFETY, resolution_no=1, item_no=3, note="", now=NOW)
+        m.mark_done(actor=SAFETY, resolution_no=1, item_no=3, note="", now=ON)
     with pytest.raises(NoSuchActionItem):
-        m.mark_done(actor=SAFETY, resolution_no=2, item_no=1, note="", now=NOW)
-    m.mark_done(actor=SAFETY, resolution_no=1, item_no=1, note="已完成", now=NOW)
+        m.mark_done(actor=SAFETY, resolution_no=2, item_no=1, note="", now=ON)
+    m.mark_done(actor=SAFETY, resolution_no=1, item_no=1, note="已完成", now=ON)
     with pytest.raises(MeetingError, match="already done"):
-        m.mark_done(actor=SAFETY, resolution_no=1, item_no=1, note="", now=NOW)
+        m.mark_done(actor=SAFETY, resolution_no=1, item_no=1, note="", now=ON)
     assert m.resolutions[0]["action_items"][0]["done"]["by"]["agency"] == "safety"
 
 
 def test_overdue_items_are_those_open_past_their_due_date() -> None:
     m = all_present(convene())
     m.adopt_resolution(actor=HRSS, text="t", action_items=[item("safety", 5), item("health", 20)],
-                       now=NOW)
+                       now=ON)
     assert m.overdue_items(HELD + timedelta(days=5)) == []
     assert [i["agency"] for i in m.overdue_items(HELD + timedelta(days=6))] == ["safety"]
-    m.mark_done(actor=SAFETY, resolution_no=1, item_no=1, note="", now=NOW + timedelta(days=20))
+    m.mark_done(actor=SAFETY, resolution_no=1, item_no=1, note="", now=ON + timedelta(days=20))
     assert [i["agency"] for i in m.overdue_items(HELD + timedelta(days=21))] == ["health"]
 
 
 def test_minutes_then_close_and_nothing_more_in_session() -> None:
     m = convene()
     with pytest.raises(MeetingError, match="attendance"):
-        m.publish_minutes(actor=HRSS, text="纪要", now=NOW)
+        m.publish_minutes(actor=HRSS, text="纪要", now=ON)
     with pytest.raises(MeetingError, match="publish the minutes"):
-        m.close(actor=HRSS, now=NOW)
+        m.close(actor=HRSS, now=ON)
     all_present(m)
-    m.adopt_resolution(actor=HRSS, text="t", action_items=[item("health", 3)], now=NOW)
+    m.adopt_resolution(actor=HRSS, text="t", action_items=[item("health", 3)], now=ON)
     with pytest.raises(NotConvenor):
-        m.publish_minutes(actor=SAFETY, text="纪要", now=NOW)
-    m.publish_minutes(actor=HRSS, text="会议纪要：……", now=NOW)
-    for step in (lambda: m.publish_minutes(actor=HRSS, text="again", now=NOW),
-                 lambda: m.adopt_resolution(actor=HRSS, text="t", action_items=[], now=NOW),
+        m.publish_minutes(actor=SAFETY, text="纪要", now=ON)
+    m.publish_minutes(actor=HRSS, text="会议纪要：……", now=ON)
+    for step in (lambda: m.publish_minutes(actor=HRSS, text="again", now=ON),
+                 lambda: m.adopt_resolution(actor=HRSS, text="t", action_items=[], now=ON),
                  lambda: m.record_attendance(actor=HRSS, agency="health", present=False,
-                                             attendees=[], now=NOW)):
+                                             attendees=[], now=ON)):
         with pytest.raises(MeetingError, match="minutes published"):
             step()
-    m.close(actor=HRSS, now=NOW)
+    m.close(actor=HRSS, now=ON)
     assert m.status == "closed"
     with pytest.raises(MeetingError, match="already closed"):
-        m.close(actor=HRSS, now=NOW)
-    m.mark_done(actor=HEALTH, resolution_no=1, item_no=1, note="会后完成", now=NOW)  # still allowed
+        m.close(actor=HRSS, now=ON)
+    m.mark_done(actor=HEALTH, resolution_no=1, item_no=1, note="会后完成", now=ON)  # still allowed
 
 
 def test_index_lists_overdue_items_per_agency() -> None:
     m = all_present(convene())
     m.adopt_resolution(actor=HRSS, text="t", action_items=[item("safety", 1), item("health", 2),
-                                                           item("safety", 40)], now=NOW)
-    m.mark_done(actor=HEALTH, resolution_no=1, item_no=2, note="", now=NOW)
+                                                           item("safety", 40)], now=ON)
+    m.mark_done(actor=HEALTH, resolution_no=1, item_no=2, note="", now=ON)
     store, index = MemoryStore(), MeetingIndex()
     with store.transaction() as tx:
         for n, e in enumerate(m.collect_events(), start=1):

@@ -125,7 +125,7 @@ def test_scheduling_from_a_proposal_links_both_ways_in_any_order() -> None:
     n = notice(1, deaths=4)
     pid = proposal_id_for(str(n.id))
     insp = schedule_from(pid, str(n.id))
-    insp.start(actor=INSPECTOR, now=NOW)
+    insp.start(actor=INSPECTOR, now=NOW, inspector_id="a")
     f = Feed()
     f.add(n, insp)
     in_order = f.run()
@@ -161,3 +161,80 @@ def test_calendar_keeps_only_inspections_safety_joins() -> None:
     f.add(other, mine)
     cal = f.run().data["calendar"]
     assert list(cal) == [str(mine.id)] and cal[str(mine.id)]["status"] == "cancelled"
+
+
+def test_a_cancelled_inspection_reopens_its_proposal_in_any_order() -> None:
+    n = notice(1, deaths=4)
+    pid = proposal_id_for(str(n.id))
+    first = schedule_from(pid, str(n.id))
+    first.cancel(actor=INSPECTOR, reason="台风改期", now=NOW)
+    f = Feed()
+    f.add(n, first)
+    store = f.run()
+    p = store.data["proposals"][pid]
+    assert p["status"] == "proposed" and p["inspection_id"] is None
+    assert ("propose_inspection", str(n.id)) in kinds(store)
+    second = schedule_from(pid, str(n.id))  # scheduled again from the re-opened proposal
+    f.add(second)
+    in_order = f.run()
+    assert in_order.data["proposals"][pid]["status"] == "scheduled"
+    assert in_order.data["proposals"][pid]["inspection_id"] == str(second.id)
+    # the second inspection's events first, the first's cancellation last: still scheduled
+    envs = f.envelopes
+    shuffled = f.run([envs[-1], *envs[:-1]][::-1])
+    assert shuffled.data["proposals"][pid] == in_order.data["proposals"][pid]
+
+
+def test_a_withdrawn_notice_no_longer_counts_toward_two_in_twelve_months() -> None:
+    first = notice(7, occurred=NOW - timedelta(days=100))
+    second = notice(7, occurred=NOW - timedelta(hours=2))
+    first.withdraw(actor=LIAISON, reason="填报错误", now=NOW)
+    f = Feed()
+    f.add(first, second)  # first filed, first withdrawn, second filed
+    filed, withdrawn, later = f.envelopes
+    for order in ([filed, withdrawn, later], [filed, later, withdrawn],
+                  [later, filed, withdrawn]):
+        store = f.run(order)
+        p = store.data.get("proposals", {}).get(proposal_id_for(str(second.id)))
+        assert p is None or p["status"] == "dropped"
+        assert "propose_inspection" not in {k for k, _ in kinds(store)}
+
+
+def test_withdrawing_one_of_three_keeps_a_pair_that_still_counts() -> None:
+    a = notice(8, occurred=NOW - timedelta(days=200))
+    b = notice(8, occurred=NOW - timedelta(days=100))
+    c = notice(8, occurred=NOW - timedelta(hours=2))
+    b.withdraw(actor=LIAISON, reason="填报错误", now=NOW)
+    f = Feed()
+    f.add(a, b, c)
+    store = f.run()
+    p = store.data["proposals"][proposal_id_for(str(c.id))]
+    assert p["status"] == "proposed" and p["related_notice_ids"] == [str(a.id)]
+
+
+def test_the_withdrawal_gives_the_same_read_model_in_every_order() -> None:
+    """Two notices of one employer within twelve months, either of them withdrawn, with or
+    without a grade of its own: every arrival order ends in the same documents."""
+    for withdrawn_index, deaths in ((0, 0), (1, 0), (0, 3), (1, 3)):
+        a = notice(9, deaths=deaths if withdrawn_index == 0 else 0,
+                   occurred=NOW - timedelta(days=60))
+        b = notice(9, deaths=deaths if withdrawn_index == 1 else 0,
+                   occurred=NOW - timedelta(hours=2))
+        [a, b][withdrawn_index].withdraw(actor=LIAISON, reason="填报错误", now=NOW)
+        f = Feed()
+        f.add(a, b)
+        results = [{k: v for k, v in docs(f.run(list(order))).items() if v}  # as a table would
+                   for order in itertools.permutations(f.envelopes)
+                   if _per_aggregate_in_order(order)]
+        assert len(results) > 1
+        assert all(r == results[0] for r in results), (withdrawn_index, deaths)
+        assert "propose_inspection" not in {k for k, _ in kinds(f.run())} or deaths
+
+
+def _per_aggregate_in_order(order: tuple[Envelope, ...]) -> bool:
+    seen: dict[object, int] = {}
+    for env in order:
+        if env.aggregate_version <= seen.get(env.aggregate_id, 0):
+            return False
+        seen[env.aggregate_id] = env.aggregate_version
+    return True

@@ -29,7 +29,7 @@ def test_every_value_has_a_chinese_and_an_english_label(kind: str) -> None:
 def test_the_ui_shows_the_vocabulary_labels() -> None:
     assert i18n.translate("zh-CN", "large") == "较大"
     assert i18n.translate("en", "cause.road_traffic") == LABELS["cause"]["road_traffic"][1]
-    assert i18n.translate("zh-CN", "severity.major_hazard") == "重大隐患"
+    assert i18n.translate("zh-CN", "severity.major") == "重大隐患"
     # Two value sets share the word "closed"; each keeps its own label.
     assert label("notice_status", "closed") == "已结案"
     assert label("meeting_status", "closed") == "已闭会"

@@ -8,7 +8,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
+from adapters.accounts import Accounts
 from adapters.web.i18n import TZ
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
@@ -47,11 +49,18 @@ def test_inspector_schedules_by_draw_records_findings_and_completes(
     expect(page.get_by_test_id("seed")).to_have_text("seed-2026")
     expect(page.locator("main")).to_contain_text("抽取可复核")
     expect(page.get_by_test_id("status")).to_have_text("已安排")
+    # 张安's account acts for the safety inspector the draw booked (an admin linked them)
+    inspection = ui.container.inspections.get(UUID(page.url.split("/")[-1].split("?")[0]))
+    drawn = next(p["id"] for p in inspection["inspectors"] if p["agency"] == "safety")
+    account = Accounts(ui.container.store("api")).authenticate(ui.token("safety", "inspector", "张安"))
+    assert account is not None
+    ui.container.registers.link_account(ADMIN, drawn, account)
+    page.reload()
 
     page.get_by_role("button", name="开始检查").click()
     expect(page.get_by_test_id("status")).to_have_text("进行中")
     page.get_by_label("隐患").fill("受限空间未设置通风设备")
-    page.get_by_label("严重程度").select_option("serious")
+    page.get_by_label("严重程度").select_option("major")
     page.get_by_label("法律依据").fill("《安全生产法》第四十一条")
     page.get_by_role("button", name="记录发现").click()
     finding = page.get_by_test_id("finding-1")
