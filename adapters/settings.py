@@ -93,6 +93,7 @@ class Settings(BaseSettings):
         if not self.uses_postgres:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "APPLICATION_RECORDER_TOPIC": "adapters.request_log:SqliteRequestRecorder",
                     "SQLITE_DBNAME": str(self.data_dir / "events.db"),
                     "SQLITE_LOCK_TIMEOUT": "30"}
         p = self.postgres_params()
@@ -100,6 +101,7 @@ class Settings(BaseSettings):
         # call on another connection (10 tries, 0.2 s apart) and the pool drops broken ones,
         # so connections an outage or restart killed cost a retry, never an error.
         return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "APPLICATION_RECORDER_TOPIC": "adapters.request_log:PostgresRequestRecorder",
                 "POSTGRES_DBNAME": p["dbname"], "POSTGRES_HOST": p["host"],
                 "POSTGRES_PORT": str(p["port"]), "POSTGRES_USER": p["user"],
                 "POSTGRES_PASSWORD": p["password"], "POSTGRES_SCHEMA": self.database_schema,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapters.http.deps import ContainerDep
 from adapters.web import catalogue_work, i18n
+from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
@@ -82,15 +83,15 @@ def ledger(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "")
 
 @router.post("/ledger/{project_id}/{step}", response_model=None)
 def ledger_step(request: Request, project_id: str, step: str, c: ContainerDep, actor: WebUserDep,
-                disbursement: str = "") -> Response:
+                once: OnceDep, disbursement: str = "") -> Response:
     if actor.agency != "finance" or actor.role != "liaison" or step not in ("approve", "pay"):
         return render(request, "error.html", actor, status=403, message=None, status_code=403)
     try:
         pid = UUID(project_id)
         if step == "approve":
-            c.projects.approve(pid, actor)
+            once(lambda: c.projects.approve(pid, actor))
         else:
-            c.projects.pay(pid, disbursement, actor)
+            once(lambda: c.projects.pay(pid, disbursement, actor))
     except ValueError:
         return render(request, "error.html", actor, status=404, message=None, status_code=404)
     except DomainError as e:

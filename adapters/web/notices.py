@@ -14,6 +14,7 @@ from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
 from adapters.http.notices import RevisionIn
 from adapters.web.notice_form import FormDep, typed
+from adapters.web.once import OnceDep
 from adapters.web.render import error_page, problem, render
 from adapters.web.session import WebUserDep
 from domain.accident_notice import Casualties
@@ -94,7 +95,7 @@ FIGURES = ("deaths", "serious_injuries", "missing", "direct_loss_cny")
 
 @router.post("/notices/{notice_id}/revise", response_class=HTMLResponse)
 def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
-           actor: WebUserDep) -> Response:
+           actor: WebUserDep, once: OnceDep) -> Response:
     """补报 through the API's RevisionIn and the same service; its messages shown inline."""
     if actor.role != "liaison" or not _is_uuid(notice_id):
         return not_found(request, actor)
@@ -105,8 +106,8 @@ def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
         errors = {field_name(tuple(x.get("loc", ()))): x.get("msg", "") for x in e.errors()}
         return _notice(request, c, actor, notice_id, errors=errors, values=values, status=422)
     try:
-        c.notices.revise(UUID(notice_id), actor, Casualties(
-            body.deaths, body.serious_injuries, body.missing, body.direct_loss_cny), body.reason)
+        once(lambda: c.notices.revise(UUID(notice_id), actor, Casualties(
+            body.deaths, body.serious_injuries, body.missing, body.direct_loss_cny), body.reason))
     except DomainError as e:
         found = problem(e)
         if found is None or found[0] != 422:
@@ -130,13 +131,13 @@ def _is_uuid(value: str) -> bool:
 
 @router.post("/notices/{notice_id}/acknowledge", response_model=None)
 def acknowledge(request: Request, notice_id: str, c: ContainerDep, actor: WebUserDep,
-                back: str = "notice") -> Response:
+                once: OnceDep, back: str = "notice") -> Response:
     if actor.role != "liaison":
         return render(request, "error.html", actor, status=403, message=None, status_code=403)
     if not _is_uuid(notice_id):
         return not_found(request, actor)
     try:
-        c.notices.acknowledge(UUID(notice_id), actor)
+        once(lambda: c.notices.acknowledge(UUID(notice_id), actor))
     except DomainError as e:
         return error_page(request, actor, e)
     feeder = c.agency_feeders.get(actor.agency)
