@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     deadline_other: timedelta = timedelta(hours=24)
     watcher_interval: float = Field(30.0, gt=0, description="Seconds between deadline checks")
     feed_interval: float = Field(0.2, gt=0, description="Seconds between in-process polls")
+    read_your_writes_timeout: float = Field(
+        2.0, ge=0, le=60,
+        description="How long a read of an agency's read model may wait for the reader's own "
+                    "last write to reach it before answering with Linkage-Stale: true")
 
     @field_validator("database_url")
     @classmethod

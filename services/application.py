@@ -14,6 +14,7 @@ from eventsourcing.persistence import (
 )
 
 from domain.common import DomainError
+from services.freshness import current as current_writes
 from services.requests import RequestLog, StoredRequest, staging
 
 A = TypeVar("A", bound=Aggregate)
@@ -89,6 +90,9 @@ class LinkageApp(Application[UUID]):
             raise ConcurrentWrite("the record was changed by someone else; reload and retry") from e
         except (OperationalError, InterfaceError) as e:
             raise Unavailable(str(e)) from e
+        writes = current_writes()
+        if writes is not None:
+            writes.note(recordings)  # read your writes: services/freshness.py
         return recordings[-1].notification.id if recordings else None
 
     def _check_unchanged(self, aggregates: tuple[Any, ...]) -> None:

@@ -116,6 +116,9 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     app.router.dependencies.append(Depends(auditors_read_only))
     errors.install(app)
     install_docs(app)
+    from adapters.http.fresh import WritesMiddleware  # Linkage-Position on writes
+
+    app.add_middleware(WritesMiddleware)
     app.include_router(notices.router)
     app.include_router(agencies.router)
     app.include_router(prevention.router)

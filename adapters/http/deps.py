@@ -23,6 +23,7 @@ from adapters.faults import maybe_crash
 from adapters.http.errors import error_body
 from domain.common import Actor
 from services.application import Unavailable
+from services.freshness import note_writer
 from services.requests import run_once
 
 
@@ -77,6 +78,7 @@ async def current_user(request: Request, c: ContainerDep,
     actor = await authenticate(request, c, token)
     if actor is None:
         raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
+    note_writer(actor)
     return actor
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapters.http.deps import ContainerDep
+from adapters.http.fresh import web_read
 from adapters.web import catalogue_work, i18n
 from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, render
@@ -67,9 +68,7 @@ def ledger(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "")
     refused = _reader(request, actor, "finance")
     if refused:
         return refused
-    feeder = c.agency_feeders.get("finance")
-    if feeder is not None:
-        feeder.catch_up()
+    web_read(c, actor.id, "finance")
     with c.store("finance").transaction() as tx:
         years, items = finance.ledger(tx), queue(tx)
     for y in years:
@@ -108,6 +107,7 @@ def statistics(request: Request, c: ContainerDep, actor: WebUserDep, year: str =
     refused = _reader(request, actor, "hrss")
     if refused:
         return refused
+    web_read(c, actor.id, "hrss")
     with c.store("hrss").transaction() as tx:
         cases = hrss.all_cases(tx)
     stats = hrss.statistics(cases, _year(year))
@@ -121,6 +121,7 @@ def rate_proposals(request: Request, c: ContainerDep, actor: WebUserDep, year: s
     refused = _reader(request, actor, "hrss")
     if refused:
         return refused
+    web_read(c, actor.id, "hrss")
     with c.store("hrss").transaction() as tx:
         result: dict[str, Any] = hrss.rate_proposals(hrss.all_cases(tx), _year(year))
     return render(request, "rate_proposals.html", actor, r=result)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
+from adapters.http.fresh import web_read
 from adapters.http.notices import RevisionIn
 from adapters.web.notice_form import FormDep, typed
 from adapters.web.once import OnceDep
@@ -37,9 +38,7 @@ def _page_of(request: Request, fetch: Any) -> Any:
 
 @router.get("/queue", response_class=HTMLResponse)
 def my_queue(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "") -> Response:
-    feeder = c.agency_feeders.get(actor.agency)
-    if feeder is not None:  # embedded default: show what was just committed, not 0.2 s later
-        feeder.catch_up()
+    web_read(c, actor.id, actor.agency)  # what this user just committed, on either transport
     with c.store(actor.agency).transaction(write=False) as tx:
         page = _page_of(request, lambda cursor: notice_list.queue_page(
             tx, cursor=cursor, limit=PAGE))
