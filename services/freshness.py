@@ -24,6 +24,7 @@ from services.ports import Doc, Store
 
 LAST_WRITE = "last-write"
 RECENT = timedelta(minutes=10)  # an older write has reached every read model long since
+KEEP = 50  # aggregates remembered per user
 _MECHANISM = {cls.__name__: mechanism for cls, mechanism in MECHANISMS.items()}
 
 Mark = tuple[str, int, str]  # aggregate id, version, mechanism
@@ -71,12 +72,21 @@ def noting() -> Iterator[Writes]:
 
 
 def remember(store: Store, w: Writes, now: datetime) -> None:
-    """Keep the user's last write (one document per user, in the `api` store)."""
+    """Keep the user's recent writes (one document per user, in the `api` store): the marks of
+    this write added to those of the user's writes in the last RECENT, the newest KEEP."""
     if w.actor_id is None or w.position is None:
         return
     with store.transaction() as tx:
+        old = tx.get(LAST_WRITE, w.actor_id)
+        marks: dict[str, list[Any]] = {}
+        if old is not None and now - datetime.fromisoformat(old["at"]) <= RECENT:
+            marks = {m[0]: m for m in old["marks"]}
+        for agg, version, mechanism in w.marks.values():
+            marks.pop(agg, None)  # re-inserted last: the newest are kept
+            marks[agg] = [agg, version, mechanism]
+        kept = list(marks.values())[-KEEP:]
         tx.put(LAST_WRITE, w.actor_id, {"position": w.position, "at": now.isoformat(),
-                                        "marks": [list(m) for m in w.marks.values()]})
+                                        "marks": kept})
 
 
 def last_write(store: Store, actor_id: str, now: datetime) -> list[Mark]:
