@@ -3,6 +3,11 @@ consumers at all: the read itself waits for (and here feeds) the agency's read m
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
+from adapters.bootstrap import bootstrap
+from adapters.http.app import create_app
+from adapters.settings import Settings
 from tests import read_your_writes
 from tests.e2e.conftest import Api
 from tests.support import ManualClock, notice_body
@@ -26,3 +31,18 @@ def test_a_read_model_that_cannot_catch_up_answers_stale(api: Api) -> None:
     q = api.client.get("/api/v1/agencies/safety/queue", headers=api.auth("safety"))
     assert q.status_code == 200 and q.headers["Linkage-Stale"] == "true"
     assert q.json()["items"] == []
+
+
+def test_a_write_on_one_server_is_in_the_next_read_on_another(
+        api: Api, settings: Settings, clock: ManualClock) -> None:
+    other = bootstrap(settings, clock)  # a second `linkage serve` on the same database
+    try:
+        with TestClient(create_app(lambda: other, background=False)) as client:
+            h = api.auth("safety")
+            r = api.client.post("/api/v1/accident-notices", json=notice_body(), headers=h)
+            assert r.status_code == 201
+            q = client.get("/api/v1/agencies/safety/queue", headers=h)
+            assert q.status_code == 200 and "Linkage-Stale" not in q.headers
+            assert [i["notice_id"] for i in q.json()["items"]] == [r.json()["id"]]
+    finally:
+        other.close()
