@@ -58,6 +58,6 @@ def put_entries(kind: Kind, body: EntriesIn, request: Request, c: ContainerDep, 
 
 @router.delete("/{kind}/{key}", response_model=RegisterOut)
 def remove_entry(kind: Kind, key: Annotated[str, Path(min_length=1, max_length=100)],
-                 c: ContainerDep, actor: UserDep) -> Any:
+                 request: Request, c: ContainerDep, actor: UserDep, idem: IdempotencyDep) -> Any:
     require(actor, roles=("admin",))
-    return c.registers.remove(kind, actor, key)
+    return idem.run(request, None, lambda: (200, c.registers.remove(kind, actor, key)))

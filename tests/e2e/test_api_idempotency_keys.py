@@ -9,7 +9,7 @@ import pytest
 
 from adapters.http import deps
 from tests.e2e.conftest import Api
-from tests.support import notice_body
+from tests.support import credit_code, notice_body
 
 NOTICES = "/api/v1/accident-notices"
 
@@ -123,3 +123,16 @@ def test_a_key_must_be_1_to_200_characters(api: Api) -> None:
                             headers={**api.auth("safety"), "Idempotency-Key": key})
         assert r.status_code == 422 and r.json()["detail"][0]["field"] == "Idempotency-Key"
     assert total(api) == 0
+
+
+def test_a_resent_register_removal_answers_what_the_first_did(api: Api) -> None:
+    admin = {**api.auth("safety", "admin"), "Idempotency-Key": "rm-1"}
+    entries = [{"credit_code": credit_code(n), "name": f"企业{n}"} for n in (1, 2)]
+    assert api.client.post("/api/v1/registers/employers", json={"entries": entries},
+                           headers=api.auth("safety", "admin")).status_code == 200
+    url = f"/api/v1/registers/employers/{credit_code(1)}"
+    first = api.client.delete(url, headers=admin)
+    again = api.client.delete(url, headers=admin)
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert api.client.delete(url, headers={**admin, "Idempotency-Key": "rm-2"}).status_code == 409
