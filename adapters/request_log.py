@@ -21,7 +21,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from services.requests import StoredRequest
+from services.request_scope import StoredRequest
 
 TABLE = "linkage_requests"
 RETENTION = timedelta(days=7)  # the API promises at least 24 hours

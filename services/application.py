@@ -15,7 +15,7 @@ from eventsourcing.persistence import (
 
 from domain.common import DomainError
 from services.freshness import current as current_writes
-from services.requests import RequestLog, StoredRequest, staging
+from services.request_scope import RequestLog, StoredRequest, staging
 
 A = TypeVar("A", bound=Aggregate)
 

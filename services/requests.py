@@ -12,9 +12,7 @@ expire and nothing to reconcile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -22,17 +20,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.common import InvalidValue
+from services.application import ConcurrentWrite
+from services.request_scope import RequestLog, StoredRequest, stage
 
 R = TypeVar("R")
 RETRIES = 3  # a command whose save lost a race to another writer runs again on fresh state
-
-
-@dataclass(frozen=True)
-class StoredRequest:
-    key: str
-    digest: str
-    status: int
-    body: Any
 
 
 @dataclass(frozen=True)
@@ -40,40 +32,12 @@ class Answer:
     status: int
     body: Any
     replayed: bool = False
-    position: int | None = None  # the notification id of the last event this request stored
-
-
-class RequestLog(Protocol):
-    """Kept by the event store's recorder, in the event store's database."""
-
-    def select_request(self, key: str) -> StoredRequest | None: ...
-
-    def insert_request(self, request: StoredRequest) -> bool:
-        """Store an answer that came with no events; False if the key is already there."""
 
 
 class KeyReused(InvalidValue):
     def __init__(self) -> None:
         super().__init__("Idempotency-Key",
                          "was used before with a different request body")
-
-
-_staged: ContextVar[list[Aggregate] | None] = ContextVar("linkage_staged", default=None)
-
-
-def staging() -> list[Aggregate] | None:
-    """The aggregates the running keyed request has committed so far (None: no such request)."""
-    return _staged.get()
-
-
-@contextmanager
-def _stage() -> Iterator[list[Aggregate]]:
-    staged: list[Aggregate] = []
-    token = _staged.set(staged)
-    try:
-        yield staged
-    finally:
-        _staged.reset(token)
 
 
 class Saver(Protocol):
@@ -99,8 +63,6 @@ def run_once(app: Saver, key: str | None, digest: str, action: Callable[[], tupl
 
     `refusal` maps an exception to the answer it stands for (a 4xx is remembered under the key
     like a success; anything else, e.g. the database away, stores nothing and is raised)."""
-    from services.application import ConcurrentWrite
-
     if key is None:
         status, body = action()
         return Answer(status, body)
@@ -109,7 +71,7 @@ def run_once(app: Saver, key: str | None, digest: str, action: Callable[[], tupl
     if found is not None:
         return _replay(found, digest)
     for _ in range(RETRIES):
-        with _stage() as staged:
+        with stage() as staged:
             try:
                 status, body = action()
             except Exception as e:
@@ -121,12 +83,11 @@ def run_once(app: Saver, key: str | None, digest: str, action: Callable[[], tupl
                 found = None  # another try of this key got there first: its answer
             else:
                 try:
-                    position = app.save_with_request(
-                        list(staged), StoredRequest(key, digest, status, body))
+                    app.save_with_request(list(staged), StoredRequest(key, digest, status, body))
                 except ConcurrentWrite:
                     found = None  # the key (a twin try) or a version was taken: which?
                 else:
-                    return Answer(status, body, position=position)
+                    return Answer(status, body)
         found = log.select_request(key)
         if found is not None:
             return _replay(found, digest)
@@ -145,8 +106,6 @@ def create_once(kind: str, scoped_key: str | None, create: Callable[[UUID | None
     (Keys recorded with the events make this a second line: it still guards creates whose
     key was recorded before the request log existed, and creates sent with no key twice
     by the web form's own key.)"""
-    from services.application import ConcurrentWrite
-
     new_id = once_id(kind, scoped_key)
     try:
         return create(new_id)
