@@ -67,9 +67,11 @@ def install_probes(app: FastAPI, lazy: LazyContainer) -> None:
     from starlette.concurrency import run_in_threadpool
 
     from adapters.export import Export  # ?format=csv|xlsx of the lists (inside the metrics)
+    from adapters.http.fresh import WritesMiddleware  # Linkage-Position on writes
     from adapters.logs import RequestIds
     from adapters.metrics import CONTENT_TYPE, HttpMetrics, StateCollector, exposition
 
+    app.add_middleware(WritesMiddleware)  # innermost
     app.add_middleware(Export)
     app.add_middleware(HttpMetrics)
     app.add_middleware(RequestIds)  # outermost: every line of the request carries its id
@@ -129,9 +131,6 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     app.router.dependencies.append(Depends(auditors_read_only))
     errors.install(app)
     install_docs(app)
-    from adapters.http.fresh import WritesMiddleware  # Linkage-Position on writes
-
-    app.add_middleware(WritesMiddleware)
     app.include_router(notices.router)
     app.include_router(agencies.router)
     app.include_router(prevention.router)
