@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from adapters.audit_wiring import chainer
 from adapters.bootstrap import Container
+from adapters.request_log import RETENTION
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,18 @@ class Background:
         for agency, feeder in self.container.agency_feeders.items():
             jobs.append((f"{agency} consumer", s.feed_interval, counted(agency, feeder.catch_up)))
         jobs.append(("audit chainer", 60.0, chainer(self.container).run_once))  # hash chain
+        jobs.append(("request log purge", 3600.0, self.purge_requests))
         for name, interval, job in jobs:
             t = threading.Thread(target=self._loop, args=(name, interval, job), name=name,
                                  daemon=True)
             t.start()
             self.threads.append(t)
+
+    def purge_requests(self) -> None:
+        """Idempotency keys older than RETENTION (7 days; the API promises 24 hours) go."""
+        purge = getattr(self.container.app.recorder, "purge_requests", None)
+        if purge is not None:
+            purge(datetime.now(UTC) - RETENTION)
 
     def close(self) -> None:
         self.stop.set()

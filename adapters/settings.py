@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     deadline_other: timedelta = timedelta(hours=24)
     watcher_interval: float = Field(30.0, gt=0, description="Seconds between deadline checks")
     feed_interval: float = Field(0.2, gt=0, description="Seconds between in-process polls")
+    read_your_writes_timeout: float = Field(
+        2.0, ge=0, le=60,
+        description="How long a read of an agency's read model may wait for the reader's own "
+                    "last write to reach it before answering with Linkage-Stale: true")
 
     @field_validator("database_url")
     @classmethod
@@ -93,6 +97,7 @@ class Settings(BaseSettings):
         if not self.uses_postgres:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "APPLICATION_RECORDER_TOPIC": "adapters.request_log:SqliteRequestRecorder",
                     "SQLITE_DBNAME": str(self.data_dir / "events.db"),
                     "SQLITE_LOCK_TIMEOUT": "30"}
         p = self.postgres_params()
@@ -100,6 +105,7 @@ class Settings(BaseSettings):
         # call on another connection (10 tries, 0.2 s apart) and the pool drops broken ones,
         # so connections an outage or restart killed cost a retry, never an error.
         return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "APPLICATION_RECORDER_TOPIC": "adapters.request_log:PostgresRequestRecorder",
                 "POSTGRES_DBNAME": p["dbname"], "POSTGRES_HOST": p["host"],
                 "POSTGRES_PORT": str(p["port"]), "POSTGRES_USER": p["user"],
                 "POSTGRES_PASSWORD": p["password"], "POSTGRES_SCHEMA": self.database_schema,

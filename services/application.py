@@ -14,6 +14,8 @@ from eventsourcing.persistence import (
 )
 
 from domain.common import DomainError
+from services.freshness import current as current_writes
+from services.request_scope import RequestLog, StoredRequest, staging
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -69,11 +71,54 @@ class LinkageApp(Application[UUID]):
         return True
 
     def commit(self, *aggregates: Any) -> int | None:
-        """Save; a lost race becomes ConcurrentWrite, never a lost update."""
+        """Save; a lost race becomes ConcurrentWrite, never a lost update.
+
+        Inside a keyed request (services/requests.py) the aggregates are only staged, to be
+        saved with the request's answer; a version someone took meanwhile is still refused here.
+        """
+        staged = staging()
+        if staged is not None:
+            self._check_unchanged(aggregates)
+            staged.extend(a for a in aggregates if all(a is not s for s in staged))
+            return None
+        return self._save(list(aggregates))
+
+    def _save(self, aggregates: list[Any], **kwargs: Any) -> int | None:
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **kwargs)
         except IntegrityError as e:
             raise ConcurrentWrite("the record was changed by someone else; reload and retry") from e
         except (OperationalError, InterfaceError) as e:
             raise Unavailable(str(e)) from e
+        writes = current_writes()
+        if writes is not None:
+            writes.note(recordings)  # read your writes: services/freshness.py
         return recordings[-1].notification.id if recordings else None
+
+    def _check_unchanged(self, aggregates: tuple[Any, ...]) -> None:
+        for agg in aggregates:
+            pending = agg.pending_events
+            if not pending:
+                continue
+            try:
+                latest = self.recorder.select_events(agg.id, desc=True, limit=1)
+            except (OperationalError, InterfaceError) as e:
+                raise Unavailable(str(e)) from e
+            stored = latest[0].originator_version if latest else 0
+            if stored != pending[0].originator_version - 1:
+                raise ConcurrentWrite("the record was changed by someone else; reload and retry")
+
+    @property
+    def request_log(self) -> RequestLog:
+        log = self.recorder
+        if not hasattr(log, "select_request"):
+            raise TypeError("the event store's recorder keeps no request log "
+                            "(APPLICATION_RECORDER_TOPIC, see adapters/request_log.py)")
+        return log  # type: ignore[return-value]
+
+    def save_with_request(self, aggregates: list[Any], request: StoredRequest) -> int | None:
+        if not any(a.pending_events for a in aggregates):
+            if not self.request_log.insert_request(request):
+                raise ConcurrentWrite("this Idempotency-Key was used meanwhile")
+            return None
+        return self._save(aggregates, request=request)

@@ -71,7 +71,10 @@ class Registers:
         return reg.contents() if reg else []
 
     def get(self, kind: str) -> dict[str, Any]:
-        reg = self._load(kind)
+        return self._view(kind, self._load(kind))
+
+    @staticmethod
+    def _view(kind: str, reg: Register | None) -> dict[str, Any]:
         return {"kind": kind, "version": reg.version if reg else 0,
                 "entries": reg.listing() if reg else []}
 
@@ -81,7 +84,7 @@ class Registers:
             raise NotFound(f"{key} is not in the {kind} register")
         getattr(reg, step)(key=key, now=self.clock(), **kwargs)
         self.app.commit(reg)
-        return self.get(kind)
+        return self._view(kind, reg)  # not reloaded: inside a keyed request commit only stages
 
     def deactivate(self, kind: str, actor: Actor, key: str, reason: str) -> dict[str, Any]:
         return self._change(kind, key, "deactivate", actor=actor, reason=reason)
@@ -103,7 +106,7 @@ class Registers:
         reg = self._load(kind) or Register.open(actor=actor, kind=kind)
         reg.put(actor=actor, entries=entries, now=self.clock())
         self.app.commit(reg)
-        return self.get(kind)
+        return self._view(kind, reg)
 
     def remove(self, kind: str, actor: Actor, key: str) -> dict[str, Any]:
         reg = self._load(kind)
@@ -111,7 +114,7 @@ class Registers:
             raise NotFound(f"{key} is not in the {kind} register")
         reg.remove(actor=actor, key=key, now=self.clock())
         self.app.commit(reg)
-        return self.get(kind)
+        return self._view(kind, reg)
 
 
 class JointInspections:

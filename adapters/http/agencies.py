@@ -9,13 +9,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit, reads
+from adapters.http.fresh import FreshDep
 from adapters.http.schemas import Agency
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
 from services.policies.prevention import HEALTH_FOLLOW_UP_DONE
 from services.projections import EVERYTHING as ALL_ITEMS
 
-router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"])
+# Reads wait for the reader's own last write (and a Linkage-Position header): adapters/http/fresh.py
+router = APIRouter(prefix="/api/v1/agencies", tags=["agency read models"], dependencies=[FreshDep])
 
 
 class QueueItemOut(BaseModel):

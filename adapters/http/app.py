@@ -16,6 +16,18 @@ from adapters.bootstrap import Container
 from adapters.http import agencies, errors, notices, prevention, schema, transport
 from adapters.http.docs import install_docs
 
+HEADERS = """Headers (docs/http-headers.md):
+
+- `Idempotency-Key` (request, every POST): the same key and body again is applied at most once
+  and answered as the first time, with `Idempotent-Replayed: true`; the same key with another
+  body is 422. Keys are kept 7 days (at least 24 hours).
+- `If-Match: "<version>"` (request, commands): 412 when the aggregate has moved on.
+- `Linkage-Position` (response of a write that stored events): the position of its last event.
+  As a request header on `GET /api/v1/agencies/...`: wait until that agency's read model holds it.
+- `Linkage-Stale: true` (response of such a read): the read model had not reached the reader's
+  last write (or the position asked for) within LINKAGE_READ_YOUR_WRITES_TIMEOUT (2 s).
+"""
+
 
 class LazyContainer:
     """Builds the container on first use and again after a failure, never at import."""
@@ -55,9 +67,11 @@ def install_probes(app: FastAPI, lazy: LazyContainer) -> None:
     from starlette.concurrency import run_in_threadpool
 
     from adapters.export import Export  # ?format=csv|xlsx of the lists (inside the metrics)
+    from adapters.http.fresh import WritesMiddleware  # Linkage-Position on writes
     from adapters.logs import RequestIds
     from adapters.metrics import CONTENT_TYPE, HttpMetrics, StateCollector, exposition
 
+    app.add_middleware(WritesMiddleware)  # innermost
     app.add_middleware(Export)
     app.add_middleware(HttpMetrics)
     app.add_middleware(RequestIds)  # outermost: every line of the request carries its id
@@ -103,6 +117,7 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
         title="linkage API",
         version="1",
         summary="工伤事故预防联动机制 — work-accident prevention linkage mechanism",
+        description=HEADERS,
         lifespan=lifespan,
         docs_url=None,  # served by install_docs from the project's own files
         redoc_url=None,

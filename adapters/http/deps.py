@@ -11,7 +11,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Header, HTTPException, Request
@@ -22,18 +21,16 @@ from starlette.concurrency import run_in_threadpool
 
 from adapters.accounts import Accounts, TokenCache
 from adapters.bootstrap import Container
+from adapters.faults import maybe_crash
 from adapters.http.errors import error_body
 from domain.common import Actor
 from domain.vocabulary import Agency, Role
 from services.application import Unavailable
+from services.freshness import note_writer
 from services.policies import Rule
 from services.policies.agencies import check_read
 from services.policies.audit import check_write
-from services.ports import Store
-
-IDEMPOTENCY = "idempotency"
-# A request that crashed mid-way leaves a pending key; after this it may run again.
-PENDING_EXPIRY = timedelta(seconds=30)
+from services.requests import run_once
 
 
 class ContainerSource(Protocol):
@@ -90,6 +87,7 @@ async def user_for_token(request: Request, token: str | None) -> Actor:
     actor = await authenticate(request, await container(request), token)
     if actor is None:
         raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
+    note_writer(actor)
     return actor
 
 
@@ -199,7 +197,10 @@ VersionDep = Annotated[int | None, Depends(expected_version)]
 
 
 class Idempotency:
-    """Same key and body: the first response again, nothing new stored."""
+    """Same key and body: the first answer again, nothing new stored (services/requests.py).
+
+    The answer is stored in the same transaction as the command's events, so a crash at any
+    moment leaves either both or neither: a retry after any crash is applied at most once."""
 
     def __init__(self, c: Container, actor: Actor, key: str | None) -> None:
         self.container = c
@@ -209,61 +210,17 @@ class Idempotency:
             raise HTTPException(422, [{"field": "Idempotency-Key",
                                        "message": "must be 1 to 200 characters"}])
 
-    @property
-    def store(self) -> Store:
-        # Looked up when used, in the route's worker thread: the first call creates tables.
-        return self.container.store("api")
-
     def scoped_key(self) -> str | None:
         return f"{self.actor.id}:{self.key}" if self.key else None
 
     def run(self, request: Request, body: Any, action: Callable[[], tuple[int, Any]]) -> JSONResponse:
-        key = self.scoped_key()
-        if key is None:
-            status, content = action()
-            return JSONResponse(content, status_code=status)
         digest = hashlib.sha256(json.dumps(
             [request.method, request.url.path, body], sort_keys=True, default=str
         ).encode()).hexdigest()
-        now = datetime.now(UTC)
-        pending = {"hash": digest, "state": "pending", "at": now.isoformat()}
-        with self.store.transaction() as tx:
-            # A new key (the usual case) costs one INSERT; only a key seen before is read.
-            existing = None
-            if not tx.put_new(IDEMPOTENCY, key, pending):
-                existing = tx.get(IDEMPOTENCY, key)
-                if existing is None or (existing["state"] == "pending" and
-                                        now - datetime.fromisoformat(existing["at"]) > PENDING_EXPIRY):
-                    tx.put(IDEMPOTENCY, key, pending)  # e.g. a try that crashed: this one runs
-                    existing = None
-        if existing is not None:
-            if existing["hash"] != digest:
-                raise HTTPException(422, [{"field": "Idempotency-Key",
-                                           "message": "was used before with a different request body"}])
-            if existing["state"] == "pending":
-                raise HTTPException(409, "a request with this Idempotency-Key is still in progress")
-            return JSONResponse(existing["body"], status_code=existing["status"],
-                                headers={"Idempotent-Replayed": "true"})
-        try:
-            status, content = action()
-        except Exception as e:
-            mapped = error_body(e)
-            if mapped is not None and mapped[0] < 500:
-                self._finish(key, digest, *mapped)
-            else:
-                self._forget(key)
-            raise
-        self._finish(key, digest, status, content)
-        return JSONResponse(content, status_code=status)
-
-    def _finish(self, key: str, digest: str, status: int, body: Any) -> None:
-        with self.store.transaction() as tx:
-            tx.put(IDEMPOTENCY, key, {"hash": digest, "state": "done", "status": status,
-                                      "body": body, "at": datetime.now(UTC).isoformat()})
-
-    def _forget(self, key: str) -> None:
-        with self.store.transaction() as tx:
-            tx.delete(IDEMPOTENCY, key)
+        answer = run_once(self.container.app, self.scoped_key(), digest, action, error_body)
+        maybe_crash("api-after-commit")  # stored, not yet answered: the retry must replay
+        headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+        return JSONResponse(answer.body, status_code=answer.status, headers=headers)
 
 
 async def idempotency(c: ContainerDep, actor: UserDep,

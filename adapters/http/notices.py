@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, field_validator
@@ -15,10 +15,10 @@ from adapters.http.schemas import Agency, Cause, CreditCode, Grade, NoticeStatus
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.notice_rules import MULTILINE, TEXT_LIMITS
 from domain.values import MAX_COUNT, MAX_MONEY_CNY, parse_money, text_problem, time_problem
-from services.application import ConcurrentWrite
 from services.notice_list import BadCursor, notice_page
 from services.notice_view import NoticeView, SummaryView
 from services.policies import notices as policy
+from services.requests import create_once
 
 router = APIRouter(prefix="/api/v1/accident-notices", tags=["accident notices 工伤事故通报"])
 
@@ -131,26 +131,23 @@ def _casualties(body: CasualtiesIn) -> Casualties:
 @router.post("", status_code=201, response_model=FiledOut, dependencies=[permit(policy.FILE)])
 def file_notice(body: NoticeIn, request: Request, c: ContainerDep, actor: UserDep,
                 idem: IdempotencyDep) -> Any:
-    key = idem.scoped_key()
-    # A retried create after a crash maps to the same aggregate id: never filed twice.
-    notice_id = uuid5(NAMESPACE_URL, f"linkage:notice:{key}") if key else None
 
     def act() -> tuple[int, Any]:
         e = body.employer
-        try:
-            result = c.notices.file(
+
+        def create(notice_id: UUID | None) -> dict[str, Any]:
+            return c.notices.file(
                 actor, Employer(e.name, e.credit_code, e.industry, e.risk_class),
                 Incident(body.district, body.occurred_at, body.location, body.summary,
                          body.cause, body.measures_taken),
                 _casualties(body), notice_id=notice_id,
             )
-        except ConcurrentWrite:
-            if notice_id is None or not c.notices.exists(notice_id):
-                raise
+
+        def existing(notice_id: UUID) -> dict[str, Any]:
             n = c.notices.get(notice_id)  # filed by the first try, whose answer was lost
-            result = {k: n[k] for k in ("id", "version", "grade", "required_agencies",
-                                        "deadlines")}
-        return 201, result
+            return {k: n[k] for k in ("id", "version", "grade", "required_agencies", "deadlines")}
+
+        return 201, create_once("notice", idem.scoped_key(), create, c.notices.exists, existing)
 
     return idem.run(request, body.model_dump(mode="json"), act)
 

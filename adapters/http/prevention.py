@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
 from adapters.http.schemas import ProjectCategory as Category
 from adapters.http.schemas import Strict
-from services.application import ConcurrentWrite
 from services.policies import prevention as policy
+from services.requests import create_once, once_id
 
 router = APIRouter(tags=["prevention fee 工伤预防费"])
 FUND_YEARS = "/api/v1/fund-years"
@@ -130,19 +130,19 @@ def raise_ratio(year: int, body: RatioIn, request: Request, c: ContainerDep, act
              dependencies=[permit(policy.PROPOSE)])
 def propose(body: ProjectIn, request: Request, c: ContainerDep, actor: UserDep,
             idem: IdempotencyDep) -> Any:
-    key = idem.scoped_key()
-    project_id = uuid5(NAMESPACE_URL, f"linkage:prevention-project:{key}") if key else None
 
     def act() -> tuple[int, Any]:
-        try:
-            return 201, c.projects.propose(
+        def create(project_id: UUID | None) -> dict[str, Any]:
+            return c.projects.propose(
                 actor, body.fund_year, body.category, body.title, body.budget_cny,
                 _counts(body.planned), body.districts, body.description, project_id)
-        except ConcurrentWrite:
-            if project_id is None or not c.projects.exists(project_id):
-                raise
+
+        def existing(project_id: UUID) -> dict[str, Any]:
             p = c.projects.get(project_id)  # stored by a first try whose answer was lost
-            return 201, {k: p[k] for k in ("id", "version", "status")}
+            return {k: p[k] for k in ("id", "version", "status")}
+
+        return 201, create_once("prevention-project", idem.scoped_key(), create,
+                                c.projects.exists, existing)
 
     return idem.run(request, body.model_dump(mode="json"), act)
 
@@ -182,8 +182,8 @@ def report_milestone(project_id: UUID, body: MilestoneIn, request: Request, c: C
 def request_disbursement(project_id: UUID, body: DisbursementIn, request: Request,
                          c: ContainerDep, actor: UserDep, version: VersionDep,
                          idem: IdempotencyDep) -> Any:
-    key = idem.scoped_key()
-    did = uuid5(NAMESPACE_URL, f"linkage:disbursement:{key}").hex if key else None
+    new_id = once_id("disbursement", idem.scoped_key())
+    did = new_id.hex if new_id else None
     return idem.run(request, {"body": body.model_dump(mode="json"), "version": version},
                     lambda: (201, c.projects.request_disbursement(
                         project_id, actor, body.amount_cny, body.purpose, version, did)))

@@ -76,8 +76,8 @@ def put_entries(kind: Kind, body: EntriesIn, request: Request, c: ContainerDep, 
 @router.delete("/{kind}/{key}", response_model=RegisterOut,
                dependencies=[permit(policy.MANAGE)])
 def remove_entry(kind: Kind, key: Annotated[str, Path(min_length=1, max_length=100)],
-                 c: ContainerDep, actor: UserDep) -> Any:
-    return c.registers.remove(kind, actor, key)
+                 request: Request, c: ContainerDep, actor: UserDep, idem: IdempotencyDep) -> Any:
+    return idem.run(request, None, lambda: (200, c.registers.remove(kind, actor, key)))
 
 
 Key = Annotated[str, Path(min_length=1, max_length=100)]

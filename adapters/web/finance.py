@@ -12,7 +12,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapters.http.deps import ContainerDep
+from adapters.http.fresh import web_read
 from adapters.web import catalogue_work, i18n
+from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, forbidden, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
@@ -68,9 +70,7 @@ def ledger(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "")
     refused = _reader(request, actor, "finance")
     if refused:
         return refused
-    feeder = c.agency_feeders.get("finance")
-    if feeder is not None:
-        feeder.catch_up()
+    web_read(c, actor.id, "finance")
     with c.store("finance").transaction() as tx:
         years, items = finance.ledger(tx), queue(tx)
     for y in years:
@@ -84,16 +84,16 @@ def ledger(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "")
 
 @router.post("/ledger/{project_id}/{step}", response_model=None)
 def ledger_step(request: Request, project_id: str, step: str, c: ContainerDep, actor: WebUserDep,
-                disbursement: str = "") -> Response:
+                once: OnceDep, disbursement: str = "") -> Response:
     rule = {"approve": policy.APPROVE, "pay": policy.PAY}.get(step)
     if rule is None or not rule.allows(actor):
         return forbidden(request, actor)
     try:
         pid = UUID(project_id)
         if step == "approve":
-            c.projects.approve(pid, actor)
+            once(lambda: c.projects.approve(pid, actor))
         else:
-            c.projects.pay(pid, disbursement, actor)
+            once(lambda: c.projects.pay(pid, disbursement, actor))
     except ValueError:
         return render(request, "error.html", actor, status=404, message=None, status_code=404)
     except DomainError as e:
@@ -110,6 +110,7 @@ def statistics(request: Request, c: ContainerDep, actor: WebUserDep, year: str =
     refused = _reader(request, actor, "hrss")
     if refused:
         return refused
+    web_read(c, actor.id, "hrss")
     with c.store("hrss").transaction() as tx:
         cases = hrss.all_cases(tx)
     stats = hrss.statistics(cases, _year(year))
@@ -123,6 +124,7 @@ def rate_proposals(request: Request, c: ContainerDep, actor: WebUserDep, year: s
     refused = _reader(request, actor, "hrss")
     if refused:
         return refused
+    web_read(c, actor.id, "hrss")
     with c.store("hrss").transaction() as tx:
         result: dict[str, Any] = hrss.rate_proposals(hrss.all_cases(tx), _year(year))
     return render(request, "rate_proposals.html", actor, r=result)

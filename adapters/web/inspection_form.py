@@ -14,6 +14,7 @@ from adapters.http.deps import ContainerDep
 from adapters.http.inspections import ScheduleIn, from_proposal
 from adapters.web import i18n
 from adapters.web.inspections import parse
+from adapters.web.once import OnceDep
 from adapters.web.render import problem, refused, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor
@@ -91,7 +92,8 @@ def new_inspection(request: Request, c: ContainerDep, actor: WebUserDep,
 
 
 @router.post("/new", response_class=HTMLResponse)
-def schedule(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
+def schedule(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep,
+             once: OnceDep) -> Response:
     if (page := refused(request, actor, policy.SCHEDULE)) is not None:
         return page
     registers = c.registers.contents("inspectors"), c.registers.contents("employers")
@@ -104,13 +106,13 @@ def schedule(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep
         return _form(request, c, actor, values, errors, status=422)
     try:
         notice_id, default_targets = from_proposal(c, body)  # the API's own proposal check
-        result = c.inspections.schedule(
+        result = once(lambda: c.inspections.schedule(
             actor, theme=body.theme, starts_on=body.starts_on, ends_on=body.ends_on,
             lead_agency=body.lead_agency, agencies=list(body.agencies),
             inspectors=[p.model_dump() for p in body.inspectors],
             targets=[t.model_dump() for t in body.targets] or default_targets,
             notice_id=notice_id, proposal_id=body.proposal_id,
-            draw=body.draw.model_dump() if body.draw else None)
+            draw=body.draw.model_dump() if body.draw else None))
     except Exception as e:
         found = problem(e)
         if found is None:

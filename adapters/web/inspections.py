@@ -24,6 +24,7 @@ from adapters.http.inspections import (
     SpotClosureIn,
 )
 from adapters.web import catalogue_work, i18n
+from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, forbidden, problem, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
@@ -162,7 +163,7 @@ def _data(step: str, form: dict[str, str]) -> dict[str, Any]:
 
 @router.post("/{inspection_id}/{step}", response_class=HTMLResponse)
 def act(request: Request, inspection_id: str, step: str, form: FormDep, c: ContainerDep,
-        actor: WebUserDep) -> Response:
+        actor: WebUserDep, once: OnceDep) -> Response:
     if step not in STEPS:
         return render(request, "error.html", actor, status=404, message=None, status_code=404)
     if not policy.STEPS[step].allows(actor):
@@ -179,20 +180,23 @@ def act(request: Request, inspection_id: str, step: str, form: FormDep, c: Conta
         iid = UUID(inspection_id)
         no = int(form.get("finding_no", "0") or 0)
         s = c.inspections
-        if step == "start":
-            s.start(iid, actor)
-        elif step == "finding":
-            s.record_finding(iid, actor, **body.model_dump())
-        elif step == "rectification":
-            s.order_rectification(iid, actor, no, body.deadline)
-        elif step == "reinspection":
-            s.reinspect(iid, actor, no, body.rectified, body.note)
-        elif step == "spot_closure":
-            s.close_on_spot(iid, actor, no, body.note)
-        elif step == "completion":
-            s.complete(iid, actor, body.summary)
-        else:
-            s.cancel(iid, actor, body.reason)
+
+        def command() -> Any:
+            if step == "start":
+                return s.start(iid, actor)
+            if step == "finding":
+                return s.record_finding(iid, actor, **body.model_dump())
+            if step == "rectification":
+                return s.order_rectification(iid, actor, no, body.deadline)
+            if step == "reinspection":
+                return s.reinspect(iid, actor, no, body.rectified, body.note)
+            if step == "spot_closure":
+                return s.close_on_spot(iid, actor, no, body.note)
+            if step == "completion":
+                return s.complete(iid, actor, body.summary)
+            return s.cancel(iid, actor, body.reason)
+
+        once(command)
     except (DomainError, ValueError) as e:
         found = problem(e) if isinstance(e, DomainError) else (404, str(e), None)
         if found is None:

@@ -17,6 +17,7 @@ from adapters.http.meetings import AttendanceIn, ConveneIn, MinutesIn, NoteIn, R
 from adapters.web import catalogue_work, i18n
 from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
+from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, forbidden, problem, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError, beijing_date
@@ -116,7 +117,8 @@ def _multi(form: FormData, name: str) -> list[str]:
 
 
 @router.post("", response_class=HTMLResponse)
-def convene(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
+def convene(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep,
+            once: OnceDep) -> Response:
     if not _convenor(actor):
         return forbidden(request, actor)
     agenda = [line.strip() for line in str(form.get("agenda", "")).splitlines() if line.strip()]
@@ -125,8 +127,9 @@ def convene(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep)
     body, errors = parse(ConveneIn, raw)
     if body is not None:
         try:
-            result = c.meetings.convene(actor, title=body.title, held_on=body.held_on,
-                                        agenda=list(body.agenda), invited=list(body.invited))
+            result = once(lambda: c.meetings.convene(
+                actor, title=body.title, held_on=body.held_on, agenda=list(body.agenda),
+                invited=list(body.invited)))
             return RedirectResponse(f"/ui/meetings/{result['id']}?done=1", status_code=303)
         except DomainError as e:
             found = problem(e)
@@ -158,7 +161,7 @@ def _data(step: str, form: FormData) -> dict[str, Any]:
 
 @router.post("/{meeting_id}/{step}", response_class=HTMLResponse)
 def act(request: Request, meeting_id: str, step: str, form: FormDep, c: ContainerDep,
-        actor: WebUserDep) -> Response:
+        actor: WebUserDep, once: OnceDep) -> Response:
     rule = policy.STEPS.get(step)
     if step not in STEPS or rule is None or not rule.allows(actor):
         return forbidden(request, actor)
@@ -171,17 +174,22 @@ def act(request: Request, meeting_id: str, step: str, form: FormDep, c: Containe
         return _meeting(request, c, actor, meeting_id, errors, status=422)
     try:
         mid, s = UUID(meeting_id), c.meetings
-        if step == "attendance":
-            s.record_attendance(mid, actor, body.agency, body.present, list(body.attendees))
-        elif step == "resolution":
-            s.adopt_resolution(mid, actor, body.text, [i.model_dump() for i in body.action_items])
-        elif step == "done":
-            s.mark_done(mid, actor, int(str(form.get("resolution_no") or 0)),
-                        int(str(form.get("item_no") or 0)), body.note)
-        elif step == "minutes":
-            s.publish_minutes(mid, actor, body.text)
-        else:
-            s.close(mid, actor)
+
+        def command() -> Any:
+            if step == "attendance":
+                return s.record_attendance(mid, actor, body.agency, body.present,
+                                           list(body.attendees))
+            if step == "resolution":
+                return s.adopt_resolution(mid, actor, body.text,
+                                          [i.model_dump() for i in body.action_items])
+            if step == "done":
+                return s.mark_done(mid, actor, int(str(form.get("resolution_no") or 0)),
+                                   int(str(form.get("item_no") or 0)), body.note)
+            if step == "minutes":
+                return s.publish_minutes(mid, actor, body.text)
+            return s.close(mid, actor)
+
+        once(command)
     except ValueError:  # not a meeting id (or item number): no such page
         return render(request, "error.html", actor, status=404, message=None, status_code=404)
     except DomainError as e:

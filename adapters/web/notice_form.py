@@ -9,7 +9,7 @@ import re
 import secrets
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import NAMESPACE_URL, uuid5
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -19,13 +19,14 @@ from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
 from adapters.http.notices import CasualtiesIn, NoticeIn
 from adapters.web import i18n
+from adapters.web.once import OnceDep
 from adapters.web.render import refused, render
 from adapters.web.session import WebUserDep, lang_of
 from domain.accident_notice import Casualties, Employer, Incident, grade_for, required_agencies_for
 from domain.common import Actor, InvalidValue
 from domain.vocabulary import CAUSES
-from services.application import ConcurrentWrite
 from services.policies import notices as policy
+from services.requests import create_once
 
 router = APIRouter(prefix="/ui/notices", include_in_schema=False)
 FIELDS = ("employer.name", "employer.credit_code", "employer.industry", "employer.risk_class",
@@ -104,20 +105,19 @@ def preview(body: dict[str, Any]) -> dict[str, Any]:
 
 def file(c: ContainerDep, actor: Actor, body: NoticeIn, key: str) -> str:
     """The API's filing: same service, and the same retry-safe id for a re-sent form."""
-    notice_id = uuid5(NAMESPACE_URL, f"linkage:notice:{actor.id}:web-{key}") if key else None
     e = body.employer
-    try:
-        result = c.notices.file(
+
+    def create(notice_id: UUID | None) -> str:
+        return str(c.notices.file(
             actor, Employer(e.name, e.credit_code, e.industry, e.risk_class),
             Incident(body.district, body.occurred_at, body.location, body.summary, body.cause,
                      body.measures_taken),
             Casualties(body.deaths, body.serious_injuries, body.missing, body.direct_loss_cny),
-            notice_id=notice_id)
-    except ConcurrentWrite:
-        if notice_id is None or not c.notices.exists(notice_id):
-            raise
-        return str(notice_id)  # the same form sent twice: filed once
-    return str(result["id"])
+            notice_id=notice_id)["id"])
+
+    # the same form sent twice: filed once
+    return create_once("notice", f"{actor.id}:web-{key}" if key else None, create,
+                       c.notices.exists, str)
 
 
 def _form_page(request: Request, c: ContainerDep, actor: Actor, values: dict[str, str],
@@ -137,13 +137,14 @@ def new_notice(request: Request, c: ContainerDep, actor: WebUserDep) -> Response
 
 
 @router.post("/new", response_class=HTMLResponse)
-def submit_notice(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
+def submit_notice(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep,
+                  once: OnceDep) -> Response:
     if (page := refused(request, actor, policy.FILE)) is not None:
         return page
     body, errors = validate(body_of(form))
     if body is not None:
         try:
-            notice_id = file(c, actor, body, form.get("key", ""))
+            notice_id = once(lambda: file(c, actor, body, form.get("key", "")))
         except InvalidValue as e:
             errors = {e.field or "body": e.message}
         else:

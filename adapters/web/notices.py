@@ -12,8 +12,10 @@ from pydantic import ValidationError
 
 from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
+from adapters.http.fresh import web_read
 from adapters.http.notices import RevisionIn
 from adapters.web.notice_form import FormDep, typed
+from adapters.web.once import OnceDep
 from adapters.web.render import error_page, problem, refused, render
 from adapters.web.session import WebUserDep
 from domain.accident_notice import Casualties
@@ -37,9 +39,7 @@ def _page_of(request: Request, fetch: Any) -> Any:
 
 @router.get("/queue", response_class=HTMLResponse)
 def my_queue(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "") -> Response:
-    feeder = c.agency_feeders.get(actor.agency)
-    if feeder is not None:  # embedded default: show what was just committed, not 0.2 s later
-        feeder.catch_up()
+    web_read(c, actor.id, actor.agency)  # what this user just committed, on either transport
     with c.store(actor.agency).transaction(write=False) as tx:
         page = _page_of(request, lambda cursor: notice_list.queue_page(
             tx, cursor=cursor, limit=PAGE))
@@ -95,7 +95,7 @@ FIGURES = ("deaths", "serious_injuries", "missing", "direct_loss_cny")
 
 @router.post("/notices/{notice_id}/revise", response_class=HTMLResponse)
 def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
-           actor: WebUserDep) -> Response:
+           actor: WebUserDep, once: OnceDep) -> Response:
     """补报 through the API's RevisionIn and the same service; its messages shown inline."""
     if (page := refused(request, actor, policy.REVISE)) is not None:
         return page
@@ -108,8 +108,8 @@ def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
         errors = {field_name(tuple(x.get("loc", ()))): x.get("msg", "") for x in e.errors()}
         return _notice(request, c, actor, notice_id, errors=errors, values=values, status=422)
     try:
-        c.notices.revise(UUID(notice_id), actor, Casualties(
-            body.deaths, body.serious_injuries, body.missing, body.direct_loss_cny), body.reason)
+        once(lambda: c.notices.revise(UUID(notice_id), actor, Casualties(
+            body.deaths, body.serious_injuries, body.missing, body.direct_loss_cny), body.reason))
     except DomainError as e:
         found = problem(e)
         if found is None or found[0] != 422:
@@ -133,13 +133,13 @@ def _is_uuid(value: str) -> bool:
 
 @router.post("/notices/{notice_id}/acknowledge", response_model=None)
 def acknowledge(request: Request, notice_id: str, c: ContainerDep, actor: WebUserDep,
-                back: str = "notice") -> Response:
+                once: OnceDep, back: str = "notice") -> Response:
     if (page := refused(request, actor, policy.ACKNOWLEDGE)) is not None:
         return page
     if not _is_uuid(notice_id):
         return not_found(request, actor)
     try:
-        c.notices.acknowledge(UUID(notice_id), actor)
+        once(lambda: c.notices.acknowledge(UUID(notice_id), actor))
     except DomainError as e:
         return error_page(request, actor, e)
     feeder = c.agency_feeders.get(actor.agency)

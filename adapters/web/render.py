@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from adapters.http.errors import error_body
 from adapters.web import i18n
+from adapters.web.once import with_form_keys
 from adapters.web.session import lang_of
 from domain.common import Actor
 from services.policies import Forbidden, Rule
@@ -49,7 +50,7 @@ def render(request: Request, template: str, actor: Actor | None, status: int = 2
         request=request, user=actor, lang=lang, here=here, nav=nav_for(actor),
         langs=(("zh-CN", "简体中文"), ("en", "English")), **i18n.helpers(lang), **ctx,
     )
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(with_form_keys(html), status_code=status)
 
 
 def problem(exc: Exception) -> tuple[int, str, str | None] | None:

@@ -19,6 +19,7 @@ from adapters.accounts import USERS, token_hash
 from adapters.http.deps import ContainerDep
 from adapters.web import i18n
 from domain.common import Actor
+from services.freshness import note_writer
 from services.ports import Store
 
 COOKIE = "linkage_session"
@@ -113,6 +114,7 @@ def web_user(request: Request, c: ContainerDep) -> Actor:
     if actor is None:
         path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(quote(path if request.method == "GET" else "/ui/", safe="/"))
+    note_writer(actor)
     return actor
 
 

@@ -22,4 +22,5 @@ RULES = (SCHEDULE, START, RECORD_FINDING, ORDER_RECTIFICATION, REINSPECT, CLOSE_
          CANCEL)
 # The steps of an inspection's page, by the name the web form posts.
 STEPS = {"start": START, "finding": RECORD_FINDING, "rectification": ORDER_RECTIFICATION,
-         "reinspection": REINSPECT, "closure": CLOSE_ON_SPOT, "completion": COMPLETE, "cancellation": CANCEL}
+         "reinspection": REINSPECT, "spot_closure": CLOSE_ON_SPOT, "completion": COMPLETE,
+         "cancellation": CANCEL}
