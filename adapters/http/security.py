@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from adapters.http.deps import ContainerDep, UserDep
 from adapters.http.schemas import Agency
 from adapters.security_log import ACCESS, EVENTS, SIGNINS
+from services.policies import Forbidden
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit 审计"])
 
@@ -35,7 +36,8 @@ COLUMNS = {
 def _rows(c: Any, coll: str, user: Any, person: str | None, agency: str | None,
           since: datetime | None, until: datetime | None, object: str | None) -> Any:
     if user.role != "auditor":
-        raise HTTPException(403, f"role {user.role} may not read the security log (needs auditor)")
+        raise Forbidden("role_not_allowed",
+                        f"role {user.role} may not read the security log (needs auditor)")
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise HTTPException(422, [{"field": name, "message": "time must carry a UTC offset"}])

@@ -18,6 +18,7 @@ from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
 from domain.vocabulary import AGENCIES, ROLES
 from services.accounts import may_manage
+from services.policies import Forbidden
 from services.ports import Doc
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -82,9 +83,12 @@ i18n.register({
 
 
 def _caller(c: Any, actor: Actor) -> Doc:
-    doc: Doc | None = c.accounts.account_doc(actor.id) if actor.role == "admin" else None
-    if doc is None or doc["role"] != "admin":
-        raise HTTPException(403, f"role {actor.role} may not manage accounts (needs admin)")
+    if actor.role != "admin":
+        raise Forbidden("role_not_allowed", f"role {actor.role} may not manage accounts (needs admin)")
+    doc: Doc | None = c.accounts.account_doc(actor.id)
+    if doc is None:  # an admin stored before accounts had a history: its own agency only
+        doc = {"id": actor.id, "name": actor.name, "agency": actor.agency, "role": actor.role,
+               "active": True, "system": False}
     return doc
 
 
