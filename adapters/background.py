@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from adapters.accounts import import_legacy_users
 from adapters.audit_wiring import chainer
 from adapters.bootstrap import Container
 from adapters.request_log import RETENTION
@@ -40,6 +41,9 @@ class Background:
             # Kept current in small steps: caught up only by the watcher, it took a whole
             # interval's events at once and stalled requests meanwhile.
             ("notice index", s.feed_interval, self.container.index.catch_up),
+            # Revocations and deactivations made by any process reach this one's sign-ins.
+            ("account index", max(s.feed_interval, 0.5), self.container.account_index.catch_up),
+            ("legacy users", 3600.0, lambda: import_legacy_users(self.container)),
         ]
         from adapters.metrics import counted  # applied/skipped/dead-lettered, for /metrics
 
@@ -47,6 +51,9 @@ class Background:
             jobs.append((f"{agency} consumer", s.feed_interval, counted(agency, feeder.catch_up)))
         jobs.append(("audit chainer", 60.0, chainer(self.container).run_once))  # hash chain
         jobs.append(("request log purge", 3600.0, self.purge_requests))
+        security = self.container.security
+        jobs.append(("security log purge", 86400.0, lambda: security.purge(s.security_retention)))
+        security.start()
         for name, interval, job in jobs:
             t = threading.Thread(target=self._loop, args=(name, interval, job), name=name,
                                  daemon=True)

@@ -13,9 +13,11 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from adapters.security_log import SecurityLog
 from adapters.settings import Settings
 from domain.vocabulary import AGENCIES
 from services.accident_notices import AccidentNotices
+from services.accounts import AccountIndex, Accounts
 from services.agencies import projection_for
 from services.application import LinkageApp
 from services.consumer import Consumer
@@ -119,6 +121,11 @@ class Container:
         self.inspections = JointInspections(self.app, clock)
         self.registers = self.inspections.registers
         self.meetings = JointMeetings(self.app, clock)
+        # Accounts and tokens: every server process feeds this index itself (sign-in reads it).
+        self.account_index = self.log_feeder(AccountIndex())
+        self.accounts = Accounts(self.app, clock, self.account_index, settings.token_lifetime)
+        self.security = SecurityLog(lambda: self.store("security"), clock,
+                                    settings.auth_failure_limit)
         self.inspection_index = LazyFeeder(lambda: self.log_feeder(InspectionIndex()))
         self.meeting_index = LazyFeeder(lambda: self.log_feeder(MeetingIndex()))
         # Embedded default: each agency's consumer is fed in-process from the log.
@@ -130,7 +137,8 @@ class Container:
     def in_process_feeders(self) -> list[LogFeeder | LazyFeeder]:
         """Every read model this process feeds from the log itself, registered here once (the
         auditor's consumer check and the background loops take them from here)."""
-        return [self.index, self.inspection_index, self.meeting_index, *self.agency_feeders.values()]
+        return [self.index, self.inspection_index, self.meeting_index, self.account_index,
+                *self.agency_feeders.values()]
 
     def pool(self) -> ConnectionPool[Any]:
         with self._lock:
@@ -174,6 +182,7 @@ class Container:
             feeder.catch_up()
 
     def close(self) -> None:
+        self.security.close()
         self.app.close()
         if self._pool is not None:
             self._pool.close()

@@ -13,10 +13,17 @@ from adapters.settings import Settings
 
 app = typer.Typer(help="linkage — 工伤事故预防联动机制 coordination system", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-users = typer.Typer(help="Manage users and their tokens", no_args_is_help=True)
-app.add_typer(users, name="users")
 importing = typer.Typer(help="Import records from other systems 导入", no_args_is_help=True)
 app.add_typer(importing, name="import")
+
+
+def _add_users() -> None:
+    from adapters.users_cli import users
+
+    app.add_typer(users, name="users")
+
+
+_add_users()
 
 
 def _add_audit() -> None:
@@ -105,32 +112,9 @@ def serve(
     from adapters.bootstrap import bootstrap
     from adapters.http.app import create_app
 
-    uvicorn.run(create_app(lambda: bootstrap(settings)), host=host, port=port,
-                **plain)  # type: ignore[arg-type]
-
-
-@users.command("add")
-def users_add(
-    name: Annotated[str, typer.Option(help="The person's name")],
-    agency: AgencyOpt,
-    role: Annotated[str, typer.Option(help="liaison, inspector, auditor or admin")],
-) -> None:
-    """Create a user; prints the new token as the only line on stdout."""
-    from adapters.accounts import Accounts
-    from adapters.bootstrap import bootstrap
-    from domain.common import InvalidValue
-
-    c = bootstrap(Settings())
-    try:
-        token = Accounts(c.store("api")).add(name, agency, role)
-    except InvalidValue as e:
-        typer.echo(f"error: --{e.field}: {e.message}", err=True)
-        raise typer.Exit(2) from e
-    finally:
-        c.close()
-    where = c.settings.describe().split(";")[0]
-    typer.echo(f"用户已写入 / user written to: {where}", err=True)
-    typer.echo(token)
+    uvicorn.run(create_app(lambda: bootstrap(settings),
+                           token_cache_seconds=settings.token_cache_seconds),
+                host=host, port=port, **plain)  # type: ignore[arg-type]
 
 
 @app.command()

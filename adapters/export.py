@@ -43,6 +43,9 @@ TABLES: dict[str, list[str]] = {
     "/api/v1/joint-meetings": ["items"],
     "/api/v1/audit/events": ["items"],
     "/api/v1/audit/as-of/{agency}/queue": ["items"],
+    "/api/v1/audit/sign-ins": ["items"],
+    "/api/v1/audit/security-events": ["items"],
+    "/api/v1/audit/access-log": ["items"],
 }
 AS_TEXT = {"payload", "done", "reinspection", "closed_on_spot"}  # nested objects kept whole, as JSON text
 

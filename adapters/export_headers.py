@@ -54,4 +54,9 @@ HEADERS = {
     "notification_id": "日志序号", "time": "时间", "mechanism": "业务类别", "event_type": "事件类型",
     "aggregate_id": "对象编号", "aggregate_version": "对象版本", "actor": "操作人", "agency": "部门",
     "payload": "事件内容", "name": "姓名",
+    # security log (sign-ins, security events, access log)
+    "last_at": "最后时间", "count": "次数", "method": "方式", "outcome": "结果",
+    "account_id": "账号编号", "token_id": "令牌编号", "address": "来源地址",
+    "user_agent": "客户端", "detail": "说明", "role": "角色", "what": "内容", "object": "对象",
+    "path": "路径",
 }

@@ -186,9 +186,9 @@ def summary(report: Report, dry_run: bool) -> str:
 
 def as_actor(c: Container, token: str) -> Actor:
     """The user filing the notices: a liaison, as the API requires."""
-    from adapters.accounts import Accounts
+    from adapters.accounts import authenticate
 
-    actor = Accounts(c.store("api")).authenticate(token)
+    actor = authenticate(c, token).actor  # unknown, expired, revoked or deactivated: None
     if actor is None:
         raise MappingError("令牌无效 / the token is not valid (linkage users add)")
     if actor.role != "liaison":

@@ -49,6 +49,18 @@ class Settings(BaseSettings):
         2.0, ge=0, le=60,
         description="How long a read of an agency's read model may wait for the reader's own "
                     "last write to reach it before answering with Linkage-Stale: true")
+    token_lifetime: timedelta = Field(timedelta(days=90), description="A new token's lifetime")
+    session_idle: timedelta = Field(timedelta(minutes=30), description="A web session ends after "
+                                    "this long without a page view")
+    session_lifetime: timedelta = Field(timedelta(hours=12), description="and this long after "
+                                        "sign-in in any case")
+    auth_failure_limit: int = Field(10, ge=1, description="Failed sign-ins from one address in "
+                                    "a minute beyond which it gets 429")
+    security_retention: timedelta = Field(timedelta(days=180), description="How long sign-in, "
+                                          "security-event and access records are kept")
+    token_cache_seconds: float = Field(
+        2.0, ge=0, le=3, description="How long a server process trusts a token it checked: a "
+        "revocation reaches every process within this plus the feed interval")
 
     @field_validator("database_url")
     @classmethod

@@ -21,10 +21,11 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters.accounts import Accounts  # noqa: E402
+from adapters.accounts import Accounts, import_legacy_users  # noqa: E402
 from adapters.web.i18n import TZ  # noqa: E402
 from domain.accident_notice import Casualties, Employer, Incident  # noqa: E402
 from domain.common import Actor  # noqa: E402
+from services.accounts import CLI_ACTOR  # noqa: E402
 from tests.e2e.ui_support import UiServer, launch, sign_in  # noqa: E402
 from tests.support import credit_code  # noqa: E402
 
@@ -125,18 +126,25 @@ def seed(ui: UiServer) -> dict[str, str]:
             "moment": moment}
 
 
-def shoot(browser: Any, ui: UiServer, out: Path, ids: dict[str, str]) -> list[Path]:
+def shoot(browser: Any, ui: UiServer, out: Path, ids: dict[str, str],
+          only: set[str] | None = None) -> list[Path]:
     people = {"safety": ui.token("safety", name="王敏"), "hrss": ui.token("hrss", name="李华"),
               "inspector": ui.token("safety", "inspector", name="张安"),
               "finance": ui.token("finance", name="周芳"),
               "auditor": ui.token("finance", "auditor", name="审计员吴刚")}
+    people["admin"] = ui.container.accounts.add(
+        CLI_ACTOR, name="系统管理员林静", agency="safety", role="admin", system_admin=True,
+        token_name="办公电脑")["token"]["token"]
+    import_legacy_users(ui.container)  # the people above, as accounts with a history
     pages = [("login", None, "/ui/login"), ("queue", "safety", "/ui/queue"),
              ("notice-form", "safety", "/ui/notices/new"), ("notice", "hrss", f"/ui/notices/{ids['notice']}"),
              ("calendar", "inspector", "/ui/inspections"),
              ("inspection", "inspector", f"/ui/inspections/{ids['inspection']}"),
              ("meeting", "hrss", f"/ui/meetings/{ids['meeting']}"), ("ledger", "finance", "/ui/ledger"),
              ("statistics", "hrss", "/ui/statistics"), ("rate-proposals", "hrss", "/ui/rate-proposals"),
-             ("audit", "auditor", f"/ui/audit/aggregates/{ids['notice']}?as_of={ids['moment']}")]
+             ("audit", "auditor", f"/ui/audit/aggregates/{ids['notice']}?as_of={ids['moment']}"),
+             ("accounts", "admin", "/ui/accounts"), ("security", "auditor", "/ui/security")]
+    pages = [p for p in pages if only is None or p[0] in only]
     phone = {"queue", "notice", "notice-form", "calendar"}
     written = []
     for lang in ("zh-CN", "en"):
@@ -169,6 +177,7 @@ def shoot(browser: Any, ui: UiServer, out: Path, ids: dict[str, str]) -> list[Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", help="Comma-separated page names (default: every page)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -180,7 +189,8 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = launch(p)
                 try:
-                    written = shoot(browser, ui, args.out, ids)
+                    only = set(args.only.split(",")) if args.only else None
+                    written = shoot(browser, ui, args.out, ids, only)
                 finally:
                     browser.close()
         finally:

@@ -17,6 +17,7 @@ from eventsourcing.persistence import Mapper, Notification
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.accident_notice import AccidentNotice
+from domain.account import Account
 from domain.fund_year import FundYear
 from domain.health_follow_up import HealthFollowUp
 from domain.joint_inspection import InspectorBooking, JointInspection
@@ -37,6 +38,7 @@ MECHANISMS: dict[type[Aggregate], str] = {
     InspectorBooking: "joint-inspections",  # the booking index, saved with inspections
     Register: "joint-inspections",  # 双随机 registers the draws use
     JointMeeting: "joint-meetings",
+    Account: "accounts",  # people, their roles and tokens (token hashes only)
 }
 # Fields every event has that the envelope carries outside the payload.
 _ENVELOPE_FIELDS = {

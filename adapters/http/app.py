@@ -102,7 +102,8 @@ def install_probes(app: FastAPI, lazy: LazyContainer) -> None:
         return Response(body, media_type=CONTENT_TYPE)
 
 
-def create_app(factory: Callable[[], Container], background: bool = True) -> FastAPI:
+def create_app(factory: Callable[[], Container], background: bool = True,
+               token_cache_seconds: float = 2.0) -> FastAPI:
     lazy = LazyContainer(factory, background)
 
     @asynccontextmanager
@@ -123,7 +124,7 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
         redoc_url=None,
     )
     app.state.container = lazy
-    app.state.tokens = TokenCache()  # users are only ever added: see TokenCache
+    app.state.tokens = TokenCache(token_cache_seconds)  # short-lived: revocations reach it
     from fastapi import Depends
 
     from adapters.http.audit import auditors_read_only  # auditors write nothing, on any route
@@ -146,6 +147,12 @@ def create_app(factory: Callable[[], Container], background: bool = True) -> Fas
     from adapters.http import audit
 
     app.include_router(audit.router)
+    from adapters.http import security, users
+
+    app.include_router(users.router)
+    app.include_router(security.router)
+    app.add_middleware(security.AccessLog)  # who read which notice, which agency's models
+    app.add_middleware(security.SecurityHeaders)
     from adapters.web import install as install_web  # the staff UI: /ui/..., /static
 
     install_web(app)
@@ -170,4 +177,4 @@ def from_settings() -> FastAPI:
     if os.environ.get("LINKAGE_ACCESS_LOG") == "0":
         logging.getLogger("linkage.access").setLevel(logging.WARNING)
     settings = Settings()
-    return create_app(lambda: bootstrap(settings))
+    return create_app(lambda: bootstrap(settings), token_cache_seconds=settings.token_cache_seconds)

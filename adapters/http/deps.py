@@ -19,12 +19,14 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from adapters.accounts import Accounts, TokenCache
+from adapters.accounts import TokenCache, token_hash
+from adapters.accounts import authenticate as sign_in_with_token
 from adapters.bootstrap import Container
 from adapters.faults import maybe_crash
 from adapters.http.errors import error_body
 from domain.common import Actor
 from domain.vocabulary import Agency, Role
+from services.accounts import SignIn
 from services.application import Unavailable
 from services.freshness import note_writer
 from services.policies import Rule
@@ -60,14 +62,26 @@ async def container(request: Request) -> Container:
 
 ContainerDep = Annotated[Container, Depends(container)]
 
+UNAUTHORIZED = {
+    "unknown_token": "unknown token",
+    "expired": "the token has expired: ask your agency's admin for a new one",
+    "revoked": "the token has been revoked",
+    "deactivated": "the account is deactivated",
+}
+
+
+async def sign_in(request: Request, c: Container, token: str) -> SignIn:
+    """The token's sign-in: from the app's cache when seen lately, else from the account index."""
+    cache: TokenCache = request.app.state.tokens
+    signed = cache.get(token_hash(token), c.clock())
+    if signed is None:
+        signed = await run_in_threadpool(sign_in_with_token, c, token, cache)
+    return signed
+
 
 async def authenticate(request: Request, c: Container, token: str) -> Actor | None:
-    """The token's user: from the app's cache when seen lately, else from the store."""
-    cache: TokenCache = request.app.state.tokens
-    actor = cache.lookup(token)
-    if actor is None:
-        actor = await run_in_threadpool(lambda: Accounts(c.store("api"), cache).authenticate(token))
-    return actor
+    """The token's user if it may act now (unknown, expired, revoked, deactivated: None)."""
+    return (await sign_in(request, c, token)).actor
 
 
 def bearer(authorization: str | None) -> str | None:
@@ -81,14 +95,38 @@ BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
                     description="A user's token (`linkage users add` prints it).")
 
 
+def source(request: Request) -> tuple[str, str]:
+    """The attempt's source address and user agent, as recorded in the security log."""
+    address = request.client.host if request.client else "unknown"
+    return address, request.headers.get("user-agent", "")
+
+
 async def user_for_token(request: Request, token: str | None) -> Actor:
+    """The token's user; every attempt is recorded, an address with too many failures is 429."""
     if token is None:
         raise HTTPException(401, "missing bearer token", {"WWW-Authenticate": "Bearer"})
-    actor = await authenticate(request, await container(request), token)
-    if actor is None:
-        raise HTTPException(401, "unknown token", {"WWW-Authenticate": "Bearer"})
-    note_writer(actor)
-    return actor
+    done: tuple[str, SignIn] | None = getattr(request.state, "signed_in", None)
+    if done is not None and done[0] == token:  # checked (and recorded) once per request
+        if done[1].actor is None:
+            raise HTTPException(401, UNAUTHORIZED[done[1].outcome], {"WWW-Authenticate": "Bearer"})
+        return done[1].actor
+    c = await container(request)
+    address, agent = source(request)
+    wait = c.security.throttle.retry_after(address)
+    if wait is not None:
+        raise HTTPException(429, f"too many failed sign-ins from {address}: retry in {wait} s",
+                            {"Retry-After": str(wait)})
+    signed = await sign_in(request, c, token)
+    who = ({"id": signed.actor.id, "name": signed.actor.name, "agency": signed.actor.agency}
+           if signed.actor else {"id": signed.account_id})
+    c.security.sign_in(method="bearer", outcome=signed.outcome, address=address,
+                       user_agent=agent, account=who, token_id=signed.token_id)
+    request.state.signed_in = (token, signed)
+    if signed.actor is None:
+        raise HTTPException(401, UNAUTHORIZED[signed.outcome], {"WWW-Authenticate": "Bearer"})
+    request.state.actor = signed.actor
+    note_writer(signed.actor)
+    return signed.actor
 
 
 async def current_user(

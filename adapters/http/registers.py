@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.accounts import Accounts
+from adapters.accounts import find_account
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit
 from adapters.http.schemas import Agency
 from services.policies import registers as policy
@@ -91,7 +91,7 @@ def link_account(key: Key, body: AccountLinkIn, request: Request, c: ContainerDe
     acts for it: only the inspectors booked on an inspection act on it."""
 
     def act() -> tuple[int, Any]:
-        account = Accounts(c.store("api")).find(body.account_id)
+        account = find_account(c, body.account_id)
         if account is None:
             raise HTTPException(422, [{"field": "account_id", "message": "no such account"}])
         return 200, c.registers.link_account(actor, key, account)

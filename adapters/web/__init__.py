@@ -16,6 +16,7 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     # One router module per page group; fixed paths (".../new") before ".../{id}".
     from adapters.web import (
+        accounts,
         audit,
         auth,
         finance,
@@ -27,7 +28,7 @@ def install(app: FastAPI) -> None:
     )
 
     for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
-                  audit):
+                  audit, accounts):
         app.include_router(group.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -27,6 +27,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                    "Enter the token your administrator created for you (starts with lk_)."),
     "bad_token": ("令牌无效，请检查后重试。", "That token is not valid; please check it and try again."),
     "signed_out": ("您已退出。", "You have signed out."),
+    "throttled": ("登录失败次数过多，请稍后再试。",
+                  "Too many failed sign-ins from this address; please try again later."),
     "language": ("语言", "Language"),
     "nav": ("主导航", "Main navigation"),
     "queue": ("待办队列", "Queue"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
 
 from adapters.http.errors import error_body
 from adapters.web import i18n
@@ -50,7 +52,19 @@ def render(request: Request, template: str, actor: Actor | None, status: int = 2
         request=request, user=actor, lang=lang, here=here, nav=nav_for(actor),
         langs=(("zh-CN", "简体中文"), ("en", "English")), **i18n.helpers(lang), **ctx,
     )
+    csrf = getattr(request.state, "csrf", None)
+    if csrf is not None:
+        html = with_csrf(html, csrf)
     return HTMLResponse(with_form_keys(html), status_code=status)
+
+
+POST_FORM = re.compile(r"<form\b[^>]*\bmethod=\"post\"[^>]*>", re.IGNORECASE)
+
+
+def with_csrf(html: str, csrf: str) -> str:
+    """Every POST form carries the session's CSRF token (pages need not remember to)."""
+    field = f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+    return POST_FORM.sub(lambda m: m.group(0) + field, html)
 
 
 def problem(exc: Exception) -> tuple[int, str, str | None] | None:

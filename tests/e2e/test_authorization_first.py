@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from domain.vocabulary import AGENCIES, ROLES
 from tests.e2e.conftest import Api
 from tests.e2e.test_openapi_contract import conforms
+from tests.e2e.test_ui_pages import csrf_of
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 LIAISON = ("liaison",)
@@ -67,11 +68,19 @@ API_ROUTES: dict[tuple[str, str], Who] = {
     ("POST", "/api/v1/registers/{kind}/{key}/deactivation"): (("admin",), None),
     ("POST", "/api/v1/registers/{kind}/{key}/reactivation"): (("admin",), None),
     ("POST", "/api/v1/audit/verify"): (("auditor", "admin"), None),
+    ("POST", "/api/v1/users"): (("admin",), None),
+    ("POST", "/api/v1/users/{account_id}/role"): (("admin",), None),
+    ("POST", "/api/v1/users/{account_id}/deactivation"): (("admin",), None),
+    ("POST", "/api/v1/users/{account_id}/reactivation"): (("admin",), None),
+    ("POST", "/api/v1/users/{account_id}/tokens"): (("admin",), None),
+    ("POST", "/api/v1/users/{account_id}/tokens/{token_id}/revocation"): (("admin",), None),
 }
 # The staff UI's forms (a session cookie instead of a bearer token); a step in the path picks
 # the action. Sign-in, sign-out and the form's live check are open to anyone.
 UI_OPEN = {"/ui/login", "/ui/logout", "/ui/notices/check"}
 UI_ROUTES: dict[str, Who] = {
+    "/ui/accounts": (("admin",), None),
+    "/ui/accounts/{account_id}/{step}": (("admin",), None),
     "/ui/notices/new": (LIAISON, None),
     "/ui/notices/{notice_id}/revise": (LIAISON, None),
     "/ui/notices/{notice_id}/acknowledge": (LIAISON, None),
@@ -163,6 +172,7 @@ def sign_in(api: Api, agency: str, role: str) -> None:
     api.client.cookies.clear()
     r = api.client.post("/ui/login", data={"token": token, "next": "/ui/"}, follow_redirects=False)
     assert r.status_code == 303, r.text
+    api.client.headers["X-CSRF-Token"] = csrf_of(api.client.get("/ui/").text)  # as a form would
 
 
 def ui_write_routes(api: Api) -> set[str]:

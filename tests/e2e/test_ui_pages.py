@@ -3,6 +3,7 @@ page's title and labels — on SQLite and PostgreSQL like the other e2e tests.""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -17,6 +18,14 @@ def sign_in(api: Api, agency: str, role: str = "liaison") -> None:
     api.client.cookies.clear()
     r = api.client.post("/ui/login", data={"token": token, "next": "/ui/"}, follow_redirects=False)
     assert r.status_code == 303, r.text
+    api.client.headers["X-CSRF-Token"] = csrf_of(api.client.get("/ui/").text)
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token the page's forms carry."""
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert m, "no CSRF token in the page's forms"
+    return m.group(1)
 
 
 def test_pages_need_a_session_and_sign_out_ends_it(api: Api) -> None:
@@ -30,8 +39,11 @@ def test_pages_need_a_session_and_sign_out_ends_it(api: Api) -> None:
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert token not in ok.headers["set-cookie"]  # the cookie holds a session id, not the token
     session_id = api.client.cookies["linkage_session"]
+    page = api.client.get("/ui/queue")
+    assert page.status_code == 200
+    assert api.client.post("/ui/logout", follow_redirects=False).status_code == 403  # no CSRF
     assert api.client.get("/ui/queue").status_code == 200
-    api.client.post("/ui/logout")
+    api.client.post("/ui/logout", data={"csrf": csrf_of(page.text)})
     api.client.cookies.set("linkage_session", session_id)  # replaying the old cookie
     assert api.client.get("/ui/queue", follow_redirects=False).status_code == 303
 
@@ -196,4 +208,5 @@ def test_pages_tell_time_by_the_servers_clock(api: Api, clock: Any) -> None:
     page = api.client.get("/ui/queue").text
     assert 'data-testid="queue-item"' in page and overdue not in page
     clock.advance(hours=2)  # past safety's one hour
+    sign_in(api, "safety")  # and past the session's idle timeout
     assert overdue in api.client.get("/ui/queue").text

@@ -1,28 +1,14 @@
-"""Signing in with a token: known tokens are remembered a while, unknown ones never are."""
+"""The token cache: a checked token is trusted a couple of seconds, never past its expiry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
-from adapters.accounts import Accounts, TokenCache, token_hash
+from adapters.accounts import TokenCache, token_hash
 from domain.common import Actor
-from services.ports import Tx
-from tests.support import MemoryStore
+from services.accounts import SignIn
 
-
-class CountingStore(MemoryStore):
-    """Counts transactions: each is a database round trip on a real store."""
-
-    def __init__(self) -> None:
-        super().__init__("api")
-        self.reads = 0
-
-    @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Tx]:
-        self.reads += 0 if write else 1
-        with super().transaction(write) as tx:
-            yield tx
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -33,54 +19,40 @@ class Clock:
         return self.now
 
 
-def test_a_known_token_is_read_once_then_remembered() -> None:
-    store = CountingStore()
-    token = Accounts(store).add("王敏", "safety", "liaison")
-    accounts = Accounts(store, TokenCache())
-    first = accounts.authenticate(token)
-    assert first is not None and first.name == "王敏" and first.role == "liaison"
-    for _ in range(5):
-        assert accounts.authenticate(token) == first
-    assert store.reads == 1
+def signed(name: str, expires_at: datetime = NOW + timedelta(days=90),
+           account: str = "a1") -> SignIn:
+    return SignIn("ok", Actor(id=account, name=name, agency="safety", role="liaison"),
+                  account_id=account, token_id="t-" + name, expires_at=expires_at)
 
 
-def test_an_unknown_token_is_refused_every_time_and_never_remembered() -> None:
-    store = CountingStore()
-    Accounts(store).add("王敏", "safety", "liaison")
-    accounts = Accounts(store, TokenCache())
-    for _ in range(3):
-        assert accounts.authenticate("lk_not-a-token") is None
-    assert store.reads == 3
-
-
-def test_a_user_added_after_others_were_remembered_signs_in_at_once() -> None:
-    store = CountingStore()
-    cache = TokenCache()
-    old = Accounts(store).add("王敏", "safety", "liaison")
-    assert Accounts(store, cache).authenticate(old) is not None
-    new = Accounts(store).add("李强", "hrss", "liaison")  # as `linkage users add` meanwhile
-    actor = Accounts(store, cache).authenticate(new)
-    assert actor is not None and actor.agency == "hrss"
-
-
-def test_a_remembered_token_is_read_again_after_the_ttl() -> None:
-    store = CountingStore()
+def test_a_checked_token_is_trusted_only_for_the_ttl() -> None:
     clock = Clock()
-    token = Accounts(store).add("王敏", "safety", "liaison")
-    accounts = Accounts(store, TokenCache(ttl=60.0, clock=clock))
-    accounts.authenticate(token)
-    clock.now += 59.0
-    accounts.authenticate(token)
-    assert store.reads == 1
-    clock.now += 2.0
-    assert accounts.authenticate(token) is not None
-    assert store.reads == 2
+    cache = TokenCache(ttl=2.0, clock=clock)
+    cache.put(token_hash("t"), signed("王敏"))
+    clock.now += 1.9
+    assert cache.lookup("t", NOW) is not None
+    clock.now += 0.2  # the index is read again: a revocation elsewhere is seen
+    assert cache.lookup("t", NOW) is None
+
+
+def test_a_cached_token_is_refused_once_it_expires() -> None:
+    cache = TokenCache(ttl=60.0)
+    cache.put(token_hash("t"), signed("王敏", expires_at=NOW + timedelta(seconds=1)))
+    assert cache.lookup("t", NOW) is not None
+    assert cache.lookup("t", NOW + timedelta(seconds=1)) is None
+
+
+def test_forgetting_an_account_drops_its_tokens_only() -> None:
+    cache = TokenCache()
+    cache.put(token_hash("a"), signed("a", account="a1"))
+    cache.put(token_hash("b"), signed("b", account="b1"))
+    cache.forget_account("a1")
+    assert cache.lookup("a", NOW) is None and cache.lookup("b", NOW) is not None
 
 
 def test_the_cache_keeps_at_most_max_size_users_dropping_the_oldest() -> None:
     cache = TokenCache(max_size=3)
     for i in range(5):
-        cache.put(token_hash(f"t{i}"), Actor(id=str(i), name=f"u{i}", agency="safety",
-                                             role="liaison"))
+        cache.put(token_hash(f"t{i}"), signed(f"u{i}"))
     assert cache.lookup("t0") is None and cache.lookup("t1") is None
     assert [cache.lookup(f"t{i}").name for i in (2, 3, 4)] == ["u2", "u3", "u4"]  # type: ignore[union-attr]

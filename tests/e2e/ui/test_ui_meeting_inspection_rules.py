@@ -41,6 +41,7 @@ def test_a_meeting_waits_for_its_day_needs_a_quorum_and_binds_the_absent(
 
     ui.clock.offset = timedelta(days=1)  # the meeting's day
     try:
+        sign_in(page, ui, ui.token("hrss", "liaison", name="召集人李强"))  # the session timed out
         page.goto(meeting_url)
         expect(page.get_by_test_id("not-before-day")).to_have_count(0)
         options = page.locator("#f-att-agency option")
@@ -131,7 +132,8 @@ def test_only_the_booked_inspectors_act_within_the_window_by_severity(
 
     ui.clock.offset = timedelta(days=1)  # the window's first day
     try:
-        page.reload()
+        sign_in(page, ui, booked)  # a day on, the session has timed out
+        page.goto(f"{ui.url}/ui/inspections/{iid}")
         page.get_by_role("button", name="开始检查").click()
         expect(page.get_by_test_id("status")).to_have_text("进行中")
         expect(page.get_by_test_id("severity-rule")).to_contain_text("重大隐患须责令限期整改并复查")

@@ -35,7 +35,8 @@ def test_inspector_schedules_by_draw_records_findings_and_completes(
         ui: UiServer, new_page: Any) -> None:
     seed_registers(ui)
     page = new_page()
-    sign_in(page, ui, ui.token("safety", "inspector", name="张安"))
+    token = ui.token("safety", "inspector", name="张安")
+    sign_in(page, ui, token)
     expect(page).to_have_url(re.compile("/ui/inspections"))
     expect(page).to_have_title(re.compile("检查日历"))
     page.get_by_role("link", name="安排检查").click()
@@ -71,7 +72,9 @@ def test_inspector_schedules_by_draw_records_findings_and_completes(
 
     ui.clock.offset = timedelta(days=8)  # past the rectification deadline
     try:
-        page.reload()
+        here = page.url
+        sign_in(page, ui, token)  # eight days on, the session has timed out
+        page.goto(here)
         expect(finding).to_have_class(re.compile("overdue-finding"))
         expect(finding).to_contain_text("整改逾期")
         page.goto(f"{ui.url}/ui/inspections")

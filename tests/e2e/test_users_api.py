@@ -1,0 +1,133 @@
+"""/api/v1/users: who may do what, the account lifecycle over HTTP, and refusals that change
+nothing — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.accounts import CLI_ACTOR
+from tests.e2e.conftest import Api
+
+USERS = "/api/v1/users"
+NOTICES = "/api/v1/accident-notices"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def system_admin(api: Api) -> dict[str, str]:
+    made = api.container.accounts.add(CLI_ACTOR, name="系统管理员", agency="safety", role="admin",
+                                      system_admin=True)
+    return bearer(made["token"]["token"])
+
+
+def add(api: Api, h: dict[str, str], **body: Any) -> dict[str, Any]:
+    r = api.client.post(USERS, json={"name": "王敏", "agency": "hrss", "role": "liaison", **body},
+                        headers=h)
+    assert r.status_code == 201, r.text
+    made: dict[str, Any] = r.json()
+    return made
+
+
+def events(api: Api) -> int:
+    return api.container.app.recorder.max_notification_id() or 0
+
+
+def test_every_route_needs_an_admin_of_the_accounts_agency(api: Api) -> None:
+    root = system_admin(api)
+    hrss_admin = bearer(add(api, root, name="人社管理员", role="admin")["token"]["token"])
+    safety_user = add(api, root, name="应急联络员", agency="safety")
+    uid, tid = safety_user["id"], safety_user["token"]["id"]
+    routes = [("get", USERS, None), ("post", USERS, {"name": "x", "agency": "safety", "role": "liaison"}),
+              ("get", f"{USERS}/{uid}", None), ("get", f"{USERS}/{uid}/tokens", None),
+              ("post", f"{USERS}/{uid}/role", {"role": "inspector"}),
+              ("post", f"{USERS}/{uid}/deactivation", {"reason": "x"}),
+              ("post", f"{USERS}/{uid}/reactivation", {}),
+              ("post", f"{USERS}/{uid}/tokens", {"name": "phone"}),
+              ("post", f"{USERS}/{uid}/tokens/{tid}/revocation", None)]
+    others = (api.auth("safety", "liaison"), api.auth("safety", "auditor"))
+    for who in others:  # signed in once: users stored the old way are imported then
+        assert api.client.get(NOTICES, headers=who).status_code == 200
+    before = events(api)
+    for method, path, body in routes:
+        assert api.client.request(method.upper(), path, json=body).status_code == 401
+        for who in others:
+            r = api.client.request(method.upper(), path, json=body, headers=who)
+            assert r.status_code == 403, (path, r.text)
+        if path != USERS or method == "post":  # the list is allowed: its own agency only
+            r = api.client.request(method.upper(), path, json=body, headers=hrss_admin)
+            assert r.status_code == 403 and "safety" in r.json()["detail"], (path, r.text)
+    assert events(api) == before
+    listed = api.client.get(USERS, headers=hrss_admin).json()
+    assert {a["agency"] for a in listed} == {"hrss"}
+    assert api.client.get(USERS, params={"agency": "safety"}, headers=hrss_admin).status_code == 403
+
+
+def test_an_agency_admin_runs_the_lifecycle_of_its_accounts(api: Api) -> None:
+    root = system_admin(api)
+    admin = bearer(add(api, root, name="人社管理员", role="admin")["token"]["token"])
+    made = add(api, admin)
+    uid, first = made["id"], made["token"]
+    assert set(made["token"]) == {"id", "name", "token", "expires_at"}
+    assert api.client.get(NOTICES, headers=bearer(first["token"])).status_code == 200
+    listed = api.client.get(USERS, params={"role": "liaison"}, headers=admin).json()
+    assert [(a["id"], a["name"], a["agency"], a["role"], a["active"]) for a in listed] == [
+        (uid, "王敏", "hrss", "liaison", True)]
+    assert "token" not in str(listed[0]["tokens"]) or "hash" not in str(listed)
+
+    phone = api.client.post(f"{USERS}/{uid}/tokens", json={"name": "手机"}, headers=admin).json()
+    assert api.client.get(NOTICES, headers=bearer(phone["token"])).status_code == 200
+    tokens = {t["name"]: t for t in api.client.get(f"{USERS}/{uid}/tokens", headers=admin).json()}
+    assert tokens["手机"]["last_used_at"] is not None and tokens["手机"]["usable"]
+    assert "token" not in tokens["手机"] and "hash" not in tokens["手机"]
+
+    r = api.client.post(f"{USERS}/{uid}/tokens/{phone['id']}/revocation", headers=admin)
+    assert r.status_code == 200, r.text
+    refused = api.client.get(NOTICES, headers=bearer(phone["token"]))
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert api.client.get(NOTICES, headers=bearer(first["token"])).status_code == 200
+
+    r = api.client.post(f"{USERS}/{uid}/role", json={"role": "inspector"}, headers=admin)
+    assert r.status_code == 200 and r.json()["role"] == "inspector"
+    assert api.client.post(f"{USERS}/{uid}/deactivation", json={"reason": "调离"},
+                           headers=admin).status_code == 200
+    assert api.client.get(NOTICES, headers=bearer(first["token"])).status_code == 401
+    assert api.client.post(f"{USERS}/{uid}/reactivation", headers=admin).status_code == 200
+    assert api.client.get(NOTICES, headers=bearer(first["token"])).status_code == 200
+    shown = api.client.get(f"{USERS}/{uid}", headers=admin).json()
+    assert shown["role"] == "inspector" and shown["active"] and shown["version"] == 7
+
+
+def test_bad_input_is_a_clear_4xx_and_changes_nothing(api: Api) -> None:
+    root = system_admin(api)
+    admin = bearer(add(api, root, name="人社管理员", role="admin")["token"]["token"])
+    uid = add(api, admin)["id"]
+    root_id = api.client.get(USERS, params={"agency": "safety"}, headers=root).json()[0]["id"]
+    before = events(api)
+
+    def refused(status: int, method: str, path: str, h: dict[str, str], body: Any = None) -> str:
+        r = api.client.request(method, path, json=body, headers=h)
+        assert r.status_code == status, r.text
+        return str(r.json()["detail"])
+
+    assert "agency" in refused(422, "POST", USERS, admin,
+                               {"name": "x", "agency": "police", "role": "liaison"})
+    assert "role" in refused(422, "POST", USERS, admin,
+                             {"name": "x", "agency": "hrss", "role": "boss"})
+    assert "role" in refused(422, "POST", f"{USERS}/{uid}/role", admin, {"role": "boss"})
+    assert "finance" in refused(403, "POST", USERS, admin,
+                                {"name": "x", "agency": "finance", "role": "liaison"})
+    assert "system-wide" in refused(403, "POST", USERS, admin,
+                                    {"name": "x", "agency": "hrss", "role": "admin", "system": True})
+    assert "no-such" in refused(404, "POST", f"{USERS}/{uid}/tokens/no-such/revocation", admin)
+    assert "last active system-wide admin" in refused(
+        409, "POST", f"{USERS}/{root_id}/role", root, {"role": "liaison"})
+    other_root = add(api, root, name="第二管理员", agency="safety", role="admin", system=True)
+    before = events(api)
+    assert api.client.post(f"{USERS}/{other_root['id']}/deactivation", json={},
+                           headers=root).status_code == 200
+    assert "last active system-wide admin" in refused(
+        409, "POST", f"{USERS}/{root_id}/deactivation",
+        bearer(add(api, root, name="第三", agency="safety", role="admin")["token"]["token"]), {})
+    assert events(api) == before + 3  # the deactivation, the third admin and its token: no more
