@@ -17,6 +17,7 @@ from eventsourcing.persistence import Mapper, Notification
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.accident_notice import AccidentNotice
+from domain.contact_book import ContactBook
 from domain.fund_year import FundYear
 from domain.health_follow_up import HealthFollowUp
 from domain.joint_inspection import InspectorBooking, JointInspection
@@ -37,6 +38,7 @@ MECHANISMS: dict[type[Aggregate], str] = {
     InspectorBooking: "joint-inspections",  # the booking index, saved with inspections
     Register: "joint-inspections",  # 双随机 registers the draws use
     JointMeeting: "joint-meetings",
+    ContactBook: "contacts",  # 通知联系人: whom the notifier reaches
 }
 # Fields every event has that the envelope carries outside the payload.
 _ENVELOPE_FIELDS = {
