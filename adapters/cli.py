@@ -166,6 +166,16 @@ def consume(agency: AgencyOpt,
 
 
 @app.command()
+def notify(once: Annotated[bool, typer.Option(help="Send what is owed and exit")] = False) -> None:
+    """Send notifications (email, webhooks, SMS): Kafka consumer group linkage-notify, or fed
+    from the notification log on the embedded default."""
+    from adapters.notify.runner import run_notify
+
+    _logging()
+    run_notify(Settings(), once=once)
+
+
+@app.command()
 def rebuild(agency: AgencyOpt) -> None:
     """Rebuild an agency read model from the beginning, with a progress bar."""
     _check_agency(agency)

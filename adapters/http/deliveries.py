@@ -1,0 +1,34 @@
+"""The notifier's delivery log: an agency reads its own, the auditor reads every one."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException
+
+from adapters.http.agencies import may_read
+from adapters.http.deps import ContainerDep, UserDep
+from adapters.http.schemas import Agency
+from adapters.notify.runner import STORE
+from services.notifications.log import deliveries
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+Status = Literal["owed", "sent", "failed", "retrying"]
+
+
+@router.get("/agencies/{agency}/deliveries")
+def agency_deliveries(agency: Agency, c: ContainerDep, actor: UserDep,
+                      status: Status | None = None) -> Any:
+    """Messages sent to this agency's contacts: sent, failed or retrying, with the answer."""
+    may_read(actor, agency)
+    with c.store(STORE).transaction(write=False) as tx:
+        return {"agency": agency, "items": deliveries(tx, agency, status)}
+
+
+@router.get("/deliveries")
+def all_deliveries(c: ContainerDep, actor: UserDep, status: Status | None = None) -> Any:
+    """Every delivery, for the auditor."""
+    if actor.role != "auditor":
+        raise HTTPException(403, "only auditors read every agency's deliveries")
+    with c.store(STORE).transaction(write=False) as tx:
+        return {"items": deliveries(tx, None, status)}

@@ -1,0 +1,76 @@
+"""What a delivery says, in the contact's language (zh-CN or English): subject, plain text,
+HTML and markdown (the work-chat robots' format). Free text (employer, summary) is as filed."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from domain.vocabulary import label
+from services.ports import Doc
+
+CST = timezone(timedelta(hours=8))
+
+TITLES = {
+    "new_notice": ("【工伤事故通报】{agency}请确认", "[Accident notice] {agency}: please acknowledge"),
+    "reopened": ("【补报·需重新确认】{agency}请确认", "[Revised notice] {agency}: please acknowledge again"),
+    "reminder": ("【催办】{agency}尚未确认通报，已过时限一半",
+                 "[Reminder] {agency} has not acknowledged; half of the time is gone"),
+    "escalated": ("【升级】{agency}未在时限内确认通报",
+                  "[Escalation] {agency} missed the acknowledgement deadline"),
+}
+FIELDS = {
+    "zh-CN": ("事故等级", "用人单位", "所在区", "伤亡", "确认时限", "事故简况", "确认链接",
+              "死亡 {d} 人，重伤 {s} 人，失踪 {m} 人"),
+    "en": ("Grade", "Employer", "District", "Casualties", "Deadline", "Summary", "Acknowledge",
+           "{d} dead, {s} seriously injured, {m} missing"),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+    markdown: str
+    short: str  # SMS: one line
+
+
+def _when(value: str | None, lang: str) -> str:
+    if not value:
+        return "—"
+    local = datetime.fromisoformat(value).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    return f"{local}（北京时间）" if lang == "zh-CN" else f"{local} (UTC+8)"
+
+
+def render(delivery: Doc, link: str | None) -> Message:
+    lang = "en" if delivery["contact"].get("language") == "en" else "zh-CN"
+    f = delivery["facts"]
+    i = 1 if lang == "en" else 0
+    about = label("agency", delivery["about"], lang)
+    subject = TITLES[delivery["kind"]][i].format(agency=about)
+    names = FIELDS[lang]
+    rows = [
+        (names[0], label("grade", f["grade"], lang)),
+        (names[1], f["employer"]),
+        (names[2], f["district"]),
+        (names[3], names[7].format(d=f["deaths"], s=f["serious_injuries"], m=f["missing"])),
+        (names[4], _when(f.get("deadline"), lang)),
+        (names[5], f"{label('cause', f['cause'], lang)} — {f['summary']}"),
+    ]
+    if link:
+        rows.append((names[6], link))
+    sep = "：" if lang == "zh-CN" else ": "
+    text = subject + "\n\n" + "\n".join(f"{k}{sep}{v}" for k, v in rows) + "\n"
+    cells = "".join(
+        f"<tr><th align=left>{html.escape(k)}</th><td>"
+        + (f'<a href="{html.escape(v)}">{html.escape(v)}</a>' if k == names[6] else html.escape(str(v)))
+        + "</td></tr>" for k, v in rows)
+    body = (f'<html lang="{lang}"><body><h2>{html.escape(subject)}</h2>'
+            f"<table>{cells}</table></body></html>")
+    md_rows = [f"> **{k}**{sep}{v}" if k != names[6] else f"> [{k}]({v})" for k, v in rows]
+    markdown = f"### {subject}\n" + "\n".join(md_rows)
+    short = (f"{subject} {f['employer']} {label('grade', f['grade'], lang)} "
+             f"{names[4]}{sep}{_when(f.get('deadline'), lang)}")
+    return Message(subject, text, body, markdown, short)
