@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     notify_backoff_base: float = Field(2.0, gt=0, description="Seconds before the 2nd try; doubles")
     notify_backoff_max: float = Field(600.0, gt=0)
     notify_timeout: float = Field(10.0, gt=0, description="Seconds a receiver may take")
+    notify_lease: float = Field(30.0, gt=0, description="Seconds a sender holds what it is "
+                                "sending: after a crash, the next one sends it after this")
     notify_webhook_secret: SecretStr | None = Field(None, description="HMAC key of generic "
                                                     "webhooks whose contact has none")
     public_url: str = Field("http://127.0.0.1:8000", description="Base of acknowledge links")

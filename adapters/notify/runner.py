@@ -64,7 +64,8 @@ def sender_for(c: Container, channels: dict[str, Channel] | None = None) -> Send
     if channels is None:
         channels = channels_from(s, c.store("api"))
     return Sender(c.store(STORE), channels, c.clock,
-                  Policy(s.notify_max_attempts, s.notify_backoff_base, s.notify_backoff_max),
+                  Policy(s.notify_max_attempts, s.notify_backoff_base, s.notify_backoff_max,
+                         s.notify_lease),
                   link_maker(s), after_send=lambda: maybe_crash("notify-after-send"))
 
 

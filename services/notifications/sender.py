@@ -18,7 +18,6 @@ from services.notifications.owed import DELIVERIES, OUTBOX, due_reminders
 from services.ports import Clock, Doc, Store
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,7 @@ class Policy:
     max_attempts: int = 8
     backoff_base: float = 2.0  # seconds before the 2nd attempt; doubles each time
     backoff_max: float = 600.0
+    lease: float = 30.0  # seconds a claimed batch stays claimed
 
     def delay(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.backoff_max, self.backoff_base * 2 ** (attempts - 1)))
@@ -75,7 +75,8 @@ class Sender:
                 if doc is None:
                     tx.delete(OUTBOX, key)
                     continue
-                tx.put(OUTBOX, key, {**o, "lease": (now + LEASE).isoformat(), "owner": self.owner})
+                until = now + timedelta(seconds=self.policy.lease)
+                tx.put(OUTBOX, key, {**o, "lease": until.isoformat(), "owner": self.owner})
                 out.append(doc)
         return out
 
@@ -109,7 +110,7 @@ class Sender:
                 tx.delete(OUTBOX, d["id"])
         return status
 
-    def run_once(self, limit: int = 200) -> dict[str, int]:
+    def run_once(self, limit: int = 50) -> dict[str, int]:
         """Send one batch of what is due; returns how many ended in each status."""
         counts: dict[str, int] = {}
         for d in self._lease(self.clock().astimezone(UTC), limit):
