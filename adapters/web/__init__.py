@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
     from adapters.web import (
         audit,
         auth,
+        deliveries,
         finance,
         inspection_form,
         inspections,
@@ -27,7 +28,7 @@ def install(app: FastAPI) -> None:
     )
 
     for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
-                  audit):
+                  audit, deliveries):
         app.include_router(group.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

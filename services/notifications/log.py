@@ -39,5 +39,6 @@ def alerts(tx: Tx, agency: str) -> list[Doc]:
     """Queue items for the agency's deliveries that failed after their retries."""
     return [{"kind": "delivery_failed", "deadline": None, "delivery_id": e["id"],
              "notice_id": e["notice_id"], "channel": e["channel"], "recipient": e["recipient"],
-             "address": e["address"], "answer": e["answer"], "at": e["last_at"]}
+             "address": e["address"], "answer": e["answer"], "at": e["last_at"],
+             "summary": f"{e['recipient']} · {e['address']} · {e['answer']}"}
             for e in deliveries(tx, agency, "failed")]
