@@ -7,10 +7,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 
 from adapters.http.agencies import may_read
-from adapters.http.deps import ContainerDep, UserDep
+from adapters.http.deps import ContainerDep, UserDep, require
 from adapters.http.schemas import Agency
 from adapters.notify.runner import STORE
-from services.notifications.log import deliveries
+from services.notifications.log import deliveries, retry
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Status = Literal["owed", "sent", "failed", "retrying"]
@@ -32,3 +32,14 @@ def all_deliveries(c: ContainerDep, actor: UserDep, status: Status | None = None
         raise HTTPException(403, "only auditors read every agency's deliveries")
     with c.store(STORE).transaction(write=False) as tx:
         return {"items": deliveries(tx, None, status)}
+
+
+@router.post("/agencies/{agency}/deliveries/{delivery_id}/retry", status_code=202)
+def retry_delivery(agency: Agency, delivery_id: str, c: ContainerDep, actor: UserDep) -> Any:
+    """Send a failed delivery again (after the receiver was fixed): the agency's admins and
+    liaisons. The same message id, so a receiver that had it can drop it."""
+    require(actor, roles=("admin", "liaison"), agencies=(agency,))
+    with c.store(STORE).transaction() as tx:
+        if not retry(tx, agency, delivery_id):
+            raise HTTPException(404, f"{agency} has no failed delivery {delivery_id}")
+    return {"id": delivery_id, "status": "retrying"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from services.notifications.owed import DELIVERIES
+from domain.vocabulary import AGENCIES
+from services.notifications.owed import OUTBOX, deliveries_of, failed_of
 from services.ports import Doc, Tx
 
 
@@ -29,16 +30,31 @@ def entry(d: Doc) -> Doc:
 
 def deliveries(tx: Tx, agency: str | None = None, status: str | None = None) -> list[Doc]:
     """Newest first; one agency's (its recipients) or, for the auditor, every one."""
-    found = [entry(d) for _, d in tx.scan(DELIVERIES)
-             if (agency is None or d["agency"] == agency) and (status is None or d["status"] == status)]
+    found = [entry(d) for a in ([agency] if agency else AGENCIES)
+             for _, d in tx.scan(deliveries_of(a)) if status is None or d["status"] == status]
     found.sort(key=lambda e: (e["created_at"], e["id"]), reverse=True)
     return found
 
 
 def alerts(tx: Tx, agency: str) -> list[Doc]:
     """Queue items for the agency's deliveries that failed after their retries."""
+    keys = [k for k, _ in tx.scan(failed_of(agency))]
+    tx.prefetch(deliveries_of(agency), keys)
+    failed = [entry(d) for k in keys if (d := tx.get(deliveries_of(agency), k)) is not None]
     return [{"kind": "delivery_failed", "deadline": None, "delivery_id": e["id"],
              "notice_id": e["notice_id"], "channel": e["channel"], "recipient": e["recipient"],
              "address": e["address"], "answer": e["answer"], "at": e["last_at"],
              "summary": f"{e['recipient']} · {e['address']} · {e['answer']}"}
-            for e in deliveries(tx, agency, "failed")]
+            for e in failed]
+
+
+def retry(tx: Tx, agency: str, delivery_id: str) -> bool:
+    """Send a failed delivery again (the same message with the same id); False if none."""
+    doc = tx.get(deliveries_of(agency), delivery_id)
+    if doc is None or doc["status"] != "failed":
+        return False
+    doc.update(status="retrying", attempts=0)
+    tx.put(deliveries_of(agency), delivery_id, doc)
+    tx.delete(failed_of(agency), delivery_id)
+    tx.put(OUTBOX, delivery_id, {"next_at": "", "lease": "", "agency": agency})
+    return True

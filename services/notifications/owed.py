@@ -3,9 +3,9 @@
 A projection like an agency's: it folds the notices and the contact books, and for each event
 that must reach people it records one delivery per (recipient, channel) with a stable message
 id, in the same transaction as the consumer's position, so a crash never loses one and a
-redelivered event owes nothing twice. `outbox` holds what is still to send; `deliveries` keeps
-every delivery and its outcome (the delivery log); `watch` holds the half-deadline reminders
-still to come.
+redelivered event owes nothing twice. `outbox` holds what is still to send;
+`deliveries.<agency>` keeps every delivery to that agency and its outcome (the delivery log);
+`watch` holds the half-deadline reminders still to come.
 """
 
 from __future__ import annotations
@@ -22,7 +22,17 @@ from services.ports import Doc, Tx
 from services.projections import NOTICES, Projection
 
 CONTACTS = "contacts"
-DELIVERIES, OUTBOX, WATCH = "deliveries", "outbox", "watch"
+OUTBOX, WATCH = "outbox", "watch"
+
+
+def deliveries_of(agency: str) -> str:
+    """Each agency's deliveries in a collection of their own: its log never reads the others'."""
+    return f"deliveries.{agency}"
+
+
+def failed_of(agency: str) -> str:
+    """An agency's deliveries that failed after their retries: alerts in its queue."""
+    return f"failed.{agency}"
 CHANNELS = ("email", "webhook", "sms")
 
 
@@ -59,8 +69,8 @@ def owe(tx: Tx, *, kind: str, key: str, recipients: str, duty: str, about: str, 
                    "about": about, "contact": contact, "facts": facts, "event": event,
                    "created_at": at, "status": "owed", "attempts": 0, "answer": "",
                    "history": []}
-            if tx.put_new(DELIVERIES, mid, doc):
-                tx.put(OUTBOX, mid, {"next_at": "", "lease": ""})  # due at once
+            if tx.put_new(deliveries_of(recipients), mid, doc):
+                tx.put(OUTBOX, mid, {"next_at": "", "lease": "", "agency": recipients})  # due now
                 owed += 1
     return owed
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from services.notifications.messages import Message, render
-from services.notifications.owed import DELIVERIES, OUTBOX, due_reminders
+from services.notifications.owed import OUTBOX, deliveries_of, due_reminders, failed_of
 from services.ports import Clock, Doc, Store
 
 log = logging.getLogger(__name__)
@@ -69,9 +69,10 @@ class Sender:
             due = [(k, o) for k, o in tx.scan(OUTBOX) if o["next_at"] <= now.isoformat()
                    and (not o["lease"] or o["lease"] <= now.isoformat())]
             due.sort(key=lambda ko: ko[1]["next_at"])
-            tx.prefetch(DELIVERIES, [k for k, _ in due[:limit]])
             for key, o in due[:limit]:
-                doc = tx.get(DELIVERIES, key)
+                tx.prefetch(deliveries_of(o["agency"]), [key])
+            for key, o in due[:limit]:
+                doc = tx.get(deliveries_of(o["agency"]), key)
                 if doc is None:
                     tx.delete(OUTBOX, key)
                     continue
@@ -97,17 +98,19 @@ class Sender:
         if status == "retrying" and r.bounded and attempts >= self.policy.max_attempts:
             status = "failed"
         with self.store.transaction() as tx:
-            doc = tx.get(DELIVERIES, d["id"]) or d
+            doc = tx.get(deliveries_of(d["agency"]), d["id"]) or d
             doc.update(status=status, attempts=attempts, answer=r.answer[:2000],
                        last_at=now.isoformat())
             doc["history"] = [*doc["history"][-19:],
                               {"at": now.isoformat(), "outcome": status, "answer": r.answer[:500]}]
-            tx.put(DELIVERIES, d["id"], doc)
+            tx.put(deliveries_of(d["agency"]), d["id"], doc)
             if status == "retrying":
                 tx.put(OUTBOX, d["id"], {"next_at": (now + self.policy.delay(attempts)).isoformat(),
-                                         "lease": ""})
+                                         "lease": "", "agency": d["agency"]})
             else:
                 tx.delete(OUTBOX, d["id"])
+            if status == "failed":
+                tx.put(failed_of(d["agency"]), d["id"], {"at": now.isoformat()})
         return status
 
     def run_once(self, limit: int = 50) -> dict[str, int]:

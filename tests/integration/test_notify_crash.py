@@ -14,7 +14,7 @@ from adapters.notify.runner import STORE
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
 from services.contacts import Contacts
-from services.notifications.owed import DELIVERIES
+from services.notifications.owed import deliveries_of
 from tests.conftest import sqlite_settings
 from tests.integration.kafka_support import Proc
 from tests.integration.notify_support import receiver
@@ -59,7 +59,7 @@ def test_killed_notifier_loses_nothing_and_repeats_carry_the_same_id(tmp_path: P
             assert last.p is not None and last.p.wait(timeout=120) == 0
 
             with c.store(STORE).transaction() as tx:
-                owed = {k: d for k, d in tx.scan(DELIVERIES)}
+                owed = {k: d for k, d in tx.scan(deliveries_of("safety"))}
             assert len(owed) == NOTICES * CONTACTS
             assert {d["status"] for d in owed.values()} == {"sent"}
             keys = [h.headers["Idempotency-Key"] for h in rec.hits]

@@ -113,3 +113,16 @@ def test_retries_failures_and_an_smtp_outage(
             assert r.status_code == 403
             r = client.get("/api/v1/deliveries", headers={"Authorization": f"Bearer {tokens['hrss']}"})
             assert r.status_code == 403
+            # Once the receiver is fixed, hrss sends it again: the same message id, alert gone.
+            retry = f"/api/v1/agencies/hrss/deliveries/{bad['id']}/retry"
+            assert client.post(retry, headers={"Authorization": f"Bearer {tokens['safety']}"}
+                               ).status_code == 403
+            rec.script["/bad"] = [(200, '{"errcode": 0}')]
+            r = client.post(retry, headers={"Authorization": f"Bearer {tokens['hrss']}"})
+            assert r.status_code == 202, r.text
+            assert client.post(retry, headers={"Authorization": f"Bearer {tokens['hrss']}"}
+                               ).status_code == 404
+            assert n.run_once() == {"sent": 1}
+            assert [h.headers["Idempotency-Key"] for h in rec.at("/bad")] == [bad["id"]] * 2
+            assert [i for i in get("/api/v1/agencies/hrss/queue", "hrss")["items"]
+                    if i["kind"] == "delivery_failed"] == []
