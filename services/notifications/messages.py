@@ -44,13 +44,9 @@ def _when(value: str | None, lang: str) -> str:
     return f"{local}（北京时间）" if lang == "zh-CN" else f"{local} (UTC+8)"
 
 
-def render(delivery: Doc, link: str | None) -> Message:
-    lang = "en" if delivery["contact"].get("language") == "en" else "zh-CN"
-    f = delivery["facts"]
-    i = 1 if lang == "en" else 0
-    about = label("agency", delivery["about"], lang)
-    subject = TITLES[delivery["kind"]][i].format(agency=about)
+def _notice_rows(kind: str, f: Doc, about: str, lang: str) -> tuple[str, list[tuple[str, str]], str]:
     names = FIELDS[lang]
+    subject = TITLES[kind][1 if lang == "en" else 0].format(agency=about)
     rows = [
         (names[0], label("grade", f["grade"], lang)),
         (names[1], f["employer"]),
@@ -59,18 +55,58 @@ def render(delivery: Doc, link: str | None) -> Message:
         (names[4], _when(f.get("deadline"), lang)),
         (names[5], f"{label('cause', f['cause'], lang)} — {f['summary']}"),
     ]
+    sep = "：" if lang == "zh-CN" else ": "
+    short = (f"{subject} {f['employer']} {label('grade', f['grade'], lang)} "
+             f"{names[4]}{sep}{_when(f.get('deadline'), lang)}")
+    return subject, rows, short
+
+
+OTHER = {  # kind: (zh-CN subject, English subject); rows from the facts below
+    "fund_cap": ("【预防费用】{year}年度已批准项目达到上限的{pct}%",
+                 "[Prevention fund] approvals for {year} reached {pct}% of the cap"),
+    "action_item_due": ("【会议事项】{agency}的待办事项将于{due_on}到期",
+                        "[Meeting action item] {agency}: due on {due_on}"),
+    "action_item_overdue": ("【会议事项逾期】{agency}的待办事项已于{due_on}到期",
+                            "[Meeting action item overdue] {agency}: was due on {due_on}"),
+}
+OTHER_FIELDS = {
+    "zh-CN": {"cap_cny": "年度上限", "approved_total_cny": "已批准合计", "meeting": "联席会议",
+              "resolution": "决议", "description": "事项", "due_on": "完成期限"},
+    "en": {"cap_cny": "Cap", "approved_total_cny": "Approved so far", "meeting": "Joint meeting",
+           "resolution": "Resolution", "description": "Action item", "due_on": "Due on"},
+}
+
+
+def _other_rows(kind: str, f: Doc, about: str, lang: str) -> tuple[str, list[tuple[str, str]], str]:
+    subject = OTHER[kind][1 if lang == "en" else 0].format(agency=about, **f)
+    names = OTHER_FIELDS[lang]
+    if kind == "fund_cap":
+        rows = [(names["cap_cny"], f"¥{f['cap_cny']}"),
+                (names["approved_total_cny"], f"¥{f['approved_total_cny']}")]
+    else:
+        rows = [(names["meeting"], f"{f['meeting_title']}（{f['held_on']}）"),
+                (names["resolution"], f"{f['resolution_no']}. {f['resolution']}"),
+                (names["description"], f["description"]), (names["due_on"], f["due_on"])]
+    return subject, rows, subject
+
+
+def render(delivery: Doc, link: str | None) -> Message:
+    lang = "en" if delivery["contact"].get("language") == "en" else "zh-CN"
+    kind, f = delivery["kind"], delivery["facts"]
+    about = label("agency", delivery["about"], lang)
+    build = _notice_rows if kind in TITLES else _other_rows
+    subject, rows, short = build(kind, f, about, lang)
+    link_name = FIELDS[lang][6]
     if link:
-        rows.append((names[6], link))
+        rows.append((link_name, link))
     sep = "：" if lang == "zh-CN" else ": "
     text = subject + "\n\n" + "\n".join(f"{k}{sep}{v}" for k, v in rows) + "\n"
     cells = "".join(
         f"<tr><th align=left>{html.escape(k)}</th><td>"
-        + (f'<a href="{html.escape(v)}">{html.escape(v)}</a>' if k == names[6] else html.escape(str(v)))
+        + (f'<a href="{html.escape(v)}">{html.escape(v)}</a>' if k == link_name else html.escape(str(v)))
         + "</td></tr>" for k, v in rows)
     body = (f'<html lang="{lang}"><body><h2>{html.escape(subject)}</h2>'
             f"<table>{cells}</table></body></html>")
-    md_rows = [f"> **{k}**{sep}{v}" if k != names[6] else f"> [{k}]({v})" for k, v in rows]
+    md_rows = [f"> **{k}**{sep}{v}" if k != link_name else f"> [{k}]({v})" for k, v in rows]
     markdown = f"### {subject}\n" + "\n".join(md_rows)
-    short = (f"{subject} {f['employer']} {label('grade', f['grade'], lang)} "
-             f"{names[4]}{sep}{_when(f.get('deadline'), lang)}")
     return Message(subject, text, body, markdown, short)

@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, uuid5
 from domain.vocabulary import AGENCIES
 from services.envelope import Envelope
 from services.notice_summary import fold, pending
+from services.notifications import rules
 from services.ports import Doc, Tx
 from services.projections import NOTICES, Projection
 
@@ -82,7 +83,7 @@ def _halfway(start: str, deadline: str) -> str:
 
 class NotifierProjection(Projection):
     name = "notify"
-    mechanisms = (NOTICES, CONTACTS)
+    mechanisms = (NOTICES, CONTACTS, rules.FUND, rules.MEETINGS)
 
     def prefetch(self, tx: Tx, envelopes: Sequence[Envelope]) -> None:
         super().prefetch(tx, envelopes)
@@ -91,6 +92,12 @@ class NotifierProjection(Projection):
     def apply(self, tx: Tx, env: Envelope) -> None:
         if env.mechanism == CONTACTS:
             self._contact(tx, env)
+            return
+        if env.mechanism == rules.FUND:
+            rules.fund_year(tx, env, owe, env.time.astimezone(UTC).isoformat())
+            return
+        if env.mechanism == rules.MEETINGS:
+            rules.meeting(tx, env, WATCH)
             return
         key = str(env.aggregate_id)
         before = tx.get("notices", key)
@@ -162,6 +169,9 @@ def due_reminders(tx: Tx, now: datetime) -> int:
     """Owe the half-deadline reminders that are due; each watch is used once, then dropped."""
     owed = 0
     for key, w in list(tx.scan(WATCH)):
+        if w.get("type") == "action_item":
+            owed += rules.due_action_item(tx, WATCH, key, w, now, owe)
+            continue
         if datetime.fromisoformat(w["remind_at"]) > now:
             continue
         tx.delete(WATCH, key)
