@@ -40,6 +40,8 @@ i18n.register({
     "delivery.kind.fund_cap": ("预防费用接近上限", "prevention fund near its cap"),
     "delivery.kind.action_item_due": ("会议事项即将到期", "meeting action item due soon"),
     "delivery.kind.action_item_overdue": ("会议事项逾期", "meeting action item overdue"),
+    "delivery.kind.rectification_due": ("整改即将到期", "rectification due soon"),
+    "delivery.kind.rectification_missed": ("整改逾期", "rectification missed"),
     "delivery.channel.email": ("邮件", "email"),
     "delivery.channel.webhook": ("群机器人/接口", "webhook"),
     "delivery.channel.sms": ("短信", "SMS"),

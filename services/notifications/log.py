@@ -23,6 +23,7 @@ def entry(d: Doc) -> Doc:
     return {"id": d["id"], "kind": d["kind"], "channel": d["channel"], "agency": d["agency"],
             "about": d["about"], "notice_id": d["facts"].get("notice_id"),
             "meeting_id": d["facts"].get("meeting_id"),
+            "inspection_id": d["facts"].get("inspection_id"),
             "recipient": d["contact"]["name"], "address": _address(d),
             "language": d["contact"].get("language", "zh-CN"), "status": d["status"],
             "attempts": d["attempts"], "answer": d["answer"], "created_at": d["created_at"],

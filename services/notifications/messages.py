@@ -68,12 +68,18 @@ OTHER = {  # kind: (zh-CN subject, English subject); rows from the facts below
                         "[Meeting action item] {agency}: due on {due_on}"),
     "action_item_overdue": ("【会议事项逾期】{agency}的待办事项已于{due_on}到期",
                             "[Meeting action item overdue] {agency}: was due on {due_on}"),
+    "rectification_due": ("【整改期限】{employer}的隐患整改将于三日内到期",
+                          "[Rectification] {employer}: the deadline is in 3 days"),
+    "rectification_missed": ("【整改逾期】{employer}的隐患整改已过期限",
+                             "[Rectification missed] {employer}: the deadline has passed"),
 }
 OTHER_FIELDS = {
     "zh-CN": {"cap_cny": "年度上限", "approved_total_cny": "已批准合计", "meeting": "联席会议",
-              "resolution": "决议", "description": "事项", "due_on": "完成期限"},
+              "resolution": "决议", "description": "事项", "due_on": "完成期限",
+              "theme": "检查主题", "hazard": "隐患", "deadline": "整改期限", "inspectors": "检查人员"},
     "en": {"cap_cny": "Cap", "approved_total_cny": "Approved so far", "meeting": "Joint meeting",
-           "resolution": "Resolution", "description": "Action item", "due_on": "Due on"},
+           "resolution": "Resolution", "description": "Action item", "due_on": "Due on",
+           "theme": "Inspection", "hazard": "Hazard", "deadline": "Deadline", "inspectors": "Inspectors"},
 }
 
 
@@ -83,6 +89,9 @@ def _other_rows(kind: str, f: Doc, about: str, lang: str) -> tuple[str, list[tup
     if kind == "fund_cap":
         rows = [(names["cap_cny"], f"¥{f['cap_cny']}"),
                 (names["approved_total_cny"], f"¥{f['approved_total_cny']}")]
+    elif kind.startswith("rectification"):
+        rows = [(names["theme"], f["theme"]), (names["hazard"], f"{f['finding_no']}. {f['hazard']}"),
+                (names["deadline"], _when(f["deadline"], lang)), (names["inspectors"], f["inspectors"])]
     else:
         rows = [(names["meeting"], f"{f['meeting_title']}（{f['held_on']}）"),
                 (names["resolution"], f"{f['resolution_no']}. {f['resolution']}"),

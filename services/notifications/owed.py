@@ -83,7 +83,7 @@ def _halfway(start: str, deadline: str) -> str:
 
 class NotifierProjection(Projection):
     name = "notify"
-    mechanisms = (NOTICES, CONTACTS, rules.FUND, rules.MEETINGS)
+    mechanisms = (NOTICES, CONTACTS, rules.FUND, rules.MEETINGS, rules.INSPECTIONS)
 
     def prefetch(self, tx: Tx, envelopes: Sequence[Envelope]) -> None:
         super().prefetch(tx, envelopes)
@@ -98,6 +98,9 @@ class NotifierProjection(Projection):
             return
         if env.mechanism == rules.MEETINGS:
             rules.meeting(tx, env, WATCH)
+            return
+        if env.mechanism == rules.INSPECTIONS:
+            rules.inspection(tx, env, WATCH)
             return
         key = str(env.aggregate_id)
         before = tx.get("notices", key)
@@ -169,8 +172,8 @@ def due_reminders(tx: Tx, now: datetime) -> int:
     """Owe the half-deadline reminders that are due; each watch is used once, then dropped."""
     owed = 0
     for key, w in list(tx.scan(WATCH)):
-        if w.get("type") == "action_item":
-            owed += rules.due_action_item(tx, WATCH, key, w, now, owe)
+        if w.get("type") == "staged":
+            owed += rules.due_staged(tx, WATCH, key, w, now, owe)
             continue
         if datetime.fromisoformat(w["remind_at"]) > now:
             continue

@@ -1,6 +1,8 @@
 """The notifier's rules beyond accident notices: a fund year's approvals reaching 80% and 100%
-of its cap (→ finance and hrss), and a meeting action item due in 3 days or overdue (→ the
-assigned agency). Each is owed once, under a stable message id."""
+of its cap (→ finance and hrss), a meeting action item due in 3 days or overdue (→ the assigned
+agency), a rectification deadline in 3 days or missed (→ the on-duty contacts of the booked
+inspectors' agencies; contacts are per agency, and the message names the inspectors). Each is
+owed once, under a stable message id."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from services.ports import Doc, Tx
 CST = timezone(timedelta(hours=8))
 THRESHOLDS = (80, 100)
 DUE_SOON = timedelta(days=3)
-FUND, MEETINGS = "prevention-fund", "joint-meetings"
+FUND, MEETINGS, INSPECTIONS = "prevention-fund", "joint-meetings", "joint-inspections"
 
 
 def _local_midnight(day: str, plus: timedelta) -> str:
@@ -51,6 +53,18 @@ def fund_year(tx: Tx, env: Envelope, owe: Any, at: str) -> None:
     tx.put("fund_years", key, doc)
 
 
+def _watch(tx: Tx, watch: str, key: str, kinds: tuple[str, str], recipients: list[str],
+           due_soon_at: str, overdue_at: str, facts: Doc, source: str) -> None:
+    tx.put(watch, key, {"type": "staged", "kinds": list(kinds), "recipients": recipients,
+                        "due_soon_at": due_soon_at, "overdue_at": overdue_at, "facts": facts,
+                        "source": source, "told": []})
+
+
+def _unwatch(tx: Tx, watch: str, key: str) -> None:
+    if tx.get(watch, key) is not None:
+        tx.delete(watch, key)
+
+
 def meeting(tx: Tx, env: Envelope, watch: str) -> None:
     key, p = str(env.aggregate_id), env.payload
     kind = env.event_type.rsplit(".", 1)[-1]
@@ -59,32 +73,66 @@ def meeting(tx: Tx, env: Envelope, watch: str) -> None:
     elif kind == "ResolutionAdopted":
         m = tx.get("meetings", key) or {"title": "", "held_on": ""}
         for item in p["action_items"]:
-            tx.put(watch, f"item:{key}:{p['resolution_no']}:{item['no']}", {
-                "type": "action_item", "meeting_id": key, "meeting_title": m["title"],
-                "held_on": m["held_on"], "resolution_no": p["resolution_no"],
-                "resolution": p["text"], "item_no": item["no"], "agency": item["agency"],
-                "description": item.get("description", ""), "due_on": item["due_on"],
-                "due_soon_at": _local_midnight(item["due_on"], -DUE_SOON),
-                "overdue_at": _local_midnight(item["due_on"], timedelta(days=1)), "told": []})
+            facts = {"meeting_id": key, "meeting_title": m["title"], "held_on": m["held_on"],
+                     "resolution_no": p["resolution_no"], "resolution": p["text"],
+                     "item_no": item["no"], "description": item.get("description", ""),
+                     "due_on": item["due_on"]}
+            _watch(tx, watch, f"item:{key}:{p['resolution_no']}:{item['no']}",
+                   ("action_item_due", "action_item_overdue"), [item["agency"]],
+                   _local_midnight(item["due_on"], -DUE_SOON),
+                   _local_midnight(item["due_on"], timedelta(days=1)), facts, key)
     elif kind == "ActionItemDone":
-        k = f"item:{key}:{p['resolution_no']}:{p['item_no']}"
-        if tx.get(watch, k) is not None:
-            tx.delete(watch, k)
+        _unwatch(tx, watch, f"item:{key}:{p['resolution_no']}:{p['item_no']}")
 
 
-def due_action_item(tx: Tx, watch: str, key: str, w: Doc, now: datetime, owe: Any) -> int:
-    """Owe an item's due-soon, then its overdue message, each once; the watch ends with the
-    second (an item already overdue when first seen gets only that one)."""
+def inspection(tx: Tx, env: Envelope, watch: str) -> None:
+    """A rectification deadline: the booked inspectors' agencies, 3 days before and when missed."""
+    if not env.event_type.startswith("JointInspection."):
+        return
+    key, p = str(env.aggregate_id), env.payload
+    kind = env.event_type.rsplit(".", 1)[-1]
+    if kind == "Scheduled":
+        targets = {t.get("credit_code", ""): t.get("name", "") for t in p["targets"]}
+        tx.put("inspections", key, {"theme": p["theme"], "inspectors": p["inspectors"],
+                                    "targets": targets, "findings": {}})
+        return
+    doc = tx.get("inspections", key)
+    if doc is None:
+        return
+    if kind == "FindingRecorded":
+        doc["findings"][str(p["finding_no"])] = {"hazard": p["hazard"],
+                                                 "employer": p["employer_credit_code"]}
+        tx.put("inspections", key, doc)
+    elif kind == "RectificationOrdered":
+        f = doc["findings"].get(str(p["finding_no"]), {"hazard": "", "employer": ""})
+        deadline = datetime.fromisoformat(str(p["deadline"])).astimezone(UTC)
+        facts = {"inspection_id": key, "theme": doc["theme"], "finding_no": p["finding_no"],
+                 "hazard": f["hazard"], "employer": doc["targets"].get(f["employer"]) or f["employer"],
+                 "deadline": deadline.isoformat(),
+                 "inspectors": "、".join(i.get("name", i["id"]) for i in doc["inspectors"])}
+        agencies = sorted({i["agency"] for i in doc["inspectors"]})
+        _watch(tx, watch, f"rect:{key}:{p['finding_no']}", ("rectification_due", "rectification_missed"),
+               agencies, (deadline - DUE_SOON).isoformat(), deadline.isoformat(), facts, key)
+    elif kind == "Reinspected" and p["rectified"]:
+        _unwatch(tx, watch, f"rect:{key}:{p['finding_no']}")
+    elif kind in ("Completed", "Cancelled"):
+        for no in doc["findings"]:
+            _unwatch(tx, watch, f"rect:{key}:{no}")
+
+
+def due_staged(tx: Tx, watch: str, key: str, w: Doc, now: datetime, owe: Any) -> int:
+    """Owe a watch's due-soon, then its overdue message, each once; the watch ends with the
+    second (one already overdue when first seen gets only that one)."""
     iso = now.astimezone(UTC).isoformat()
-    stage = ("action_item_overdue" if iso >= w["overdue_at"]
-             else "action_item_due" if iso >= w["due_soon_at"] else None)
+    due_kind, overdue_kind = w["kinds"]
+    stage = (overdue_kind if iso >= w["overdue_at"] else due_kind if iso >= w["due_soon_at"] else None)
     if stage is None or stage in w["told"]:
         return 0
-    facts = {k: w[k] for k in ("meeting_id", "meeting_title", "held_on", "resolution_no",
-                               "resolution", "item_no", "description", "due_on")}
-    owed = int(owe(tx, kind=stage, key=key, recipients=w["agency"], duty="on_duty",
-                   about=w["agency"], facts=facts, at=iso, event=f"{stage}@{w['meeting_id']}"))
-    if stage == "action_item_overdue":
+    owed = 0
+    for agency in w["recipients"]:
+        owed += int(owe(tx, kind=stage, key=key, recipients=agency, duty="on_duty", about=agency,
+                        facts=w["facts"], at=iso, event=f"{stage}@{w['source']}"))
+    if stage == overdue_kind:
         tx.delete(watch, key)
     else:
         tx.put(watch, key, {**w, "told": [stage]})

@@ -13,7 +13,7 @@ from adapters.notify.runner import InProcessNotifier
 from domain.common import Actor
 from services.contacts import Contacts
 from tests.integration.notify_support import receiver
-from tests.support import ManualClock
+from tests.support import ManualClock, credit_code
 
 HRSS = Actor("u-h", "李强", "hrss", "liaison")
 FINANCE = Actor("u-f", "赵磊", "finance", "liaison")
@@ -70,3 +70,46 @@ def test_fund_cap_and_action_items(container: Container, clock: ManualClock) -> 
         clock.advance(days=5)
         assert n.run_once() == {}  # done: never overdue
         assert len(rec.at("/hrss")) == 2 and len(rec.at("/safety")) == 1
+
+
+def test_rectification_deadline_reaches_the_inspectors_agencies(
+        container: Container, clock: ManualClock) -> None:
+    c = container
+    inspector = Actor("u-i", "林检", "safety", "inspector")
+    with receiver() as rec:
+        book = Contacts(c.app, c.clock, c.store("api"))
+        for agency, lang in (("safety", "zh-CN"), ("health", "en"), ("hrss", "zh-CN")):
+            book.save(agency, Actor(f"a-{agency}", "管理员", agency, "admin"), {
+                "name": f"{agency} 值班", "duty": "on_duty", "language": lang,
+                "webhook_url": rec.url(f"/{agency}"), "webhook_kind": "dingtalk"})
+        n = InProcessNotifier(c)
+        d = clock.now.date()
+        iid = c.inspections.schedule(
+            inspector, theme="危化品专项检查", starts_on=d, ends_on=d + timedelta(days=1),
+            lead_agency="safety", agencies=["safety", "health"],
+            inspectors=[{"id": "s-1", "name": "王一", "agency": "safety"},
+                        {"id": "h-1", "name": "陈一", "agency": "health"}],
+            targets=[{"credit_code": credit_code(41), "name": "榕城化工有限公司"}])["id"]
+        iid = UUID(str(iid))
+        c.inspections.start(iid, inspector)
+        for no, hazard in ((1, "报警仪失效"), (2, "消防通道堵塞")):
+            c.inspections.record_finding(iid, inspector, employer_credit_code=credit_code(41),
+                                         hazard=hazard, severity="serious", legal_basis="条例")
+            c.inspections.order_rectification(iid, inspector, no, clock.now + timedelta(days=10))
+        assert n.run_once() == {}
+        clock.advance(days=7, minutes=1)  # 3 days left, for both findings
+        assert n.run_once() == {"sent": 4}  # safety and health, for each finding; not hrss
+        title = rec.at("/health")[0].json()["markdown"]["title"]
+        assert title == "[Rectification] 榕城化工有限公司: the deadline is in 3 days"
+        texts = sorted(h.json()["markdown"]["text"] for h in rec.at("/safety"))
+        assert "**隐患**：1. 报警仪失效" in texts[0] and "**隐患**：2. 消防通道堵塞" in texts[1]
+        assert "**检查人员**：王一、陈一" in texts[0]
+        c.inspections.reinspect(iid, inspector, 1, True, "已更换")
+        clock.advance(days=3)  # finding 2 missed its deadline
+        assert n.run_once() == {"sent": 2}
+        missed = rec.at("/safety")[-1].json()["markdown"]
+        assert missed["title"] == "【整改逾期】榕城化工有限公司的隐患整改已过期限"
+        assert "消防通道堵塞" in missed["text"]
+        clock.advance(days=3)
+        assert n.run_once() == {}
+        assert rec.at("/hrss") == []
