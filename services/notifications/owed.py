@@ -168,6 +168,18 @@ class NotifierProjection(Projection):
         tx.put(CONTACTS, book["agency"], contacts)
 
 
+def any_due(tx: Tx, now: datetime) -> bool:
+    """Whether a reminder or a due/overdue message is due by now."""
+    iso = now.astimezone(UTC).isoformat()
+    for _, w in tx.scan(WATCH):
+        if w.get("type") == "staged":
+            if iso >= w["due_soon_at"] and not (w["told"] and iso < w["overdue_at"]):
+                return True
+        elif datetime.fromisoformat(w["remind_at"]) <= now:
+            return True
+    return False
+
+
 def due_reminders(tx: Tx, now: datetime) -> int:
     """Owe the half-deadline reminders that are due; each watch is used once, then dropped."""
     owed = 0

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from services.notifications.messages import Message, render
-from services.notifications.owed import OUTBOX, deliveries_of, due_reminders, failed_of
+from services.notifications.owed import OUTBOX, any_due, deliveries_of, due_reminders, failed_of
 from services.ports import Clock, Doc, Store
 
 log = logging.getLogger(__name__)
@@ -57,17 +57,24 @@ class Sender:
         self.owner = uuid.uuid4().hex
 
     def remind(self) -> int:
-        """Owe the reminders due by now (once each)."""
+        """Owe the reminders due by now (once each). Looks first without the writer's lock:
+        most rounds find nothing due."""
+        now = self.clock()
+        with self.store.transaction(write=False) as tx:
+            if not any_due(tx, now):
+                return 0
         with self.store.transaction() as tx:
-            return due_reminders(tx, self.clock())
+            return due_reminders(tx, now)
 
     def _lease(self, now: datetime, limit: int) -> list[Doc]:
         """Claim up to `limit` due deliveries for a while, so two senders never send one twice
         at the same time; a claim left by a crashed sender runs out."""
         out: list[Doc] = []
+        with self.store.transaction(write=False) as tx:  # most rounds: nothing due, no lock
+            if not any(self._due(o, now) for _, o in tx.scan(OUTBOX)):
+                return out
         with self.store.transaction() as tx:
-            due = [(k, o) for k, o in tx.scan(OUTBOX) if o["next_at"] <= now.isoformat()
-                   and (not o["lease"] or o["lease"] <= now.isoformat())]
+            due = [(k, o) for k, o in tx.scan(OUTBOX) if self._due(o, now)]
             due.sort(key=lambda ko: ko[1]["next_at"])
             for key, o in due[:limit]:
                 tx.prefetch(deliveries_of(o["agency"]), [key])
@@ -80,6 +87,10 @@ class Sender:
                 tx.put(OUTBOX, key, {**o, "lease": until.isoformat(), "owner": self.owner})
                 out.append(doc)
         return out
+
+    @staticmethod
+    def _due(o: Doc, now: datetime) -> bool:
+        return bool(o["next_at"] <= now.isoformat() and (not o["lease"] or o["lease"] <= now.isoformat()))
 
     def _send(self, d: Doc) -> Result:
         channel = self.channels.get(d["channel"])

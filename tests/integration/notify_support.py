@@ -8,6 +8,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class Receiver:
 
     hits: list[Hit] = field(default_factory=list)
     script: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)  # seconds before answering a path
     port: int = 0
 
     def url(self, path: str) -> str:
@@ -105,12 +107,16 @@ def receiver() -> Iterator[Receiver]:
             with lock:
                 rec.hits.append(Hit(path, query, dict(self.headers.items()), body))
                 status, text = rec.answer(path)
+            time.sleep(rec.delays.get(path, 0.0))
             data = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except BrokenPipeError:  # the sender gave up waiting (a timeout test)
+                pass
 
         def log_message(self, *args: Any) -> None:
             pass

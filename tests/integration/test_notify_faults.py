@@ -126,3 +126,25 @@ def test_retries_failures_and_an_smtp_outage(
             assert [h.headers["Idempotency-Key"] for h in rec.at("/bad")] == [bad["id"]] * 2
             assert [i for i in get("/api/v1/agencies/hrss/queue", "hrss")["items"]
                     if i["kind"] == "delivery_failed"] == []
+
+
+def test_a_receiver_that_times_out_is_tried_again(
+        settings: Settings, clock: ManualClock, make_container: Callable[[Settings], Container]
+) -> None:
+    with receiver() as rec:
+        rec.delays["/slow"] = 2.0
+        c = make_container(settings.model_copy(update={"notify_timeout": 0.5}))
+        Contacts(c.app, c.clock, c.store("api")).save("safety", Actor("a-s", "管理员", "safety", "admin"), {
+            "name": "值班员", "duty": "on_duty", "language": "zh-CN",
+            "webhook_url": rec.url("/slow"), "webhook_kind": "generic"})
+        c.notices.file(SAFETY, Employer("闽江建工集团有限公司", credit_code(3), "建筑业", 5),
+                       Incident("鼓楼区", clock.now - timedelta(hours=1), "工地", "坍塌", "collapse"),
+                       Casualties(0, 0, 0, Decimal("10000")))
+        n = InProcessNotifier(c)
+        assert n.run_once() == {"retrying": 1}
+        slow = status(c, "webhook", "safety")
+        assert "timed out" in slow["answer"]
+        rec.delays["/slow"] = 0.0
+        clock.advance(seconds=2)
+        assert n.run_once() == {"sent": 1}
+        assert [h.headers["Idempotency-Key"] for h in rec.at("/slow")] == [slow["id"]] * 2
