@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
     from adapters.web import (
         audit,
         auth,
+        contacts,
         deliveries,
         finance,
         inspection_form,
@@ -28,7 +29,7 @@ def install(app: FastAPI) -> None:
     )
 
     for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
-                  audit, deliveries):
+                  audit, deliveries, contacts):
         app.include_router(group.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -95,3 +95,27 @@ def test_delivery_log_page_and_failed_delivery_in_the_queue(napi: Api) -> None:
     sign_in(napi, "finance", "auditor")
     page = napi.client.get("/ui/deliveries").text
     assert "safety 值班" in page and "hrss 值班" in page
+
+
+def test_admins_keep_contacts_in_the_ui(napi: Api) -> None:
+    sign_in(napi, "hrss", "admin")
+    assert "尚无联系人" in napi.client.get("/ui/contacts").text
+    bad = napi.client.post("/ui/contacts", data={"name": "值班员", "duty": "on_duty", "language": "zh-CN",
+                                                 "email": "not-an-address"})
+    assert bad.status_code == 422 and 'data-error-for="email">' in bad.text
+    assert "is not an email address" in bad.text
+    ok = napi.client.post("/ui/contacts", data={
+        "name": "值班员", "duty": "on_duty", "language": "en", "email": "duty@hrss.gov.cn",
+        "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=t",
+        "webhook_kind": "dingtalk", "webhook_secret": "SECxyz"}, follow_redirects=False)
+    assert ok.status_code == 303
+    page = napi.client.get("/ui/contacts").text
+    assert "duty@hrss.gov.cn" in page and "钉钉自定义机器人" in page and "SECxyz" not in page
+    [contact] = napi.client.get("/api/v1/agencies/hrss/contacts",
+                                headers=napi.auth("hrss", "admin")).json()["items"]
+    assert contact["has_webhook_secret"] is True
+    r = napi.client.post(f"/ui/contacts/{contact['id']}/remove", follow_redirects=False)
+    assert r.status_code == 303 and "尚无联系人" in napi.client.get("/ui/contacts").text
+    sign_in(napi, "hrss")
+    assert napi.client.get("/ui/contacts").status_code == 403
+    assert napi.client.post("/ui/contacts", data={"name": "x", "duty": "on_duty"}).status_code == 403
