@@ -20,7 +20,7 @@ from services.consumer import Consumer
 from services.contacts import secret_of
 from services.feeder import LogFeeder
 from services.notifications.links import ack_link
-from services.notifications.owed import NotifierProjection
+from services.notifications.owed import OUTBOX, NotifierProjection
 from services.notifications.sender import Channel, Policy, Sender
 from services.ports import Doc, Store
 
@@ -100,25 +100,46 @@ def notify_jobs(c: Container) -> list[tuple[str, float, Callable[[], object]]]:
     return [("notifier", c.settings.notify_interval, InProcessNotifier(c).run_once)]
 
 
-def run_notify(settings: Settings, once: bool = False, stop: threading.Event | None = None) -> None:
+def run_notify(settings: Settings, once: bool = False, stop: threading.Event | None = None,
+               metrics_port: int | None = None) -> None:
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    from adapters.probes import Readiness, serve_probes
+
+    readiness = Readiness()
+    server = None if metrics_port is None else serve_probes(metrics_port, readiness)
     c = bootstrap(settings)
     try:
         if settings.uses_kafka:
             from adapters.notify.kafka import run_kafka_notify
 
-            run_kafka_notify(c, consumer_for(c), sender_for(c), once, stop)
+            run_kafka_notify(c, consumer_for(c), sender_for(c), once, stop, readiness,
+                             lambda: owed_count(c))
             return
         notifier = InProcessNotifier(c)
         log.info("notifier on %s", settings.describe())
         while not stop.is_set():
-            counts = notifier.run_once()
+            try:
+                counts = notifier.run_once()
+            except Exception as e:  # the database may come back: keep what is owed, retry
+                log.warning("notifier round failed, will retry: %s", e)
+                readiness.failed(f"notifier: {type(e).__name__}")
+                stop.wait(2.0)
+                continue
+            readiness.ok({"owed": owed_count(c)})
             if counts:
                 log.info("notifier: %s", counts)
             elif once:
                 break
             stop.wait(settings.notify_interval)
     finally:
+        if server is not None:
+            server.shutdown()
         c.close()
+
+
+def owed_count(c: Container) -> int:
+    """Deliveries still to send (the notifier's lag)."""
+    with c.store(STORE).transaction(write=False) as tx:
+        return sum(1 for _ in tx.scan(OUTBOX))
