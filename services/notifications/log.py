@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from domain.vocabulary import AGENCIES
-from services.notifications.owed import OUTBOX, deliveries_of, failed_of
+from services.notifications.owed import FAILED, OUTBOX, deliveries_of
 from services.ports import Doc, Tx
 
 
@@ -40,7 +40,7 @@ def deliveries(tx: Tx, agency: str | None = None, status: str | None = None) -> 
 
 def alerts(tx: Tx, agency: str) -> list[Doc]:
     """Queue items for the agency's deliveries that failed after their retries."""
-    keys = [k for k, _ in tx.scan(failed_of(agency))]
+    keys = sorted((tx.get(FAILED, agency) or {"ids": {}})["ids"])
     tx.prefetch(deliveries_of(agency), keys)
     failed = [entry(d) for k in keys if (d := tx.get(deliveries_of(agency), k)) is not None]
     return [{"kind": "delivery_failed", "deadline": None, "delivery_id": e["id"],
@@ -57,6 +57,8 @@ def retry(tx: Tx, agency: str, delivery_id: str) -> bool:
         return False
     doc.update(status="retrying", attempts=0)
     tx.put(deliveries_of(agency), delivery_id, doc)
-    tx.delete(failed_of(agency), delivery_id)
+    failed = tx.get(FAILED, agency) or {"ids": {}}
+    failed["ids"].pop(delivery_id, None)
+    tx.put(FAILED, agency, failed)
     tx.put(OUTBOX, delivery_id, {"next_at": "", "lease": "", "agency": agency})
     return True

@@ -31,9 +31,9 @@ def deliveries_of(agency: str) -> str:
     return f"deliveries.{agency}"
 
 
-def failed_of(agency: str) -> str:
-    """An agency's deliveries that failed after their retries: alerts in its queue."""
-    return f"failed.{agency}"
+# Per agency, one document: the ids of its deliveries that failed after their retries (alerts
+# in its queue, read with one get). The notices' summaries are the notifier's own, not indexed.
+FAILED, SUMMARIES = "failed", "notice-summaries"
 CHANNELS = ("email", "webhook", "sms")
 
 
@@ -86,7 +86,7 @@ class NotifierProjection(Projection):
     mechanisms = (NOTICES, CONTACTS, rules.FUND, rules.MEETINGS, rules.INSPECTIONS)
 
     def prefetch(self, tx: Tx, envelopes: Sequence[Envelope]) -> None:
-        super().prefetch(tx, envelopes)
+        tx.prefetch(SUMMARIES, {str(e.aggregate_id) for e in envelopes if e.mechanism == NOTICES})
         tx.prefetch(CONTACTS, AGENCIES)  # four small documents: whom any event may reach
 
     def apply(self, tx: Tx, env: Envelope) -> None:
@@ -103,11 +103,11 @@ class NotifierProjection(Projection):
             rules.inspection(tx, env, WATCH)
             return
         key = str(env.aggregate_id)
-        before = tx.get("notices", key)
+        before = tx.get(SUMMARIES, key)
         after = fold(before, env)
         if after is None:
             return
-        tx.put("notices", key, after)
+        tx.put(SUMMARIES, key, after)
         kind = env.event_type.rsplit(".", 1)[-1]
         at = env.time.astimezone(UTC).isoformat()
         p: dict[str, Any] = env.payload
@@ -190,7 +190,7 @@ def due_reminders(tx: Tx, now: datetime) -> int:
         if datetime.fromisoformat(w["remind_at"]) > now:
             continue
         tx.delete(WATCH, key)
-        summary = tx.get("notices", w["notice_id"])
+        summary = tx.get(SUMMARIES, w["notice_id"])
         if summary is None or w["agency"] not in pending(summary) or summary["round"] != w["round"]:
             continue
         owed += owe(tx, kind="reminder", key=f"{w['notice_id']}/r{w['round']}", recipients=w["agency"],

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from services.notifications.messages import Message, render
-from services.notifications.owed import OUTBOX, any_due, deliveries_of, due_reminders, failed_of
+from services.notifications.owed import FAILED, OUTBOX, any_due, deliveries_of, due_reminders
 from services.ports import Clock, Doc, Store
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,9 @@ class Sender:
             else:
                 tx.delete(OUTBOX, d["id"])
             if status == "failed":
-                tx.put(failed_of(d["agency"]), d["id"], {"at": now.isoformat()})
+                failed = tx.get(FAILED, d["agency"]) or {"ids": {}}
+                failed["ids"][d["id"]] = now.isoformat()
+                tx.put(FAILED, d["agency"], failed)
         return status
 
     def run_once(self, limit: int = 50) -> dict[str, int]:
