@@ -13,8 +13,8 @@ from adapters.http.fresh import FreshDep
 from adapters.http.schemas import Agency
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
-from services.policies.prevention import HEALTH_FOLLOW_UP_DONE
 from services.notifications.log import alerts
+from services.policies.prevention import HEALTH_FOLLOW_UP_DONE
 from services.projections import EVERYTHING as ALL_ITEMS
 
 # Reads wait for the reader's own last write (and a Linkage-Position header): adapters/http/fresh.py

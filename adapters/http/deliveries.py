@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 
-from adapters.http.agencies import may_read
+from adapters.http.contacts import AgencyStaff
 from adapters.http.deps import ContainerDep, UserDep, require
 from adapters.http.schemas import Agency
 from adapters.notify.runner import STORE
 from services.notifications.log import deliveries, retry
+from services.policies.agencies import check_read
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Status = Literal["owed", "sent", "failed", "retrying"]
@@ -20,7 +21,7 @@ Status = Literal["owed", "sent", "failed", "retrying"]
 def agency_deliveries(agency: Agency, c: ContainerDep, actor: UserDep,
                       status: Status | None = None) -> Any:
     """Messages sent to this agency's contacts: sent, failed or retrying, with the answer."""
-    may_read(actor, agency)
+    check_read(actor, agency)
     with c.store(STORE).transaction(write=False) as tx:
         return {"agency": agency, "items": deliveries(tx, agency, status)}
 
@@ -34,7 +35,8 @@ def all_deliveries(c: ContainerDep, actor: UserDep, status: Status | None = None
         return {"items": deliveries(tx, None, status)}
 
 
-@router.post("/agencies/{agency}/deliveries/{delivery_id}/retry", status_code=202)
+@router.post("/agencies/{agency}/deliveries/{delivery_id}/retry", status_code=202,
+             dependencies=[Depends(AgencyStaff(("admin", "liaison")))])
 def retry_delivery(agency: Agency, delivery_id: str, c: ContainerDep, actor: UserDep) -> Any:
     """Send a failed delivery again (after the receiver was fixed): the agency's admins and
     liaisons. The same message id, so a receiver that had it can drop it."""

@@ -21,8 +21,8 @@ from adapters.web.session import WebUserDep
 from domain.accident_notice import Casualties
 from domain.common import Actor, DomainError
 from services import notice_list
-from services.policies import notices as policy
 from services.notifications.log import alerts
+from services.policies import notices as policy
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 

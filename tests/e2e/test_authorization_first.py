@@ -67,6 +67,11 @@ API_ROUTES: dict[tuple[str, str], Who] = {
     ("POST", "/api/v1/registers/{kind}/{key}/deactivation"): (("admin",), None),
     ("POST", "/api/v1/registers/{kind}/{key}/reactivation"): (("admin",), None),
     ("POST", "/api/v1/audit/verify"): (("auditor", "admin"), None),
+    # the path's agency's own admins (liaisons too for a retry); a bad path names no agency
+    ("POST", "/api/v1/agencies/{agency}/contacts"): (("admin",), None),
+    ("PUT", "/api/v1/agencies/{agency}/contacts/{contact_id}"): (("admin",), None),
+    ("DELETE", "/api/v1/agencies/{agency}/contacts/{contact_id}"): (("admin",), None),
+    ("POST", "/api/v1/agencies/{agency}/deliveries/{delivery_id}/retry"): (("admin", "liaison"), None),
 }
 # The staff UI's forms (a session cookie instead of a bearer token); a step in the path picks
 # the action. Sign-in, sign-out and the form's live check are open to anyone.
@@ -86,6 +91,8 @@ UI_ROUTES: dict[str, Who] = {
     "/ui/ledger/{project_id}/approve": FINANCE,
     "/ui/ledger/{project_id}/pay": FINANCE,
     "/ui/audit/verify": (("auditor", "admin"), None),
+    "/ui/contacts": (("admin",), None),
+    "/ui/contacts/{contact_id}/remove": (("admin",), None),
 }
 USERS = [(agency, role) for agency in AGENCIES for role in ROLES]
 CODES = {"role_not_allowed", "agency_not_allowed", "auditor_read_only"}

@@ -75,7 +75,7 @@ def test_fund_cap_and_action_items(container: Container, clock: ManualClock) -> 
 def test_rectification_deadline_reaches_the_inspectors_agencies(
         container: Container, clock: ManualClock) -> None:
     c = container
-    inspector = Actor("u-i", "林检", "safety", "inspector")
+    inspector = Actor("s-1", "王一", "safety", "inspector")  # booked on it
     with receiver() as rec:
         book = Contacts(c.app, c.clock, c.store("api"))
         for agency, lang in (("safety", "zh-CN"), ("health", "en"), ("hrss", "zh-CN")):
@@ -84,17 +84,19 @@ def test_rectification_deadline_reaches_the_inspectors_agencies(
                 "webhook_url": rec.url(f"/{agency}"), "webhook_kind": "dingtalk"})
         n = InProcessNotifier(c)
         d = clock.now.date()
+        people = [{"id": "s-1", "name": "王一", "agency": "safety"},
+                  {"id": "h-1", "name": "陈一", "agency": "health"}]
+        c.registers.put("inspectors", Actor("u-a", "管理员", "hrss", "admin"), people)
         iid = c.inspections.schedule(
             inspector, theme="危化品专项检查", starts_on=d, ends_on=d + timedelta(days=1),
             lead_agency="safety", agencies=["safety", "health"],
-            inspectors=[{"id": "s-1", "name": "王一", "agency": "safety"},
-                        {"id": "h-1", "name": "陈一", "agency": "health"}],
+            inspectors=people,
             targets=[{"credit_code": credit_code(41), "name": "榕城化工有限公司"}])["id"]
         iid = UUID(str(iid))
         c.inspections.start(iid, inspector)
         for no, hazard in ((1, "报警仪失效"), (2, "消防通道堵塞")):
             c.inspections.record_finding(iid, inspector, employer_credit_code=credit_code(41),
-                                         hazard=hazard, severity="serious", legal_basis="条例")
+                                         hazard=hazard, severity="major", legal_basis="条例")
             c.inspections.order_rectification(iid, inspector, no, clock.now + timedelta(days=10))
         assert n.run_once() == {}
         clock.advance(days=7, minutes=1)  # 3 days left, for both findings
