@@ -49,6 +49,9 @@ class Background:
 
         for agency, feeder in self.container.agency_feeders.items():
             jobs.append((f"{agency} consumer", s.feed_interval, counted(agency, feeder.catch_up)))
+        from adapters.notify.runner import notify_jobs  # issue 18: the in-process notifier
+
+        jobs.extend(notify_jobs(self.container))
         jobs.append(("audit chainer", 60.0, chainer(self.container).run_once))  # hash chain
         jobs.append(("request log purge", 3600.0, self.purge_requests))
         security = self.container.security

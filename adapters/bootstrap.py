@@ -133,6 +133,7 @@ class Container:
         if not settings.uses_kafka:
             for agency in AGENCIES:
                 self.agency_feeders[agency] = self.log_feeder(projection_for(agency))
+        self.store("notify")  # issue 18: opened (and its lists set up) with the others
 
     def in_process_feeders(self) -> list[LogFeeder | LazyFeeder]:
         """Every read model this process feeds from the log itself, registered here once (the

@@ -150,6 +150,18 @@ def consume(agency: AgencyOpt,
 
 
 @app.command()
+def notify(once: Annotated[bool, typer.Option(help="Send what is owed and exit")] = False,
+           metrics_port: MetricsPortOpt = None) -> None:
+    """Send notifications (email, webhooks, SMS): Kafka consumer group linkage-notify, or fed
+    from the notification log on the embedded default."""
+    from adapters.notify.runner import run_notify
+
+    _logging()
+    _own_metrics()
+    run_notify(Settings(), once=once, metrics_port=metrics_port)
+
+
+@app.command()
 def rebuild(agency: AgencyOpt) -> None:
     """Rebuild an agency read model from the beginning, with a progress bar."""
     _check_agency(agency)

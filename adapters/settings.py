@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # libpq's connection parameters and the environment variables it reads them from
@@ -61,6 +61,28 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(
         2.0, ge=0, le=3, description="How long a server process trusts a token it checked: a "
         "revocation reaches every process within this plus the feed interval")
+    # Notifications (issue 18): see README "Notifications".
+    notify_in_process: bool = Field(True, description="Embedded default: `linkage serve` notifies")
+    notify_interval: float = Field(1.0, gt=0, description="Seconds between the notifier's rounds")
+    notify_max_attempts: int = Field(8, ge=1, description="Tries of a 5xx/timeout before failed")
+    notify_backoff_base: float = Field(2.0, gt=0, description="Seconds before the 2nd try; doubles")
+    notify_backoff_max: float = Field(600.0, gt=0)
+    notify_timeout: float = Field(10.0, gt=0, description="Seconds a receiver may take")
+    notify_lease: float = Field(30.0, gt=0, description="Seconds a sender holds what it is "
+                                "sending: after a crash, the next one sends it after this")
+    notify_webhook_secret: SecretStr | None = Field(None, description="HMAC key of generic "
+                                                    "webhooks whose contact has none")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base of acknowledge links")
+    link_secret: SecretStr | None = Field(None, description="HMAC key of acknowledge links; "
+                                          "unset: messages carry no link")
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "linkage@localhost"
+    sms_gateway_url: str | None = None
+    sms_gateway_secret: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.accident_notice import AccidentNotice
 from domain.account import Account
+from domain.contact_book import ContactBook
 from domain.fund_year import FundYear
 from domain.health_follow_up import HealthFollowUp
 from domain.joint_inspection import InspectorBooking, JointInspection
@@ -39,6 +40,7 @@ MECHANISMS: dict[type[Aggregate], str] = {
     Register: "joint-inspections",  # 双随机 registers the draws use
     JointMeeting: "joint-meetings",
     Account: "accounts",  # people, their roles and tokens (token hashes only)
+    ContactBook: "contacts",  # 通知联系人: whom the notifier reaches
 }
 # Fields every event has that the envelope carries outside the payload.
 _ENVELOPE_FIELDS = {

@@ -13,6 +13,7 @@ from adapters.http.fresh import FreshDep
 from adapters.http.schemas import Agency
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
+from services.notifications.log import alerts
 from services.policies.prevention import HEALTH_FOLLOW_UP_DONE
 from services.projections import EVERYTHING as ALL_ITEMS
 
@@ -53,7 +54,14 @@ def agency_queue(
             page = queue_page(tx, kind=kind, cursor=cursor, limit=limit)
         except BadCursor as e:
             raise HTTPException(422, [{"field": "cursor", "message": str(e)}]) from e
-        return {"agency": agency, **page, "positions": tx.positions()}
+        positions = tx.positions()
+    if kind in (None, "delivery_failed"):  # issue 18: failed deliveries, after the rest
+        with c.store("notify").transaction(write=False) as tx:
+            failed = alerts(tx, agency)
+        page["total"] += len(failed)
+        if page["next_cursor"] is None:
+            page["items"] += failed
+    return {"agency": agency, **page, "positions": positions}
 
 
 @router.get("/{agency}/dead-letters", dependencies=[reads()])

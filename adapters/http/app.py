@@ -142,6 +142,10 @@ def create_app(factory: Callable[[], Container], background: bool = True,
     app.include_router(safety.router)
     app.include_router(meetings.router)
     app.include_router(registers.router)
+    from adapters.http import contacts, deliveries  # issue 18: the notifier's contacts and log
+
+    app.include_router(contacts.router)
+    app.include_router(deliveries.router)
     app.include_router(schema.router)
     app.include_router(transport.router)
     from adapters.http import audit

@@ -19,6 +19,8 @@ def install(app: FastAPI) -> None:
         accounts,
         audit,
         auth,
+        contacts,
+        deliveries,
         finance,
         inspection_form,
         inspections,
@@ -28,7 +30,7 @@ def install(app: FastAPI) -> None:
     )
 
     for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
-                  audit, accounts):
+                  audit, accounts, deliveries, contacts):
         app.include_router(group.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

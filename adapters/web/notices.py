@@ -21,6 +21,7 @@ from adapters.web.session import WebUserDep
 from domain.accident_notice import Casualties
 from domain.common import Actor, DomainError
 from services import notice_list
+from services.notifications.log import alerts
 from services.policies import notices as policy
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -45,6 +46,11 @@ def my_queue(request: Request, c: ContainerDep, actor: WebUserDep, done: str = "
             tx, cursor=cursor, limit=PAGE))
     if page is None:
         return not_found(request, actor)
+    with c.store("notify").transaction(write=False) as tx:  # issue 18: failed deliveries
+        failed = alerts(tx, actor.agency)
+    page["total"] += len(failed)
+    if page["next_cursor"] is None:
+        page["items"] += failed
     now = c.clock()
     for item in page["items"]:  # in the store's urgency order: overdue first
         item["overdue"] = _overdue(item.get("deadline"), now)

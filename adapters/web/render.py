@@ -32,7 +32,8 @@ NAV: list[tuple[str, str, tuple[str, ...] | None, tuple[str, ...] | None]] = [
 
 
 NAV_ORDER = ("/ui/queue", "/ui/notices/new", "/ui/notices", "/ui/inspections", "/ui/meetings",
-             "/ui/ledger", "/ui/statistics", "/ui/rate-proposals", "/ui/audit")
+             "/ui/ledger", "/ui/statistics", "/ui/rate-proposals", "/ui/audit", "/ui/deliveries",
+             "/ui/contacts")
 
 
 def nav_for(actor: Actor | None) -> list[tuple[str, str]]:

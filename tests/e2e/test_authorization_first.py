@@ -74,6 +74,11 @@ API_ROUTES: dict[tuple[str, str], Who] = {
     ("POST", "/api/v1/users/{account_id}/reactivation"): (("admin",), None),
     ("POST", "/api/v1/users/{account_id}/tokens"): (("admin",), None),
     ("POST", "/api/v1/users/{account_id}/tokens/{token_id}/revocation"): (("admin",), None),
+    # the path's agency's own admins (liaisons too for a retry); a bad path names no agency
+    ("POST", "/api/v1/agencies/{agency}/contacts"): (("admin",), None),
+    ("PUT", "/api/v1/agencies/{agency}/contacts/{contact_id}"): (("admin",), None),
+    ("DELETE", "/api/v1/agencies/{agency}/contacts/{contact_id}"): (("admin",), None),
+    ("POST", "/api/v1/agencies/{agency}/deliveries/{delivery_id}/retry"): (("admin", "liaison"), None),
 }
 # The staff UI's forms (a session cookie instead of a bearer token); a step in the path picks
 # the action. Sign-in, sign-out and the form's live check are open to anyone.
@@ -95,6 +100,8 @@ UI_ROUTES: dict[str, Who] = {
     "/ui/ledger/{project_id}/approve": FINANCE,
     "/ui/ledger/{project_id}/pay": FINANCE,
     "/ui/audit/verify": (("auditor", "admin"), None),
+    "/ui/contacts": (("admin",), None),
+    "/ui/contacts/{contact_id}/remove": (("admin",), None),
 }
 USERS = [(agency, role) for agency in AGENCIES for role in ROLES]
 CODES = {"role_not_allowed", "agency_not_allowed", "auditor_read_only"}

@@ -22,7 +22,7 @@ def compose() -> dict[str, Any]:
 
 def test_every_service_has_what_it_needs() -> None:
     services = compose()["services"]
-    expected = {"postgres", "kafka", "api", "relay"} | {f"consumer-{a}" for a in AGENCIES}
+    expected = {"postgres", "kafka", "api", "relay", "notify"} | {f"consumer-{a}" for a in AGENCIES}
     assert set(services) == expected
     assert "healthcheck" in services["postgres"] and "healthcheck" in services["kafka"]
     assert "healthcheck" in services["api"]

@@ -1,0 +1,119 @@
+"""/api/v1/agencies/{agency}/contacts: whom the notifier reaches, kept by the agency's admins."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import AfterValidator, BaseModel, Field
+
+from adapters.http.deps import ContainerDep, IdempotencyDep, Permit, UserDep, require
+from adapters.http.schemas import Agency, Name, Strict
+from domain.common import Actor
+from domain.contact_book import PHONE, email_problem, url_problem
+from domain.vocabulary import AGENCIES, Role
+from services.contacts import Contacts
+from services.policies import Forbidden, Rule
+
+router = APIRouter(prefix="/api/v1/agencies", tags=["notification contacts"])
+
+
+def _email(v: str) -> str:
+    if v and (p := email_problem(v)):
+        raise ValueError(p)
+    return v
+
+
+def _url(v: str) -> str:
+    if v and (p := url_problem(v)):
+        raise ValueError(p)
+    return v
+
+
+def _phone(v: str) -> str:
+    if v and not PHONE.match(v):
+        raise ValueError("is not a phone number")
+    return v
+
+
+class ContactIn(Strict):
+    name: Name
+    duty: Literal["on_duty", "leader"] = Field(description="on_duty 值班 or leader 领导")
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    email: Annotated[str, Field(max_length=254), AfterValidator(_email)] = ""
+    webhook_url: Annotated[str, Field(max_length=2000), AfterValidator(_url)] = ""
+    webhook_kind: Literal["generic", "wecom", "dingtalk", ""] = Field(
+        "", description="generic (JSON signed with HMAC-SHA256), wecom 企业微信 or dingtalk 钉钉")
+    webhook_secret: str = Field("", max_length=200, description="generic: the HMAC key; "
+                                "dingtalk: the robot's 加签 secret; never shown again")
+    phone: Annotated[str, Field(max_length=20), AfterValidator(_phone)] = ""
+
+
+class ContactOut(BaseModel):
+    id: str
+    name: str
+    duty: str
+    language: str
+    email: str
+    webhook_url: str
+    webhook_kind: str
+    has_webhook_secret: bool
+    phone: str
+
+
+class ContactsOut(BaseModel):
+    agency: Agency
+    items: list[ContactOut]
+
+
+def _admin(actor: Actor, agency: Agency) -> None:
+    require(actor, roles=("admin",), agencies=(agency,))
+
+
+class AgencyStaff(Permit):
+    """The path's agency's own users of these roles, checked before the request is validated
+    (so a refused user learns nothing of what a valid one looks like). A path that names no
+    agency is left to validation (422)."""
+
+    def __init__(self, roles: tuple[Role, ...]) -> None:
+        super().__init__(Rule("agency_staff", roles))
+
+    async def __call__(self, request: Request, actor: UserDep) -> Actor:  # type: ignore[override]
+        self.rule.check(actor)
+        agency = str(request.path_params.get("agency", ""))
+        if agency in AGENCIES and actor.agency != agency:
+            raise Forbidden("agency_not_allowed", f"only {agency}'s own users may do this")
+        return actor
+
+
+ADMINS = Depends(AgencyStaff(("admin",)))
+
+
+@router.get("/{agency}/contacts", response_model=ContactsOut)
+def list_contacts(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
+    """The agency's contacts: its admins and auditors read them."""
+    if actor.role != "auditor":
+        _admin(actor, agency)
+    return {"agency": agency, "items": Contacts(c.app, c.clock, c.store("api")).list(agency)}
+
+
+@router.post("/{agency}/contacts", status_code=201, response_model=ContactOut, dependencies=[ADMINS])
+def add_contact(agency: Agency, body: ContactIn, request: Request, c: ContainerDep, actor: UserDep,
+                idem: IdempotencyDep) -> Any:
+    _admin(actor, agency)
+    return idem.run(request, body.model_dump(), lambda: (
+        201, Contacts(c.app, c.clock, c.store("api")).save(agency, actor, body.model_dump())))
+
+
+@router.put("/{agency}/contacts/{contact_id}", response_model=ContactOut, dependencies=[ADMINS])
+def replace_contact(agency: Agency, contact_id: str, body: ContactIn, request: Request,
+                    c: ContainerDep, actor: UserDep, idem: IdempotencyDep) -> Any:
+    _admin(actor, agency)
+    return idem.run(request, body.model_dump(), lambda: (
+        200, Contacts(c.app, c.clock, c.store("api")).save(agency, actor, body.model_dump(), contact_id)))
+
+
+@router.delete("/{agency}/contacts/{contact_id}", status_code=204, dependencies=[ADMINS])
+def remove_contact(agency: Agency, contact_id: str, c: ContainerDep, actor: UserDep) -> None:
+    _admin(actor, agency)
+    Contacts(c.app, c.clock, c.store("api")).remove(agency, actor, contact_id)
