@@ -40,6 +40,14 @@ def test_notify_consumer_group_delivers_once_across_a_restart(
 
             relay.start()
             notify.start()
+
+            def contacts_known() -> bool:
+                with c.store("notify").transaction(write=False) as tx:
+                    return all(tx.get("contacts", a) for a in ("safety", "hrss"))
+
+            # Topics are not ordered with each other: a contact saved a moment before a notice
+            # may reach the notifier after it. Here the contacts come first, as in real use.
+            wait_until(contacts_known, 90, "the notifier to know the contacts")
             file(1)  # ordinary, no serious injury: safety and hrss
             wait_until(lambda: len(rec.hits) == 2, 90, "the first notice's two messages")
             notify.stop()
