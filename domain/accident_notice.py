@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -9,83 +10,50 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
-from domain.notice_rules import (  # re-exported: callers import the vocabulary from here
-    CAUSES,
-    DEATH_BOUNDS,
+from domain.common import Actor, InvalidValue, TracedEvent, require_aware, traced
+from domain.notice_errors import (
+    AlreadyAcknowledged,
+    AlreadyEscalated,
+    NoticeError,
+    NotOpen,
+    NotOverdue,
+    NotRequired,
+    PendingAcknowledgements,
+    RevisionWindowClosed,
+)
+from domain.notice_rules import (
     DEFAULT_DEADLINES,
-    GRADES,
-    HEALTH_CAUSES,
-    LOSS_BOUNDS,
-    REVISION_WINDOW,
-    SERIOUS_INJURY_BOUNDS,
-    SHORT_REVISION_WINDOW,
-    SHORT_WINDOW_CAUSES,
-    grade_for,
-    large_or_above,
     may_close,
-    pending_agencies,
     reopens,
     required_after_revision,
     required_agencies_for,
-    revision_deadline,
     revision_window,
 )
+from domain.notice_state import NoticeState
 from domain.notice_values import Casualties, Employer, Incident, restored, text
 from domain.values import time_problem
 
-__all__ = [
-    "CAUSES", "DEATH_BOUNDS", "DEFAULT_DEADLINES", "GRADES", "HEALTH_CAUSES", "LOSS_BOUNDS",
-    "REVISION_WINDOW", "SERIOUS_INJURY_BOUNDS", "SHORT_REVISION_WINDOW", "SHORT_WINDOW_CAUSES",
-    "AccidentNotice", "Casualties", "Employer", "Incident", "grade_for", "large_or_above",
-    "required_agencies_for", "revision_window",
+__all__ = [  # the errors and values are re-exported: callers raise and build with them
+    "AccidentNotice",
+    "AlreadyAcknowledged",
+    "AlreadyEscalated",
+    "Casualties",
+    "Employer",
+    "Incident",
+    "NotOpen",
+    "NotOverdue",
+    "NotRequired",
+    "NoticeError",
+    "PendingAcknowledgements",
+    "RevisionWindowClosed",
 ]
-
-
-class NoticeError(DomainError):
-    """A command that the notice's rules refuse."""
-
-
-class NotRequired(NoticeError):
-    pass
-
-
-class AlreadyAcknowledged(NoticeError):
-    pass
-
-
-class NotOpen(NoticeError):
-    pass
-
-
-class RevisionWindowClosed(NoticeError):
-    field = "revised_at"
-
-
-class NotOverdue(NoticeError):
-    pass
-
-
-class PendingAcknowledgements(NoticeError):
-    """Closing refused: these agencies have not acknowledged the current round."""
-
-    def __init__(self, pending: list[str], round: int) -> None:
-        super().__init__(f"every agency required in acknowledgement round {round} must "
-                         f"acknowledge before the notice is closed; still pending: "
-                         f"{', '.join(pending)}")
-        self.pending = pending
-        self.round = round
-
-
-class AlreadyEscalated(NoticeError):
-    pass
 
 
 def _by(event: TracedEvent) -> dict[str, str]:
     return {"id": event.actor_id, "name": event.actor_name, "agency": event.actor_agency}
 
 
-class AccidentNotice(Aggregate):
+class AccidentNotice(NoticeState, Aggregate):
     """A notice is graded on filing and on every revision; required agencies acknowledge it."""
 
     def __init__(self) -> None:
@@ -96,11 +64,6 @@ class AccidentNotice(Aggregate):
         self.closure: dict[str, Any] | None = None
         # Every step as it was then: its grade and figures from the state that event left.
         self.steps: list[dict[str, Any]] = []
-
-    def _step(self, kind: str, at: datetime, by: dict[str, str] | None, **more: Any) -> None:
-        self.steps.append({"kind": kind, "at": at, "by": by, "round": self.round,
-                           "grade": self.grade, "figures": self.casualties.figures(),
-                           "note": "", **more})
 
     class Filed(TracedEvent, Aggregate.Created):
         employer_name: str
@@ -187,12 +150,7 @@ class AccidentNotice(Aggregate):
             notice.revisions.append({
                 "at": self.revised_at, "reason": self.reason,
                 "by": {"id": self.actor_id, "name": self.actor_name, "agency": self.actor_agency},
-                "previous": {"deaths": previous.deaths,
-                             "serious_injuries": previous.serious_injuries,
-                             "missing": previous.missing,
-                             "direct_loss_cny": previous.direct_loss_cny},
-                "deaths": self.deaths, "serious_injuries": self.serious_injuries,
-                "missing": self.missing, "direct_loss_cny": self.direct_loss_cny,
+                "previous": previous.figures(), **notice.casualties.figures(),
                 "previous_grade": self.previous_grade, "grade": self.grade,
                 "reopened": self.reopened,
             })
@@ -232,22 +190,6 @@ class AccidentNotice(Aggregate):
             notice.closure = {"reason": self.reason, "at": self.withdrawn_at, "by": _by(self)}
             notice._step("withdrawn", self.withdrawn_at, _by(self), note=self.reason)
 
-    # Declared for type checkers; set by Filed.apply.
-    employer: Employer
-    district: str
-    occurred_at: datetime
-    location: str
-    summary: str
-    cause: str
-    casualties: Casualties
-    measures_taken: str
-    grade: str
-    required_agencies: list[str]
-    deadlines: dict[str, datetime]
-    filed_at: datetime
-    filed_by: dict[str, str]
-    round: int
-
     @classmethod
     def file(
         cls,
@@ -271,46 +213,14 @@ class AccidentNotice(Aggregate):
             cls.Filed,
             id=notice_id,
             **traced(actor),
-            employer_name=employer.name,
-            employer_credit_code=employer.credit_code,
-            industry=employer.industry,
-            risk_class=employer.risk_class,
-            district=incident.district,
-            occurred_at=incident.occurred_at,
-            location=incident.location,
-            summary=incident.summary,
-            cause=incident.cause,
-            deaths=casualties.deaths,
-            serious_injuries=casualties.serious_injuries,
-            missing=casualties.missing,
-            direct_loss_cny=casualties.direct_loss_cny,
-            measures_taken=incident.measures_taken,
+            **employer.event_fields(),
+            **asdict(incident),
+            **casualties.figures(),
             grade=grade,
             required_agencies=required,
             deadlines={a: now + durations[a] for a in required},
             filed_at=now,
         )
-
-    # -- queries on state -------------------------------------------------
-
-    def acknowledged_in_round(self, agency: str) -> bool:
-        return any(a["agency"] == agency and a["round"] == self.round
-                   for a in self.acknowledgements)
-
-    def pending_agencies(self) -> list[str]:
-        return pending_agencies(self.status, self.required_agencies,
-                                [a for a in self.required_agencies
-                                 if self.acknowledged_in_round(a)])
-
-    def escalated_in_round(self, agency: str) -> bool:
-        return any(e["agency"] == agency and e["round"] == self.round for e in self.escalations)
-
-    def overdue_agencies(self, now: datetime) -> list[str]:
-        return [a for a in self.pending_agencies()
-                if now > self.deadlines[a] and not self.escalated_in_round(a)]
-
-    def revision_deadline(self) -> datetime:
-        return revision_deadline(self.occurred_at, self.cause)
 
     # -- commands -----------------------------------------------------------
 
@@ -364,9 +274,7 @@ class AccidentNotice(Aggregate):
                 new_deadlines[agency] = now + durations[agency]
         self.trigger_event(
             self.Revised, **traced(actor),
-            deaths=casualties.deaths, serious_injuries=casualties.serious_injuries,
-            missing=casualties.missing, direct_loss_cny=casualties.direct_loss_cny,
-            reason=reason, revised_at=now, previous_grade=self.grade, grade=grade,
+            **casualties.figures(), reason=reason, revised_at=now, previous_grade=self.grade, grade=grade,
             required_agencies=required, deadlines=new_deadlines, reopened=reopened,
         )
 

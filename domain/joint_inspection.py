@@ -15,92 +15,34 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.common import (
-    Actor,
-    DomainError,
-    InvalidValue,
-    TracedEvent,
-    beijing_date,
-    check_credit_code,
-    require_aware,
-    traced,
+from domain.common import Actor, InvalidValue, TracedEvent, beijing_date, require_aware, traced
+from domain.inspection_rules import (
+    ON_THE_SPOT,
+    InspectionError,
+    NoSuchFinding,
+    NotBooked,
+    NotParticipating,
+    NotYet,
+    WrongStatus,
+    check_plan,
+    filled,
 )
-from domain.inspector_booking import DoubleBooked as DoubleBooked
-from domain.inspector_booking import InspectorBooking as InspectorBooking
-from domain.inspector_booking import booking_id as booking_id
-from domain.inspector_booking import overlaps as overlaps
-from domain.vocabulary import AGENCIES, FINDING_SEVERITIES
+from domain.inspection_state import InspectionState
+from domain.inspector_booking import DoubleBooked, InspectorBooking, booking_id, overlaps
+from domain.vocabulary import FINDING_SEVERITIES
+
+__all__ = [  # re-exported: callers catch and build with them
+    "ON_THE_SPOT", "DoubleBooked", "InspectionError", "InspectorBooking", "JointInspection",
+    "NoSuchFinding", "NotBooked", "NotParticipating", "NotYet", "WrongStatus", "booking_id",
+    "check_plan", "overlaps",
+]
 
 # Version 1 severities of FindingRecorded, as version 2 reads them: every old finding needed a
 # rectification order and a re-inspection, so `serious` and `major_hazard` are `major`.
 SEVERITY_V1 = {"minor": "minor", "serious": "major", "major_hazard": "major"}
-ON_THE_SPOT = ("observation", "minor")
 
 
-class InspectionError(DomainError):
-    """A step the inspection's lifecycle refuses."""
-
-
-class WrongStatus(InspectionError):
-    pass
-
-
-class NotParticipating(InspectionError):
-    """The acting inspector's agency does not take part (403)."""
-
-
-class NotBooked(NotParticipating):
-    """The acting user is not one of the inspectors booked on the inspection (403)."""
-
-
-class NotYet(WrongStatus):
-    """Started before the inspection's window (409)."""
-
-
-class NoSuchFinding(InspectionError):
-    pass
-
-
-def _text(value: str, field: str) -> str:
-    if not value.strip():
-        raise InvalidValue("must not be empty", field)
-    return value.strip()
-
-
-def check_plan(theme: str, starts_on: date, ends_on: date, lead_agency: str, agencies: list[str],
-               inspectors: list[dict[str, str]], targets: list[dict[str, str]], today: date) -> None:
-    _text(theme, "theme")
-    if ends_on < starts_on:
-        raise InvalidValue("must be on or after starts_on", "ends_on")
-    if ends_on < today:
-        raise InvalidValue("the window must not end in the past", "ends_on")
-    for i, a in enumerate(agencies):
-        if a not in AGENCIES:
-            raise InvalidValue(f"must be one of {', '.join(AGENCIES)}", f"agencies.{i}")
-    if len(set(agencies)) < 2:
-        raise InvalidValue("at least two participating agencies", "agencies")
-    if lead_agency not in agencies:
-        raise InvalidValue("the lead agency must be one of the participating agencies",
-                           "lead_agency")
-    ids = [p["id"] for p in inspectors]
-    if len(set(ids)) != len(ids):
-        raise InvalidValue("each inspector may appear once", "inspectors")
-    for i, p in enumerate(inspectors):
-        _text(p["id"], f"inspectors.{i}.id")
-        if p["agency"] not in agencies:
-            raise InvalidValue("an inspector must come from a participating agency",
-                               f"inspectors.{i}.agency")
-    if len({p["agency"] for p in inspectors}) < 2:
-        raise InvalidValue("inspectors from at least two agencies", "inspectors")
-    if not targets:
-        raise InvalidValue("at least one target employer", "targets")
-    codes = [check_credit_code(t["credit_code"], f"targets.{i}.credit_code")
-             for i, t in enumerate(targets)]
-    if len(set(codes)) != len(codes):
-        raise InvalidValue("each target employer may appear once", "targets")
-
-
-class JointInspection(Aggregate):
+class JointInspection(InspectionState, Aggregate):
     def __init__(self) -> None:
         self.status = "scheduled"
         self.findings: list[dict[str, Any]] = []
@@ -210,19 +152,6 @@ class JointInspection(Aggregate):
             insp.status = "cancelled"
             insp.ended = {"reason": self.reason, "at": self.cancelled_at}
 
-    theme: str
-    starts_on: str
-    ends_on: str
-    lead_agency: str
-    agencies: list[str]
-    inspectors: list[dict[str, str]]
-    targets: list[dict[str, str]]
-    notice_id: str | None
-    proposal_id: str | None
-    draw: dict[str, Any] | None
-    scheduled_at: datetime
-    scheduled_by: dict[str, str]
-
     @classmethod
     def schedule(cls, *, actor: Actor, theme: str, starts_on: date, ends_on: date,
                  lead_agency: str, agencies: list[str], inspectors: list[dict[str, str]],
@@ -244,27 +173,7 @@ class JointInspection(Aggregate):
             notice_id=notice_id, proposal_id=proposal_id, draw=draw, scheduled_at=now,
         )
 
-    # -- queries on state -------------------------------------------------------------
-
-    def overdue(self, finding: dict[str, Any], now: datetime) -> bool:
-        """Not rectified by its deadline (a late rectification stays overdue)."""
-        deadline = finding["rectification_deadline"]
-        if deadline is None or now <= deadline:
-            return False
-        r = finding["reinspection"]
-        return not (r is not None and r["rectified"] and r["at"] <= deadline)
-
     # -- commands ---------------------------------------------------------------------
-
-    def booked(self, actor: Actor, inspector_id: str | None) -> bool:
-        """Whether the actor is one of the booked inspectors: its linked register entry (or,
-        for bookings made by account id, the account itself) is on the inspection."""
-        ids = {p["id"] for p in self.inspectors}
-        return (inspector_id is not None and inspector_id in ids) or actor.id in ids
-
-    def may_start(self, now: datetime) -> bool:
-        """Scheduled and its window (Beijing dates) has begun."""
-        return self.status == "scheduled" and beijing_date(now).isoformat() >= self.starts_on
 
     def _check(self, actor: Actor, now: datetime, *statuses: str) -> None:
         require_aware(now, "now")
@@ -307,8 +216,8 @@ class JointInspection(Aggregate):
         no = len(self.findings) + 1
         self.trigger_event(self.FindingRecorded, **traced(actor), finding_no=no,
                            employer_credit_code=employer_credit_code,
-                           hazard=_text(hazard, "hazard"), severity=severity,
-                           legal_basis=_text(legal_basis, "legal_basis"), recorded_at=now)
+                           hazard=filled(hazard, "hazard"), severity=severity,
+                           legal_basis=filled(legal_basis, "legal_basis"), recorded_at=now)
         return no
 
     def order_rectification(self, *, actor: Actor, finding_no: int, deadline: datetime,
@@ -353,20 +262,7 @@ class JointInspection(Aggregate):
             raise InspectionError(f"finding {finding_no} has a rectification order: it is "
                                   "settled by its re-inspection")
         self.trigger_event(self.ClosedOnSpot, **traced(actor), finding_no=finding_no,
-                           note=_text(note, "note"), closed_at=now)
-
-    def unsettled(self) -> list[dict[str, Any]]:
-        """What still blocks completion, per finding: `needs` is `rectification` (a major
-        finding without an order), `reinspection` (ordered, not re-inspected) or `closure`
-        (an observation or a minor finding neither closed on the spot nor ordered)."""
-        out: list[dict[str, Any]] = []
-        for f in self.findings:
-            if f["reinspection"] is not None or f["closed_on_spot"] is not None:
-                continue
-            needs = ("reinspection" if f["rectification_deadline"] is not None else
-                     "rectification" if f["severity"] == "major" else "closure")
-            out.append({"finding_no": f["no"], "severity": f["severity"], "needs": needs})
-        return out
+                           note=filled(note, "note"), closed_at=now)
 
     def complete(self, *, actor: Actor, summary: str, now: datetime,
                  inspector_id: str | None = None) -> None:
@@ -386,5 +282,5 @@ class JointInspection(Aggregate):
         if actor.id != self.scheduled_by["id"]:
             self._booked(actor, inspector_id, now, "scheduled", "started")
         self._check(actor, now, "scheduled", "started")
-        self.trigger_event(self.Cancelled, **traced(actor), reason=_text(reason, "reason"),
+        self.trigger_event(self.Cancelled, **traced(actor), reason=filled(reason, "reason"),
                            cancelled_at=now)

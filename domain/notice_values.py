@@ -67,6 +67,11 @@ class Employer:
         if type(self.risk_class) is not int or not 1 <= self.risk_class <= 8:
             raise InvalidValue("risk class must be 1 to 8", "employer.risk_class")
 
+    def event_fields(self) -> dict[str, Any]:
+        """The employer as the Filed event stores it."""
+        return {"employer_name": self.name, "employer_credit_code": self.credit_code,
+                "industry": self.industry, "risk_class": self.risk_class}
+
 
 @dataclass(frozen=True)
 class Incident:

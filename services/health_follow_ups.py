@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.accident_notice import HEALTH_CAUSES, AccidentNotice
+from domain.accident_notice import AccidentNotice
 from domain.common import Actor, DomainError
 from domain.health_follow_up import HealthFollowUp, follow_up_id
+from domain.notice_rules import HEALTH_CAUSES
 from services.application import ConcurrentWrite, LinkageApp, NotFound
 from services.envelope import jsonable_dict
 from services.ports import Clock

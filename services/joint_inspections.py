@@ -10,6 +10,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.common import Actor
+from domain.draw import make_draw, verify_draw
 from domain.joint_inspection import (
     InspectionError,
     InspectorBooking,
@@ -17,7 +18,7 @@ from domain.joint_inspection import (
     booking_id,
     overlaps,
 )
-from domain.registers import Register, check_inspectors, make_draw, register_id, verify_draw
+from domain.registers import Register, check_inspectors, register_id
 from services.application import ConcurrentWrite, LinkageApp, NotFound
 from services.consumer import Consumer, Outcome
 from services.envelope import Envelope, jsonable_dict

@@ -22,8 +22,9 @@ from adapters.web import i18n
 from adapters.web.once import OnceDep
 from adapters.web.render import refused, render
 from adapters.web.session import WebUserDep, lang_of
-from domain.accident_notice import Casualties, Employer, Incident, grade_for, required_agencies_for
+from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor, InvalidValue
+from domain.notice_rules import grade_for, required_agencies_for
 from domain.vocabulary import CAUSES
 from services.policies import notices as policy
 from services.requests import create_once

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
-from domain.accident_notice import large_or_above
+from domain.notice_rules import large_or_above
 from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope
 from services.ports import Doc, Tx

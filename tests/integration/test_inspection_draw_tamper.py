@@ -65,7 +65,7 @@ def alter_register(state: Any) -> None:
 
 def alter_register_and_digest(state: Any) -> None:
     """Swap a drawn employer out of the register, and recompute its digest to match."""
-    from domain.registers import digest
+    from domain.draw import digest
 
     drawn = {t["credit_code"] for t in state["draw"]["targets"]}
     reg = [e for e in state["draw"]["employer_register"] if e["credit_code"] not in drawn]

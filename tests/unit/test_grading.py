@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.accident_notice import Casualties, grade_for
+from domain.accident_notice import Casualties
+from domain.notice_rules import grade_for
 from domain.vocabulary import GRADES
 
 ZERO = Decimal("0")

@@ -9,16 +9,9 @@ from typing import Any
 import pytest
 
 from domain.common import Actor, InvalidValue, credit_code_check_char
+from domain.draw import DrawError, digest, make_draw, run_draw, verify_draw
 from domain.joint_inspection import JointInspection
-from domain.registers import (
-    DrawError,
-    NoSuchEntry,
-    Register,
-    digest,
-    make_draw,
-    run_draw,
-    verify_draw,
-)
+from domain.registers import NoSuchEntry, Register
 from services.application import LinkageApp
 from services.joint_inspections import JointInspections
 from tests.support import ManualClock

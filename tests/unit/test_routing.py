@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.accident_notice import AccidentNotice, Casualties, required_agencies_for
+from domain.accident_notice import AccidentNotice, Casualties
 from domain.common import Actor
+from domain.notice_rules import required_agencies_for
 from domain.vocabulary import CAUSES, GRADES
 
 HOUR = timedelta(hours=1)
