@@ -6,30 +6,27 @@ crash between publish and record republishes (consumers skip what they applied).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, InterfaceError, Notification, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from kafka import KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError
 from kafka.producer.future import FutureRecordMetadata
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.faults import maybe_crash
+from adapters.kafka_topics import ensure_topics, producer
 from adapters.settings import Settings
 from services.application import LinkageApp
 from services.envelope import topics
@@ -39,57 +36,6 @@ from services.ports import Store
 log = logging.getLogger(__name__)
 POSITION = "relay"
 ACK_TIMEOUT = 180.0  # s; the producer fails a record after its delivery_timeout_ms (120 s)
-
-
-def producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
-    config: dict[str, Any] = {
-        "bootstrap_servers": bootstrap_servers,
-        "acks": "all",  # every in-sync replica
-        "retries": 2**31 - 1,
-        "enable_idempotence": True,  # retries neither duplicate nor reorder
-        "max_in_flight_requests_per_connection": 5,
-        "linger_ms": 5,
-        "delivery_timeout_ms": 120_000,
-        "client_id": "linkage-relay",
-    }
-    config.update(overrides)
-    return KafkaProducer(**config)
-
-
-def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin")
-    try:
-        existing = set(admin.list_topics())
-        new = [NewTopic(n, num_partitions=partitions, replication_factor=1)
-               for n in names if n not in existing]
-        if new:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(new)
-    finally:
-        admin.close()
-
-
-def delete_topics(bootstrap_servers: str, prefix: str, groups: Sequence[str] = ()) -> int:
-    """Best effort: delete the topics named prefix… and these consumer groups (what a test
-    or benchmark run made); returns how many topics. Left behind, they pile up in the broker."""
-    try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin")
-    except Exception as e:
-        log.warning("could not clean Kafka up: %s", e)
-        return 0
-    try:
-        mine = [t for t in admin.list_topics() if t.startswith(prefix)]
-        if mine:
-            admin.delete_topics(mine, raise_errors=False)
-        if groups:
-            with contextlib.suppress(Exception):
-                admin.delete_groups(list(groups))
-        return len(mine)
-    except Exception as e:
-        log.warning("could not clean Kafka up: %s", e)
-        return 0
-    finally:
-        admin.close()
 
 
 Record = tuple[str, bytes, bytes, list[tuple[str, bytes]]]  # topic, key, value, headers

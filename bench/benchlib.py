@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from adapters.kafka_relay import delete_topics
+from adapters.kafka_topics import delete_topics
 from domain.common import credit_code_check_char
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -47,7 +47,7 @@ that other processes used meanwhile and flags the run as noisy above 0.25 cores.
 
 * **Relay throughput** — `.venv/bin/python bench/relay_rate.py` (options: `--events 5000
   --rounds 3 --batch 1000 --partitions 3 --no-sqlite --diagnose`). Alternates (a) a plain
-  kafka-python producer configured by `adapters.kafka_relay.producer()` sending the
+  kafka-python producer configured by `adapters.kafka_topics.producer()` sending the
   pre-encoded envelopes and (b) `Relay.drain()` over the same notification log (publish +
   broker ack + position record), on fresh topics each round; reports median events/s, CPU per
   event and relay/baseline (target ≥ 0.8). Also times the relay over a SQLite event store

@@ -48,7 +48,7 @@ from benchlib import (
 )
 from psycopg import sql
 
-from adapters.kafka_relay import ensure_topics
+from adapters.kafka_topics import ensure_topics
 from domain.vocabulary import AGENCIES
 from services.envelope import topics
 

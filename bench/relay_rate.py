@@ -1,6 +1,6 @@
 """Relay throughput against a plain producer: how much does the outbox relay cost over Kafka itself?
 
-(a) baseline: `adapters.kafka_relay.producer()` (acks=all, idempotent, linger 5 ms, …) sends
+(a) baseline: `adapters.kafka_topics.producer()` (acks=all, idempotent, linger 5 ms, …) sends
     the very records the relay sends (same topic, key, value bytes, headers), built beforehand
     from the notification log by the relay's own `Relay.build`, then flush and get every future.
 (b) relay: `Relay.drain()` over the same notification log: read a batch, build its envelopes,
@@ -47,7 +47,8 @@ from benchlib import (
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from adapters.bootstrap import Container, bootstrap
-from adapters.kafka_relay import Relay, ensure_topics, producer
+from adapters.kafka_relay import Relay
+from adapters.kafka_topics import ensure_topics, producer
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor

@@ -1,4 +1,4 @@
-"""Joint-inspection commands and queries, the registers the draws use, and the API's index."""
+"""Joint-inspection commands and queries (schedule, draw, lifecycle, calendar) and the API's index."""
 
 from __future__ import annotations
 
@@ -18,13 +18,14 @@ from domain.joint_inspection import (
     booking_id,
     overlaps,
 )
-from domain.registers import Register, check_inspectors, register_id
+from domain.registers import check_inspectors
 from services.application import ConcurrentWrite, LinkageApp, NotFound
 from services.consumer import Consumer, Outcome
 from services.envelope import Envelope, jsonable_dict
 from services.feeder import LogFeeder
 from services.ports import Clock, Tx
 from services.projections import Projection
+from services.registers import Registers
 
 INSPECTIONS = "joint-inspections"
 RETRIES = 5
@@ -48,74 +49,6 @@ def view(i: JointInspection, now: Any) -> dict[str, Any]:
         "started_at": i.started_at, "findings": findings, "ended": i.ended,
         "may_start": i.may_start(now), "unsettled": i.unsettled(),
     })
-
-
-class Registers:
-    """The employer and inspector registers, kept by an admin."""
-
-    def __init__(self, app: LinkageApp, clock: Clock) -> None:
-        self.app = app
-        self.clock = clock
-
-    def _load(self, kind: str) -> Register | None:
-        try:
-            return self.app.load(register_id(kind), Register)
-        except NotFound:
-            return None
-
-    def load(self, kind: str) -> Register | None:
-        """The register aggregate, None before its first entry."""
-        return self._load(kind)
-
-    def contents(self, kind: str) -> list[dict[str, str]]:
-        reg = self._load(kind)
-        return reg.contents() if reg else []
-
-    def get(self, kind: str) -> dict[str, Any]:
-        return self._view(kind, self._load(kind))
-
-    @staticmethod
-    def _view(kind: str, reg: Register | None) -> dict[str, Any]:
-        return {"kind": kind, "version": reg.version if reg else 0,
-                "entries": reg.listing() if reg else []}
-
-    def _change(self, kind: str, key: str, step: str, **kwargs: Any) -> dict[str, Any]:
-        reg = self._load(kind)
-        if reg is None:
-            raise NotFound(f"{key} is not in the {kind} register")
-        getattr(reg, step)(key=key, now=self.clock(), **kwargs)
-        self.app.commit(reg)
-        return self._view(kind, reg)  # not reloaded: inside a keyed request commit only stages
-
-    def deactivate(self, kind: str, actor: Actor, key: str, reason: str) -> dict[str, Any]:
-        return self._change(kind, key, "deactivate", actor=actor, reason=reason)
-
-    def reactivate(self, kind: str, actor: Actor, key: str) -> dict[str, Any]:
-        return self._change(kind, key, "reactivate", actor=actor)
-
-    def link_account(self, actor: Actor, inspector_id: str, account: Actor) -> dict[str, Any]:
-        """Link the inspector entry to the user account that acts for it."""
-        return self._change("inspectors", inspector_id, "link_account", actor=actor,
-                            account=account)
-
-    def inspector_for(self, actor: Actor) -> str | None:
-        """The inspector entry the actor's account is linked to, if any."""
-        reg = self._load("inspectors")
-        return reg.inspector_for(actor.id) if reg else None
-
-    def put(self, kind: str, actor: Actor, entries: list[dict[str, Any]]) -> dict[str, Any]:
-        reg = self._load(kind) or Register.open(actor=actor, kind=kind)
-        reg.put(actor=actor, entries=entries, now=self.clock())
-        self.app.commit(reg)
-        return self._view(kind, reg)
-
-    def remove(self, kind: str, actor: Actor, key: str) -> dict[str, Any]:
-        reg = self._load(kind)
-        if reg is None:
-            raise NotFound(f"{key} is not in the {kind} register")
-        reg.remove(actor=actor, key=key, now=self.clock())
-        self.app.commit(reg)
-        return self._view(kind, reg)
 
 
 class JointInspections:

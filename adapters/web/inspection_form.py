@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from adapters.http.deps import ContainerDep
-from adapters.http.inspections import ScheduleIn, from_proposal
+from adapters.http.inspection_models import ScheduleIn
+from adapters.http.inspections import from_proposal
 from adapters.web import i18n
 from adapters.web.inspections import parse
 from adapters.web.once import OnceDep

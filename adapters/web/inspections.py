@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from adapters.http.deps import ContainerDep
 from adapters.http.errors import field_name
-from adapters.http.inspections import (
+from adapters.http.inspection_models import (
     CompletionIn,
     FindingIn,
     ReasonIn,

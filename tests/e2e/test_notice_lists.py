@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.stores import _SqlTx
+from adapters.sql_tx import SqlTx
 from tests.e2e.conftest import Api
 from tests.support import ManualClock, credit_code, notice_body
 
@@ -107,10 +107,10 @@ def test_lists_never_scan_every_document(
     history(api, clock)
     api.container.drain()
 
-    def no_scan(self: _SqlTx, coll: str) -> Any:
+    def no_scan(self: SqlTx, coll: str) -> Any:
         raise AssertionError(f"a list scanned every document of {coll}")
 
-    monkeypatch.setattr(_SqlTx, "scan", no_scan)
+    monkeypatch.setattr(SqlTx, "scan", no_scan)
     for url in (URL, f"{URL}?grade=major&pending_for=safety", f"{URL}?district=鼓楼区&status=open",
                 "/api/v1/agencies/safety/queue", "/api/v1/agencies/hrss/queue?kind=acknowledge_notice"):
         r = api.client.get(url, headers=api.auth("hrss", "auditor"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.bootstrap import Container, bootstrap
-from adapters.kafka_relay import delete_topics
+from adapters.kafka_topics import delete_topics
 from adapters.settings import Settings
 from domain.vocabulary import AGENCIES
 from tests.integration.kafka_support import kafka_settings

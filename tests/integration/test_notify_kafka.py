@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from adapters.bootstrap import Container
-from adapters.kafka_relay import delete_topics
+from adapters.kafka_topics import delete_topics
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
