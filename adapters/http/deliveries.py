@@ -7,10 +7,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException
 
 from adapters.http.contacts import AgencyStaff
-from adapters.http.deps import ContainerDep, UserDep, require
+from adapters.http.deps import ContainerDep, UserDep, permit
 from adapters.http.schemas import Agency
 from adapters.notify.runner import STORE
 from services.notifications.log import deliveries, retry
+from services.policies import contacts as policy
 from services.policies.agencies import check_read
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -26,21 +27,18 @@ def agency_deliveries(agency: Agency, c: ContainerDep, actor: UserDep,
         return {"agency": agency, "items": deliveries(tx, agency, status)}
 
 
-@router.get("/deliveries")
+@router.get("/deliveries", dependencies=[permit(policy.DELIVERIES_READ_ALL)])
 def all_deliveries(c: ContainerDep, actor: UserDep, status: Status | None = None) -> Any:
     """Every delivery, for the auditor."""
-    if actor.role != "auditor":
-        raise HTTPException(403, "only auditors read every agency's deliveries")
     with c.store(STORE).transaction(write=False) as tx:
         return {"items": deliveries(tx, None, status)}
 
 
 @router.post("/agencies/{agency}/deliveries/{delivery_id}/retry", status_code=202,
-             dependencies=[Depends(AgencyStaff(("admin", "liaison")))])
+             dependencies=[Depends(AgencyStaff(policy.DELIVERIES_RETRY))])
 def retry_delivery(agency: Agency, delivery_id: str, c: ContainerDep, actor: UserDep) -> Any:
     """Send a failed delivery again (after the receiver was fixed): the agency's admins and
     liaisons. The same message id, so a receiver that had it can drop it."""
-    require(actor, roles=("admin", "liaison"), agencies=(agency,))
     with c.store(STORE).transaction() as tx:
         if not retry(tx, agency, delivery_id):
             raise HTTPException(404, f"{agency} has no failed delivery {delivery_id}")

@@ -25,7 +25,7 @@ from adapters.bootstrap import Container
 from adapters.faults import maybe_crash
 from adapters.http.errors import error_body
 from domain.common import Actor
-from domain.vocabulary import Agency, Role
+from domain.vocabulary import Agency
 from services.accounts import SignIn
 from services.application import Unavailable
 from services.freshness import note_writer
@@ -174,12 +174,6 @@ class Reader:
 def reads(agency: Agency | None = None) -> Any:
     """`dependencies=[reads("finance")]`: the route reads that agency's data."""
     return Depends(Reader(agency))
-
-
-def require(actor: Actor, *, roles: tuple[Role, ...],
-            agencies: tuple[Agency, ...] | None = None) -> None:
-    """Kept for routes not yet given a rule: prefer `permit(...)` (it runs before validation)."""
-    Rule("unnamed", roles, agencies).check(actor)
 
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

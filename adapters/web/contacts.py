@@ -17,6 +17,7 @@ from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
 from domain.vocabulary import AGENCIES
 from services.contacts import Contacts
+from services.policies import contacts as policy
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 NAV.append(("/ui/contacts", "contacts", ("admin", "auditor"), None))
@@ -49,13 +50,13 @@ def _page(request: Request, c: ContainerDep, actor: Actor, agency: str, status: 
           errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Response:
     rows = Contacts(c.app, c.clock, c.store("api")).list(agency)
     return render(request, "contacts.html", actor, status=status, agency=agency, rows=rows,
-                  may_edit=actor.role == "admin", errors=errors or {},
+                  may_edit=policy.MANAGE.allows(actor), errors=errors or {},
                   values=values or {"duty": "on_duty", "language": "zh-CN"}, agencies=AGENCIES)
 
 
 @router.get("/contacts", response_class=HTMLResponse)
 def contacts(request: Request, c: ContainerDep, actor: WebUserDep, agency: str = "") -> Response:
-    if actor.role not in ("admin", "auditor"):
+    if not policy.READ.allows(actor):
         return render(request, "error.html", actor, status=403, message=None, status_code=403)
     if actor.role != "auditor" or agency not in AGENCIES:
         agency = actor.agency
@@ -64,7 +65,7 @@ def contacts(request: Request, c: ContainerDep, actor: WebUserDep, agency: str =
 
 @router.post("/contacts", response_class=HTMLResponse)
 def add(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> Response:
-    if actor.role != "admin":
+    if not policy.MANAGE.allows(actor):
         return render(request, "error.html", actor, status=403, message=None, status_code=403)
     values = {k: form.get(k, "") for k in FIELDS}
     try:
@@ -84,7 +85,7 @@ def add(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> 
 
 @router.post("/contacts/{contact_id}/remove", response_model=None)
 def remove(request: Request, contact_id: str, c: ContainerDep, actor: WebUserDep) -> Response:
-    if actor.role != "admin":
+    if not policy.MANAGE.allows(actor):
         return render(request, "error.html", actor, status=403, message=None, status_code=403)
     try:
         Contacts(c.app, c.clock, c.store("api")).remove(actor.agency, actor, contact_id)

@@ -16,6 +16,7 @@ from adapters.web.session import COOKIE, LoginRequired, WebUserDep, lang_of, use
 from domain.vocabulary import AGENCIES
 from services.notifications.links import link_problem
 from services.notifications.log import deliveries
+from services.policies import contacts as policy
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 NAV.append(("/ui/deliveries", "deliveries", None, None))
@@ -59,7 +60,7 @@ i18n.register({
 @router.get("/deliveries", response_class=HTMLResponse)
 def delivery_log(request: Request, c: ContainerDep, actor: WebUserDep, agency: str = "",
                  status: str = "") -> Response:
-    if actor.role != "auditor":
+    if not policy.DELIVERIES_READ_ALL.allows(actor):
         agency = actor.agency
     elif agency not in AGENCIES:
         agency = ""

@@ -12,6 +12,7 @@ from services.policies import (
     Rule,
     agencies,
     audit,
+    contacts,
     inspections,
     meetings,
     notices,
@@ -51,6 +52,10 @@ def anyone(*roles: str) -> set[tuple[str, str]]:
     (registers.MANAGE, anyone("admin")),
     (audit.READ, anyone("auditor", "admin")),
     (audit.VERIFY, anyone("auditor", "admin")),
+    (contacts.READ, anyone("admin", "auditor")),
+    (contacts.MANAGE, anyone("admin")),
+    (contacts.DELIVERIES_READ_ALL, anyone("auditor")),
+    (contacts.DELIVERIES_RETRY, anyone("admin", "liaison")),
 ], ids=lambda v: v.action if isinstance(v, Rule) else "")
 def test_each_rule_lets_exactly_these_users_act(rule: Rule, allowed: set[tuple[str, str]]) -> None:
     assert who(rule) == allowed
@@ -111,3 +116,13 @@ def test_an_auditor_writes_nothing() -> None:
             assert refused.value.code == "auditor_read_only"
         else:
             audit.check_write(user)
+
+
+def test_an_agency_keeps_its_own_contacts_and_the_auditor_reads_every_agencys() -> None:
+    admin = Actor("a", "hrss admin", "hrss", "admin")
+    contacts.check_agency(admin, "hrss")
+    with pytest.raises(Forbidden) as refused:
+        contacts.check_agency(admin, "safety")
+    assert refused.value.code == "agency_not_allowed"
+    for agency in AGENCIES:
+        contacts.check_agency(Actor("x", "auditor", "finance", "auditor"), agency)
