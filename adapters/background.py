@@ -14,6 +14,7 @@ from adapters.accounts import import_legacy_users
 from adapters.audit_wiring import chainer
 from adapters.bootstrap import Container
 from adapters.request_log import RETENTION
+from services.correlation import caused_by, job_id
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ class Background:
     def _loop(self, name: str, interval: float, job: Callable[[], object]) -> None:
         while not self.stop.is_set():
             try:
-                job()
+                with caused_by(job_id(name.replace(" ", "-"))):
+                    job()
             except Exception as e:  # keep running: the database may come back
                 log.warning("%s failed, will retry: %s", name, e)
             self.stop.wait(interval)

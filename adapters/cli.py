@@ -51,10 +51,15 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option(
+def _root(ctx: typer.Context, version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True,
         help="Print the version and exit 显示版本")] = False) -> None:
     """linkage — 工伤事故预防联动机制 coordination system"""
+    from services import correlation
+
+    # What a command saves (an import, a user added) carries the run's id; a server's
+    # requests and jobs name their own.
+    correlation.begin(correlation.job_id(f"cli-{ctx.invoked_subcommand or 'linkage'}"))
 
 
 def _own_metrics() -> None:

@@ -4,7 +4,9 @@ request id of the HTTP request a line belongs to.
 LINKAGE_LOG_FORMAT=json|plain; unset, a terminal gets plain lines and anything else (a
 container, a file, a journal) JSON with time, level, process, logger, message and request_id.
 The request id comes from the caller's X-Request-ID header (a safe one) or is made up, is sent
-back in X-Request-ID, and is on every line logged while the request is handled.
+back in X-Request-ID, and is on every line logged while the request is handled; it is the
+causation id of the events the request saves (the correlation id: X-Correlation-ID if given),
+and a consumer's line for such an event carries it again.
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
+from services.correlation import caused_by
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("linkage_request_id", default=None)
 ACCESS = logging.getLogger("linkage.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
 class RequestIdFilter(logging.Filter):
+    """The request a line belongs to; a consumer names the request an event came from."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = REQUEST_ID.get()
+        if getattr(record, "request_id", None) is None:
+            record.request_id = REQUEST_ID.get()
         return True
 
 
@@ -77,8 +84,10 @@ class RequestIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope.get("headers", []))
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
+        conversation = headers.get(b"x-correlation-id", b"").decode("latin-1")
         token = REQUEST_ID.set(request_id)
         started = time.perf_counter()
         status = [500]
@@ -91,7 +100,9 @@ class RequestIds:
             await send(message)
 
         try:
-            await self.app(scope, receive, sending)
+            # Events the request saves carry its ids (services/correlation.py).
+            with caused_by(request_id, conversation if _SAFE_ID.match(conversation) else None):
+                await self.app(scope, receive, sending)
         finally:
             if ACCESS.isEnabledFor(logging.INFO):
                 route = getattr(scope.get("route"), "path", None)

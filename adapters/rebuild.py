@@ -5,6 +5,7 @@ Stop the agency's consumer first: the rebuild resets its tables and positions.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -59,6 +60,8 @@ def from_kafka(settings: Settings, projection: Projection, store: Store,
 
 
 def rebuild_agency(settings: Settings, agency: str) -> Outcome:
+    # A line per replayed event would drown the progress bar (and cost more than applying it).
+    logging.getLogger("linkage.events").setLevel(logging.WARNING)
     c = bootstrap(settings)
     started = time.perf_counter()
     try:

@@ -10,10 +10,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
+    Mapper,
     OperationalError,
+    StoredEvent,
 )
 
 from domain.common import DomainError
+from services.correlation import current as current_cause
 from services.freshness import current as current_writes
 from services.request_scope import RequestLog, StoredRequest, staging
 
@@ -41,8 +44,30 @@ class Unavailable(Exception):
     """The event store's database cannot be reached."""
 
 
+class TracingMapper(Mapper[UUID]):
+    """Stores, with each event, the ids of the request that caused it (services/correlation.py).
+
+    They are kept beside the event's own fields, not declared on the event classes: an event
+    stored before them simply has none, and the envelope carries null.
+    """
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        cause = current_cause()
+        state = vars(domain_event)
+        if cause is not None and "correlation_id" not in state:
+            state["correlation_id"] = cause.correlation_id
+            state["causation_id"] = cause.causation_id
+        return super().to_stored_event(domain_event)
+
+
 class LinkageApp(Application[UUID]):
     name = "linkage"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self.env.get(self.factory.MAPPER_TOPIC):
+            return super().construct_mapper()
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=TracingMapper)
 
     def load(self, aggregate_id: UUID | str, cls: type[A], expected_version: int | None = None) -> A:
         if isinstance(aggregate_id, str):

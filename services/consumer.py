@@ -18,6 +18,9 @@ from services.ports import Store
 from services.projections import Projection
 
 log = logging.getLogger(__name__)
+# A line per applied event, carrying the id of the request that caused it (request_id) so one
+# notice can be followed from the POST to each agency; rebuilds turn it down (adapters/rebuild).
+events_log = logging.getLogger("linkage.events")
 SEEN = "_seen"
 
 
@@ -67,6 +70,7 @@ class Consumer:
         outcome = Outcome()
         decoded = [(m, *self._poison(m.raw)) for m in messages]
         envelopes = [env for _, env, _ in decoded if env is not None]
+        applied: list[Envelope] = []
         with self.store.transaction() as tx:
             # Read together what the batch will read anyway: one round trip, not one each.
             tx.prefetch(SEEN, {str(env.aggregate_id) for env in envelopes})
@@ -99,6 +103,18 @@ class Consumer:
                 self.projection.apply(tx, env)
                 tx.put(SEEN, key, {"v": env.aggregate_version, "n": env.notification_id})
                 outcome.applied += 1
+                applied.append(env)
             if self.before_commit:
                 self.before_commit()
+        if self.projection.logs_events and events_log.isEnabledFor(logging.INFO):
+            self._log_applied(applied)
         return outcome
+
+    def _log_applied(self, applied: list[Envelope]) -> None:
+        for env in applied:
+            events_log.info(
+                "%s applied %s %s v%d", self.projection.name, env.event_type, env.aggregate_id,
+                env.aggregate_version, extra={
+                    "request_id": env.causation_id, "correlation_id": env.correlation_id,
+                    "read_model": self.projection.name, "event_type": env.event_type,
+                    "aggregate_id": str(env.aggregate_id), "notification_id": env.notification_id})

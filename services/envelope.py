@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, Notification
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from domain.accident_notice import AccidentNotice
 from domain.account import Account
@@ -26,7 +26,7 @@ from domain.joint_meeting import JointMeeting
 from domain.prevention_project import PreventionProject
 from domain.registers import Register
 
-ENVELOPE_VERSION = 1
+ENVELOPE_VERSION = 2  # 2 added correlation_id and causation_id (upcast_envelope reads 1)
 TOPIC_PREFIX = "linkage."
 
 # Mechanism (topic suffix) of each aggregate type; one Kafka topic per mechanism.
@@ -47,6 +47,8 @@ _ENVELOPE_FIELDS = {
     "originator_id", "originator_version", "timestamp", "originator_topic",
     "actor_id", "actor_name", "actor_agency",
 }
+# Kept beside a stored event's fields by the app's mapper (services/application.py).
+CAUSE_FIELDS = ("correlation_id", "causation_id")
 
 
 class ActorRef(BaseModel):
@@ -60,7 +62,7 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(title="linkage event envelope")
 
-    envelope_version: Literal[1] = 1
+    envelope_version: Literal[2] = 2
     event_type: str = Field(description="Aggregate and event class, e.g. AccidentNotice.Filed")
     schema_version: int = Field(description="Version of the event's payload schema")
     mechanism: str = Field(description="Joint mechanism, also the topic suffix")
@@ -70,6 +72,26 @@ class Envelope(BaseModel):
     time: datetime = Field(description="When the event was recorded")
     actor: ActorRef
     payload: dict[str, Any]
+    correlation_id: str | None = Field(
+        default=None, description="The conversation the event belongs to: the caller's "
+        "X-Correlation-ID, else the id of the request that caused it (null: unknown, e.g. "
+        "stored before envelope version 2)")
+    causation_id: str | None = Field(
+        default=None, description="The id of the request (X-Request-ID) or background job "
+        "that caused the event")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upcast(cls, data: Any) -> Any:
+        return upcast_envelope(data) if isinstance(data, dict) else data
+
+
+def upcast_envelope(data: dict[str, Any]) -> dict[str, Any]:
+    """An envelope of an earlier version as the current version reads it: version 1 had no
+    correlation and causation ids (they are unknown: null)."""
+    if data.get("envelope_version") == 1:
+        data = {**data, "envelope_version": 2, "correlation_id": None, "causation_id": None}
+    return data
 
 
 def event_classes() -> dict[str, type[Any]]:
@@ -122,6 +144,7 @@ def jsonable(value: Any) -> Any:
 
 def envelope_of(event: Any, notification_id: int) -> Envelope:
     fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    cause = vars(event)
     payload = {k: jsonable(v) for k, v in fields.items() if k not in _ENVELOPE_FIELDS}
     return Envelope(
         event_type=type(event).__qualname__,
@@ -133,6 +156,8 @@ def envelope_of(event: Any, notification_id: int) -> Envelope:
         time=event.timestamp,
         actor=ActorRef(id=event.actor_id, name=event.actor_name, agency=event.actor_agency),
         payload=payload,
+        correlation_id=cause.get("correlation_id"),
+        causation_id=cause.get("causation_id"),
     )
 
 
@@ -180,7 +205,7 @@ def json_schema() -> dict[str, Any]:
         })
     schema["oneOf"] = branches
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://linkage.example/schema/events/v1"
+    schema["$id"] = "https://linkage.example/schema/events/v2"
     return schema
 
 

@@ -18,6 +18,7 @@ from eventsourcing.persistence import Mapper, Notification
 
 from services.envelope import (
     _ENVELOPE_FIELDS,
+    CAUSE_FIELDS,
     ENVELOPE_VERSION,
     encode,
     envelope_from_notification,
@@ -65,7 +66,7 @@ def stored_state(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, int, 
 
 
 def payload_of(state: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in state.items() if k not in _ENVELOPE_FIELDS}
+    return {k: v for k, v in state.items() if k not in _ENVELOPE_FIELDS and k not in CAUSE_FIELDS}
 
 
 # One JSON string token, escapes included (the stored state is the transcoder's compact JSON).
@@ -82,6 +83,8 @@ _HEAD = re.compile(
 # open an object (the quote is unescaped and followed by a name), so no match is inside a string.
 _TYPED = re.compile(rb'\{"_type_":"(?:datetime_iso|decimal_str)","_data_":("[^"\\]*")\}')
 _UUID = re.compile(rb'\{"_type_":"uuid_hex","_data_":"([0-9a-fA-F]{32})"\}')
+# The request's ids, which the app's mapper appends after the event's own fields.
+_CAUSE = re.compile(rb'"correlation_id":(' + _STR + rb'),"causation_id":(' + _STR + rb')\}\Z')
 
 
 def _uuid(m: re.Match[bytes]) -> bytes:
@@ -127,6 +130,14 @@ def spliced(mapper: Mapper[UUID], topic: str, state: bytes, aggregate_id: str,
             payload = payload[:-len(versioned)] + b"}"
         if b'"class_version":' in payload:  # another version: the domain event upcasts it
             return None
+    cause = _CAUSE.search(payload)
+    ids = b"null,\"causation_id\":null"
+    if cause is not None:
+        before = payload[cause.start() - 1:cause.start()]
+        if before not in (b",", b"{"):
+            return None
+        ids = b'%s,"causation_id":%s' % (cause[1], cause[2])
+        payload = payload[:cause.start() - 1] + b"}" if before == b"," else b"{}"
     if b'"_type_":' in payload:
         payload = b"".join(_TYPED.split(payload))
         if b'"_type_":' in payload:
@@ -134,9 +145,9 @@ def spliced(mapper: Mapper[UUID], topic: str, state: bytes, aggregate_id: str,
             if b'"_type_":' in payload:
                 return None
     return head + b'%s","aggregate_version":%d,"notification_id":%d,"time":%s,' \
-        b'"actor":{"id":%s,"name":%s,"agency":%s},"payload":%s}' % (
+        b'"actor":{"id":%s,"name":%s,"agency":%s},"payload":%s,"correlation_id":%s}' % (
             aggregate_id.encode(), aggregate_version, notification_id, m[1], m[2], m[3], m[4],
-            payload)
+            payload, ids)
 
 
 def parsed(mapper: Mapper[UUID], n: Notification) -> bytes | None:
@@ -158,6 +169,8 @@ def parsed(mapper: Mapper[UUID], n: Notification) -> bytes | None:
         "actor": {"id": state["actor_id"], "name": state["actor_name"],
                   "agency": state["actor_agency"]},
         "payload": payload_of(state),
+        "correlation_id": state.get("correlation_id"),
+        "causation_id": state.get("causation_id"),
     }
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -20,6 +20,9 @@ class Projection(ABC):
 
     name: str
     mechanisms: tuple[str, ...]
+    # One log line per applied event, with the request it came from (an agency's read model;
+    # the server's own indexes would repeat it several times over).
+    logs_events = False
 
     @abstractmethod
     def apply(self, tx: Tx, env: Envelope) -> None: ...
@@ -108,6 +111,7 @@ class AgencyProjection(Projection):
     """
 
     mechanisms: tuple[str, ...] = (NOTICES,)
+    logs_events = True
 
     def __init__(self, agency: str) -> None:
         self.agency = agency

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.logs import RequestIdFilter, formatter
+from domain.vocabulary import AGENCIES
 from tests.e2e.conftest import Api
 from tests.support import notice_body
 
@@ -66,3 +67,23 @@ def test_lines_logged_while_handling_carry_the_id(api: Api, lines: io.StringIO) 
     assert api.client.get("/_log_probe", headers={"X-Request-ID": "trace-7"}).status_code == 200
     inside = next(r for r in records(lines) if r["logger"] == "linkage.test")
     assert inside["request_id"] == "trace-7" and inside["message"] == "inside the handler"
+
+
+def test_one_notice_is_followed_from_the_post_to_each_agency(api: Api, lines: io.StringIO) -> None:
+    """The request id is the causation id of the events it saved and is on every agency
+    consumer's line for them; the caller's X-Correlation-ID is their correlation id."""
+    events = logging.getLogger("linkage.events")
+    old = events.level
+    events.setLevel(logging.INFO)
+    try:
+        filed = api.client.post("/api/v1/accident-notices", json=notice_body(deaths=1), headers={
+            **api.auth("safety"), "X-Request-ID": "req-follow-1", "X-Correlation-ID": "case-77"})
+        assert filed.status_code == 201
+        api.container.drain()
+    finally:
+        events.setLevel(old)
+    applied = [r for r in records(lines) if r["logger"] == "linkage.events"
+               and r.get("aggregate_id") == filed.json()["id"]]
+    assert {r["read_model"] for r in applied} == set(AGENCIES)  # every agency keeps notices
+    assert all(r["request_id"] == "req-follow-1" and r["correlation_id"] == "case-77"
+               and r["event_type"] == "AccidentNotice.Filed" for r in applied)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import time
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -39,6 +41,15 @@ def procs(ksettings: Settings, tmp_path: Path) -> Iterator[dict[str, Proc]]:
         p.stop()
 
 
+def applied_line(log: Path, notice_id: str) -> dict[str, Any] | None:
+    """The consumer's JSON log line for the notice's filing, if written yet."""
+    for text in log.read_text(errors="replace").splitlines():
+        if text.startswith("{") and notice_id in text and "AccidentNotice.Filed" in text:
+            line: dict[str, Any] = json.loads(text)
+            return line
+    return None
+
+
 def queue_of(client: TestClient, token: str, agency: str) -> list[str]:
     r = client.get(f"/api/v1/agencies/{agency}/queue", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200, r.text
@@ -53,11 +64,19 @@ def test_queues_fill_and_empty_through_the_broker(
     tokens = {a: Accounts(kcontainer.store("api")).add(f"{a} 联络员", a, "liaison") for a in AGENCIES}
     with TestClient(create_app(lambda: kcontainer, background=False)) as client:
         r = client.post("/api/v1/accident-notices", json=notice_body(serious_injuries=1),
-                        headers={"Authorization": f"Bearer {tokens['safety']}"})
+                        headers={"Authorization": f"Bearer {tokens['safety']}",
+                                 "X-Request-ID": "req-through-kafka"})
         assert r.status_code == 201
         nid = r.json()["id"]
         for agency in ("safety", "hrss", "health"):
             wait_until(lambda a=agency: nid in queue_of(client, tokens[a], a), 60, f"{agency} queue")
+        # Each consumer process logged the event with the id of the request that filed it.
+        for agency in AGENCIES:
+            wait_until(lambda a=agency: applied_line(procs[a].log, nid) is not None, 30,
+                       f"{agency} log line")
+            line = applied_line(procs[agency].log, nid)
+            assert line is not None and line["request_id"] == "req-through-kafka"
+            assert line["correlation_id"] == "req-through-kafka" and line["read_model"] == agency
         assert queue_of(client, tokens["finance"], "finance") == []
         ack = client.post(f"/api/v1/accident-notices/{nid}/acknowledgements",
                           headers={"Authorization": f"Bearer {tokens['hrss']}"})
