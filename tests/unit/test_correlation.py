@@ -143,3 +143,18 @@ def test_outside_any_request_nothing_is_invented(app: LinkageApp) -> None:
     assert b"correlation_id" not in n.state
     env = envelope_from_notification(app.mapper, n)
     assert env.correlation_id is None and env.causation_id is None
+
+
+def test_a_backlog_is_logged_a_line_a_batch_with_every_request_id(
+        app: LinkageApp, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.consumer
+
+    file_and_acknowledge(app)
+    raws = [encode(envelope_from_notification(app.mapper, n))
+            for n in app.recorder.select_notifications(start=1, limit=10)]
+    monkeypatch.setattr(services.consumer, "PER_EVENT_LINES", 1)
+    with caplog.at_level(logging.INFO, logger="linkage.events"):
+        Consumer(projection_for("hrss"), MemoryStore()).handle(
+            [Message("log", i + 1, raw) for i, raw in enumerate(raws)])
+    (line,) = [r for r in caplog.records if r.name == "linkage.events"]
+    assert line.request_ids == ["req-1", "req-2"]  # type: ignore[attr-defined]
