@@ -27,7 +27,7 @@ from services.health_follow_ups import HealthFollowUps
 from services.joint_inspections import InspectionIndex, JointInspections, LazyFeeder
 from services.joint_meetings import JointMeetings, MeetingIndex
 from services.ports import Clock, Store
-from services.prevention import FundYears, PreventionProjects
+from services.prevention import FundYears, PreventionProjects, ProjectIndex
 from services.projections import NoticeIndex, Projection, reindex
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,7 @@ class Container:
                                     settings.auth_failure_limit)
         self.inspection_index = LazyFeeder(lambda: self.log_feeder(InspectionIndex()))
         self.meeting_index = LazyFeeder(lambda: self.log_feeder(MeetingIndex()))
+        self.project_index = LazyFeeder(lambda: self.log_feeder(ProjectIndex()))
         # Embedded default: each agency's consumer is fed in-process from the log.
         self.agency_feeders: dict[str, LogFeeder] = {}
         if not settings.uses_kafka:

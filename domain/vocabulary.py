@@ -44,6 +44,12 @@ MEETING_STATUSES: tuple[MeetingStatus, ...] = get_args(MeetingStatus)
 ProjectCategory = Literal["publicity", "training", "health_checks", "research", "other"]
 PROJECT_CATEGORIES: tuple[ProjectCategory, ...] = get_args(ProjectCategory)
 
+ProjectStatus = Literal["proposed", "approved", "rejected", "assessed", "closed"]
+PROJECT_STATUSES: tuple[ProjectStatus, ...] = get_args(ProjectStatus)
+
+DisbursementStatus = Literal["requested", "paid"]
+DISBURSEMENT_STATUSES: tuple[DisbursementStatus, ...] = get_args(DisbursementStatus)
+
 # (zh-CN, en) per value, per value set. Free text is never translated; only these are.
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "agency": {
@@ -106,13 +112,25 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "research": ("研究", "research"),
         "other": ("其他", "other"),
     },
+    "project_status": {
+        "proposed": ("待审批", "proposed"),
+        "approved": ("已批准", "approved"),
+        "rejected": ("未批准", "rejected"),
+        "assessed": ("已评估", "assessed"),
+        "closed": ("已结项", "closed"),
+    },
+    "disbursement_status": {
+        "requested": ("待拨付", "requested"),
+        "paid": ("已拨付", "paid"),
+    },
 }
 
 VALUE_SETS: dict[str, tuple[str, ...]] = {
     "agency": AGENCIES, "role": ROLES, "grade": GRADES, "cause": CAUSES,
     "notice_status": NOTICE_STATUSES, "inspection_status": INSPECTION_STATUSES,
     "finding_severity": FINDING_SEVERITIES, "meeting_status": MEETING_STATUSES,
-    "project_category": PROJECT_CATEGORIES,
+    "project_category": PROJECT_CATEGORIES, "project_status": PROJECT_STATUSES,
+    "disbursement_status": DISBURSEMENT_STATUSES,
 }
 
 

@@ -15,8 +15,11 @@ from domain.common import Actor
 from domain.fund_year import DEFAULT_RATIO_PCT, FundYear, fund_year_id
 from domain.prevention_project import PreventionProject
 from services.application import ConcurrentWrite, LinkageApp, NotFound
-from services.envelope import jsonable_dict
-from services.ports import Clock
+from services.envelope import Envelope, jsonable_dict
+from services.ports import Clock, Doc, Tx
+from services.projections import ALL, Projection
+
+FUND = "prevention-fund"
 
 
 class FundYearExists(ConcurrentWrite):
@@ -158,3 +161,39 @@ class PreventionProjects:
         project = self._load(project_id, expected_version)
         project.close(actor=actor, note=note, now=self.clock())
         return self._save(project)
+
+
+class ProjectIndex(Projection):
+    """The pages' list of fund years and of projects, newest fund year first (envelopes only)."""
+
+    name = "prevention"
+    mechanisms = (FUND,)
+
+    def apply(self, tx: Tx, env: Envelope) -> None:
+        cls, kind = env.event_type.split(".", 1)
+        key, p = str(env.aggregate_id), env.payload
+        if cls == "FundYear":
+            if kind == "Opened":
+                tx.put("fund_years", key, {"year": p["year"]})
+                tx.index("fund_years", key, f"{9999 - int(p['year']):04d}", [ALL])
+            return
+        doc: Doc | None = tx.get("projects", key)
+        if kind == "Proposed":
+            doc = {"id": key, "fund_year": p["fund_year"], "title": p["title"],
+                   "category": p["category"], "budget_cny": p["budget_cny"],
+                   "status": "proposed", "proposed_at": p["proposed_at"],
+                   "proposed_by": env.actor.name}
+        if doc is None:
+            return
+        doc["version"] = env.aggregate_version
+        doc["status"] = {"Approved": "approved", "Rejected": "rejected", "Assessed": "assessed",
+                         "Closed": "closed"}.get(kind, doc["status"])
+        tx.put("projects", key, doc)
+        order = f"{9999 - int(doc['fund_year']):04d}|{doc['proposed_at']}"
+        tx.index("projects", key, order, [ALL, f"year:{doc['fund_year']}",
+                                          f"status:{doc['status']}"])
+
+
+def listing(tx: Tx, coll: str, tags: list[str], limit: int = 500) -> list[Doc]:
+    """The fund years or projects listed under `tags` (newest fund year first)."""
+    return [doc for _, _, doc in tx.page(coll, tags or [ALL], limit=limit)]

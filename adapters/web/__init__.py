@@ -27,10 +27,13 @@ def install(app: FastAPI) -> None:
         meetings,
         notice_form,
         notices,
+        prevention,
+        project,
+        registers,
     )
 
     for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
-                  audit, accounts, deliveries, contacts):
+                  audit, accounts, deliveries, contacts, prevention, project, registers):
         app.include_router(group.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

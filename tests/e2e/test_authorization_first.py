@@ -102,6 +102,21 @@ UI_ROUTES: dict[str, Who] = {
     "/ui/audit/verify": (("auditor", "admin"), None),
     "/ui/contacts": (("admin",), None),
     "/ui/contacts/{contact_id}/remove": (("admin",), None),
+    "/ui/fund-years": HRSS,
+    "/ui/fund-years/{year}/ratio": HRSS,
+    "/ui/projects/new": HRSS,
+    "/ui/projects/{project_id}/approval": FINANCE,
+    "/ui/projects/{project_id}/rejection": FINANCE,
+    "/ui/projects/{project_id}/milestones": HRSS,
+    "/ui/projects/{project_id}/disbursements": HRSS,
+    "/ui/projects/{project_id}/disbursements/{disbursement_id}/payment": FINANCE,
+    "/ui/projects/{project_id}/assessment": HRSS,
+    "/ui/projects/{project_id}/closure": HRSS,
+    "/ui/registers/{kind}": (("admin",), None),
+    "/ui/registers/{kind}/{key}/deactivation": (("admin",), None),
+    "/ui/registers/{kind}/{key}/reactivation": (("admin",), None),
+    "/ui/registers/{kind}/{key}/removal": (("admin",), None),
+    "/ui/registers/inspectors/{key}/account": (("admin",), None),
 }
 USERS = [(agency, role) for agency in AGENCIES for role in ROLES]
 CODES = {"role_not_allowed", "agency_not_allowed", "auditor_read_only"}
