@@ -140,7 +140,7 @@ class Container:
         """Every read model this process feeds from the log itself, registered here once (the
         auditor's consumer check and the background loops take them from here)."""
         return [self.index, self.inspection_index, self.meeting_index, self.account_index,
-                *self.agency_feeders.values()]
+                self.project_index, *self.agency_feeders.values()]
 
     def pool(self) -> ConnectionPool[Any]:
         with self._lock:

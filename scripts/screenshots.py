@@ -123,7 +123,7 @@ def seed(ui: UiServer) -> dict[str, str]:
     time.sleep(1.5)  # the in-process consumers fill every agency's read model
     c.drain()
     return {"notice": str(revised), "inspection": str(iid), "meeting": str(mid),
-            "moment": moment}
+            "moment": moment, "project": str(p1_id)}
 
 
 def shoot(browser: Any, ui: UiServer, out: Path, ids: dict[str, str],
@@ -143,9 +143,12 @@ def shoot(browser: Any, ui: UiServer, out: Path, ids: dict[str, str],
              ("meeting", "hrss", f"/ui/meetings/{ids['meeting']}"), ("ledger", "finance", "/ui/ledger"),
              ("statistics", "hrss", "/ui/statistics"), ("rate-proposals", "hrss", "/ui/rate-proposals"),
              ("audit", "auditor", f"/ui/audit/aggregates/{ids['notice']}?as_of={ids['moment']}"),
-             ("accounts", "admin", "/ui/accounts"), ("security", "auditor", "/ui/security")]
+             ("accounts", "admin", "/ui/accounts"), ("security", "auditor", "/ui/security"),
+             ("prevention", "hrss", "/ui/prevention"), ("project-form", "hrss", "/ui/projects/new"),
+             ("project", "finance", f"/ui/projects/{ids['project']}"),
+             ("registers", "admin", "/ui/registers/inspectors")]
     pages = [p for p in pages if only is None or p[0] in only]
-    phone = {"queue", "notice", "notice-form", "calendar"}
+    phone = {"queue", "notice", "notice-form", "calendar", "project"}
     written = []
     for lang in ("zh-CN", "en"):
         for width, suffix in ((1280, ""), (390, "-phone")):
