@@ -114,7 +114,8 @@ def step(request: Request, c: ContainerDep, actor: Actor, project_id: str, name:
         found = problem(e)
         if found is None:
             raise
-        return show(request, c, actor, project_id, {found[2] or name: found[1]}, status=found[0])
+        return show(request, c, actor, project_id, {found[2] or f"step.{name}": found[1]},
+                    status=found[0])
     return RedirectResponse(f"/ui/projects/{project_id}?done={name}", status_code=303)
 
 

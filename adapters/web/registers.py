@@ -66,7 +66,7 @@ def change(request: Request, c: ContainerDep, actor: Actor, kind: str, name: str
         found = problem(e)
         if found is None:
             raise
-        field = (found[2] or name).removeprefix("entries.0.")
+        field = (found[2] or f"step.{name}").removeprefix("entries.0.")
         return show(request, c, actor, kind, {field: found[1]}, values, status=found[0])
     return RedirectResponse(f"/ui/registers/{kind}?done={name}", status_code=303)
 

@@ -89,7 +89,8 @@ def test_approval_refused_over_the_cap_and_the_project_runs_to_closure(api: Api)
     assert 'data-testid="cap-refusal"' in page and "¥60,000.00" in page
     assert f"/ui/projects/{big}/approval" not in page  # no button the cap refuses
     refused = api.client.post(f"/ui/projects/{big}/approval")
-    assert refused.status_code == 409 and "over its cap of 60000.00 CNY" in refused.text
+    assert refused.status_code == 409 and "<li>批准: approving 60000.01 CNY" in refused.text
+    assert "over its cap of 60000.00 CNY" in refused.text
     r = api.client.post(f"/ui/projects/{small}/approval", follow_redirects=False)
     assert r.status_code == 303
     bad = api.client.post(f"/ui/projects/{big}/rejection", data={"reason": " "})
