@@ -8,12 +8,16 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
+
+import pytest
 
 from domain.common import Actor
 from tests.e2e.ui_support import UiServer, expect, sign_in
 from tests.support import credit_code
 
 HRSS = Actor(id="hrss-seed", name="人社联络员", agency="hrss", role="liaison")
+FINANCE = Actor(id="finance-seed", name="财政联络员", agency="finance", role="liaison")
 
 
 def fits_phone(page: Any) -> None:
@@ -206,3 +210,59 @@ def test_an_admin_keeps_the_registers_and_an_inspector_reads_them(
     response = liaison.goto(f"{ui.url}/ui/registers/inspectors")
     assert response is not None and response.status == 403
     expect(liaison.get_by_role("alert")).to_have_text("您没有权限执行此操作。")
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+RAW_KEY = re.compile(r"\b(?:pf|plan|planned|achieved|step|register)\.[a-z_]+|\b[a-z]+_[a-z_]+\b")
+
+
+def no_raw_keys(page: Any) -> None:
+    """The page's main text shows no catalogue key (a message missing from the catalogue)."""
+    text: str = page.locator("main").inner_text()
+    assert not RAW_KEY.search(text), RAW_KEY.search(text)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_each_refusal_is_explained_in_both_languages(
+        ui: UiServer, new_page: Any, lang: str) -> None:
+    year = 2034 if lang == "en" else 2035
+    ui.container.fund_years.open(HRSS, year, Decimal("1000000"))  # cap 30,000.00
+    fee = ui.container.projects
+    over = fee.propose(HRSS, year, "publicity", "Caravan", Decimal("30000.01"),
+                       {"days_on_tour": 2, "stops": 3}, districts=["Gulou"])
+    spent = fee.propose(HRSS, year, "training", "Training", Decimal("5000"),
+                        {"sessions": 1, "trainees": 20})
+    pid = UUID(str(spent["id"]))
+    fee.approve(pid, FINANCE)
+    fee.request_disbursement(pid, HRSS, Decimal("5000"), "Venue")
+    fee.assess(pid, HRSS, "Done")
+    zh = lang == "zh-CN"
+
+    finance = new_page()
+    sign_in(finance, ui, ui.token("finance", "liaison", name="财政李华"), lang=lang)
+    finance.goto(f"{ui.url}/ui/projects/{over['id']}")
+    refusal = finance.get_by_test_id("cap-refusal")
+    expect(refusal).to_contain_text("¥30,000.01")
+    expect(refusal).to_contain_text("¥25,000.00")  # the cap less the 5,000 approved
+    assert bool(CJK.search(refusal.inner_text())) == zh
+    no_raw_keys(finance)
+    expect(finance.get_by_role("button", name="批准项目" if zh else "Approve the project")
+           ).to_have_count(0)
+    response = finance.goto(f"{ui.url}/ui/projects/new")
+    assert response is not None and response.status == 403  # hrss proposes
+
+    hrss = new_page()
+    sign_in(hrss, ui, ui.token("hrss", "liaison", name="人社王敏"), lang=lang)
+    hrss.goto(f"{ui.url}/ui/projects/{over['id']}")
+    expect(hrss.get_by_test_id("waiting")).to_have_text(
+        "等待财政局审批。" if zh else "Awaits Finance's decision.")
+    hrss.goto(f"{ui.url}/ui/projects/{spent['id']}")
+    close = hrss.get_by_test_id("close-refusal")
+    expect(close).to_contain_text("¥5,000.00")
+    assert bool(CJK.search(close.inner_text())) == zh
+    no_raw_keys(hrss)
+    for path in ("/ui/prevention", "/ui/projects/new"):
+        hrss.goto(ui.url + path)
+        no_raw_keys(hrss)
+    expect(hrss.get_by_test_id("plan-publicity")).to_contain_text(
+        "宣传大篷车" if zh else "Publicity caravan")
