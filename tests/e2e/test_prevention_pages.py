@@ -85,6 +85,8 @@ def test_approval_refused_over_the_cap_and_the_project_runs_to_closure(api: Api)
     assert "批准项目" not in api.client.get(f"/ui/projects/{small}").text  # finance approves
     assert api.client.post(f"/ui/projects/{small}/approval").status_code == 403
     sign_in(api, "finance")
+    api.container.drain()
+    assert f'href="/ui/projects/{small}"' in api.client.get("/ui/queue").text  # to decide there
     page = api.client.get(f"/ui/projects/{big}").text
     assert 'data-testid="cap-refusal"' in page and "¥60,000.00" in page
     assert f"/ui/projects/{big}/approval" not in page  # no button the cap refuses
