@@ -157,6 +157,10 @@ def test_a_resent_proposal_and_disbursement_request_are_applied_once(
         assert api.client.post(url, data=body, follow_redirects=False).status_code == 303
     got = api.client.get(f"{PP}/{pid}", headers=api.auth("hrss")).json()
     assert len(got["disbursements"]) == 1 and got["requested_unpaid_cny"] == "300.00"
+    # a form from a page that was shown before the project changed is refused, not applied
+    stale = api.client.post(url, data={"version": "2", "amount_cny": "100", "purpose": "再次"})
+    assert stale.status_code == 412 and "version 2 is stale; the current version is 3" in stale.text
+    assert api.client.get(f"{PP}/{pid}", headers=api.auth("hrss")).json()["version"] == 3
 
 
 def test_registers_pages_for_admins_and_readers(api: Api) -> None:
