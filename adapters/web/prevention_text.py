@@ -17,6 +17,7 @@ i18n.register({
                  "A fund year's approved project total may not exceed 3% of the previous year's "
                  "work-injury fund income, unless a higher ratio is approved (give its reference)."),
     "raise_ratio": ("提高上限比例", "Raise the cap ratio"),
+    "earlier_ratio": ("此前上限比例", "Earlier cap ratio"),
     "income": ("上年基金收入", "Previous year's income"),
     "projects": ("预防项目", "Projects"),
     "no_projects": ("暂无项目。", "No projects yet."),

@@ -161,6 +161,8 @@ def test_hrss_raises_the_cap_ratio_with_its_reference(ui: UiServer, new_page: An
     year.get_by_label("Approval reference for a higher ratio").fill("HRSS [2033] 1")
     year.get_by_role("button", name="Raise the cap ratio · 2033").click()
     expect(page.get_by_test_id("fund-year-2033").get_by_test_id("cap")).to_have_text("¥35,000.00")
+    expect(page.get_by_test_id("fund-year-2033").get_by_test_id("earlier-ratio")).to_contain_text(
+        "3% · Cap ¥30,000.00")
 
 
 def test_an_admin_keeps_the_registers_and_an_inspector_reads_them(
