@@ -59,7 +59,8 @@ def _root(ctx: typer.Context, version: Annotated[bool, typer.Option(
 
     # What a command saves (an import, a user added) carries the run's id; a server's
     # requests and jobs name their own.
-    correlation.begin(correlation.job_id(f"cli-{ctx.invoked_subcommand or 'linkage'}"))
+    ctx.with_resource(correlation.caused_by(
+        correlation.job_id(f"cli-{ctx.invoked_subcommand or 'linkage'}")))
 
 
 def _own_metrics() -> None:

@@ -40,11 +40,6 @@ def caused_by(causation_id: str, correlation_id: str | None = None) -> Iterator[
         _CAUSE.reset(token)
 
 
-def begin(causation_id: str) -> None:
-    """For the rest of this context (a CLI command's process): events saved are stamped so."""
-    _CAUSE.set(Cause(causation_id, causation_id))
-
-
 def job_id(name: str) -> str:
     """A fresh id for one run of a background job (e.g. `deadline-watcher:3f2a…`)."""
     return f"{name}:{uuid.uuid4().hex}"
