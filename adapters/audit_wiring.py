@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -118,3 +120,30 @@ def rebuild_as_of(c: Container, at: datetime,
         with store.transaction() as tx:
             tx.put(AS_OF_META, "meta", {"as_of": at.isoformat()})
     return outcomes
+
+
+
+@contextmanager
+def scratch_as_of(c: Container, agency: str, at: datetime | None = None,
+                  position: int | None = None) -> Iterator[tuple[Store, Outcome]]:
+    """One agency's read model as of a moment or a log position, rebuilt on demand from the log
+    into a scratch store (a temporary SQLite file, removed after): nothing to run first."""
+    from adapters.stores import SqliteStore
+
+    with tempfile.TemporaryDirectory(prefix="linkage-asof-") as tmp:
+        store = SqliteStore(Path(tmp) / "asof.db", as_of_store(agency))
+        outcome = audit.rebuild_as_of(c.app, at, {agency: store}, position=position)[agency]
+        yield store, outcome
+
+
+def read_model_as_of(c: Container, agency: str, at: datetime | None = None,
+                     position: int | None = None) -> Doc:
+    """Every document of one agency's read model as of a moment or a log position."""
+    from services.audit_timeline import documents
+
+    with scratch_as_of(c, agency, at, position) as (store, outcome):
+        with store.transaction(write=False) as tx:
+            reached = max(tx.positions().values(), default=None)
+        collections = dict(documents(store))
+    return {"agency": agency, "as_of": at.isoformat() if at else None, "position": position,
+            "applied": outcome.applied, "last_applied": reached, "collections": collections}

@@ -108,9 +108,22 @@ class Filters:
     agency: str | None = None
     actor: str | None = None  # actor id or name
     type: str | None = None  # full event type, or its last part (e.g. Acknowledged)
+    mechanism: str | None = None  # e.g. accident-notices
+    aggregate_type: str | None = None  # e.g. AccidentNotice
+
+    @property
+    def on_stored(self) -> bool:
+        """Whether a filter applies to the stored row (its topic or originator)."""
+        return (self.aggregate is not None or bool(self.type) or bool(self.mechanism)
+                or bool(self.aggregate_type))
 
     def keeps_stored(self, n: Notification) -> bool:
         if self.aggregate is not None and UUID(str(n.originator_id)) != self.aggregate:
+            return False
+        event_type = n.topic.rpartition(":")[2]
+        if self.aggregate_type and event_type.partition(".")[0] != self.aggregate_type:
+            return False
+        if self.mechanism and _mechanism(event_type) != self.mechanism:
             return False
         return not (self.type and not (n.topic.endswith(":" + self.type)
                                        or n.topic.endswith("." + self.type)))
@@ -125,11 +138,18 @@ class Filters:
         return not (self.actor and self.actor not in (event.actor_id, event.actor_name))
 
 
+def _mechanism(event_type: str) -> str | None:
+    try:
+        return mechanism_of_type(event_type)
+    except KeyError:
+        return None
+
+
 def replay(app: LinkageApp, filters: Filters = Filters(),
            source: Iterable[Notification] | None = None,
            progress: Callable[[int], None] | None = None) -> Iterator[Doc]:
     """The history in log order; `source` may be a verifying iterator (services.chain.verified)."""
-    stored = filters.aggregate is not None or bool(filters.type)
+    stored = filters.on_stored
     decoded = bool(filters.start or filters.end or filters.agency or filters.actor)
     to_domain_event = app.mapper.to_domain_event
     mapper = app.mapper
@@ -214,12 +234,15 @@ def timeline(app: LinkageApp, aggregate_id: UUID | str) -> list[Doc]:
             for e in events_of(app, aggregate_id)]
 
 
-def rebuild_as_of(app: LinkageApp, as_of: datetime, stores: dict[str, Store],
-                  progress: Callable[[int], None] | None = None) -> dict[str, Outcome]:
-    """Each agency's read model as it stood at `as_of`, into `stores` (reset first).
+def rebuild_as_of(app: LinkageApp, as_of: datetime | None, stores: dict[str, Store],
+                  progress: Callable[[int], None] | None = None,
+                  position: int | None = None) -> dict[str, Outcome]:
+    """Each agency's read model as it stood at `as_of` (or once the log reached `position`), into
+    `stores` (reset first).
 
-    One pass over the log; each event recorded at or before `as_of` goes to every agency that
-    consumes its mechanism, through the same consumer code as the live read models.
+    One pass over the log; each event recorded at or before `as_of` (at or before `position`)
+    goes to every agency that consumes its mechanism, through the same consumer code as the
+    live read models.
     """
     consumers: dict[str, tuple[Consumer, set[str]]] = {}
     for agency, store in stores.items():
@@ -236,14 +259,16 @@ def rebuild_as_of(app: LinkageApp, as_of: datetime, stores: dict[str, Store],
                 outcomes[agency] += consumers[agency][0].handle(messages)
                 messages.clear()
 
-    for i, n in enumerate(notifications(app), 1):
+    for i, n in enumerate(notifications(app, stop=position), 1):
+        if position is not None and n.id > position:
+            break
         if progress:
             progress(1)
         wanting = [a for a, (_, topics) in consumers.items() if n.topic in topics]
         if not wanting:
             continue
         event: Any = app.mapper.to_domain_event(n)
-        if event.timestamp > as_of:
+        if as_of is not None and event.timestamp > as_of:
             continue
         raw = encode(envelope_of(event, n.id))
         for agency in wanting:

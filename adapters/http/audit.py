@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from adapters import audit_wiring
 from adapters.http.deps import ContainerDep, UserDep, auditors_read_only, permit
 from adapters.http.schemas import Agency
-from services import audit
+from services import audit, audit_timeline
 from services.chain import notifications
 from services.policies import audit as policy
 from services.projections import queue
@@ -46,9 +46,16 @@ class EventPage(BaseModel):
 
 
 def _filters(start: datetime | None, end: datetime | None, aggregate: UUID | None,
-             agency: str | None, actor: str | None, type_: str | None) -> audit.Filters:
+             agency: str | None, actor: str | None, type_: str | None,
+             mechanism: str | None = None, aggregate_type: str | None = None) -> audit.Filters:
     return audit.Filters(start=start, end=end, aggregate=aggregate, agency=agency, actor=actor,
-                         type=type_)
+                         type=type_, mechanism=mechanism, aggregate_type=aggregate_type)
+
+
+def _one_moment(as_of: datetime | None, version: int | None, position: int | None) -> None:
+    if sum(x is not None for x in (as_of, version, position)) > 1:
+        raise HTTPException(422, [{"field": "as_of",
+                                   "message": "give one of as_of, version or position"}])
 
 
 @router.get("/events", response_model=EventPage, dependencies=READ)
@@ -57,11 +64,13 @@ def events(c: ContainerDep, user: UserDep,
            end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
            aggregate: UUID | None = None, agency: str | None = None, actor: str | None = None,
            type_: Annotated[str | None, Query(alias="type")] = None,
+           mechanism: str | None = None,
+           aggregate_type: Annotated[str | None, Query(description="e.g. AccidentNotice")] = None,
            after: Annotated[int | None, Query(description="Resume after this notification id")] = None,
            limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
            format: Annotated[Literal["json", "ndjson"], Query()] = "json") -> Any:
     """The history in log order; `format=ndjson` streams every match as JSON Lines."""
-    f = _filters(start, end, aggregate, agency, actor, type_)
+    f = _filters(start, end, aggregate, agency, actor, type_, mechanism, aggregate_type)
     records = audit.replay(c.app, f, notifications(c.app, after=after))
     if format == "ndjson":
         def lines() -> Iterator[bytes]:
@@ -76,17 +85,22 @@ def events(c: ContainerDep, user: UserDep,
 @router.get("/aggregates/{aggregate_id}", dependencies=READ)
 def aggregate_state(aggregate_id: str, c: ContainerDep, user: UserDep,
                     as_of: AwareDatetime | None = None,
-                    version: Annotated[int | None, Query(ge=1)] = None) -> Any:
-    """Any aggregate exactly as it was at a moment (`as_of`) or a version; else as it is now."""
-    if as_of is not None and version is not None:
-        raise HTTPException(422, [{"field": "as_of", "message": "give as_of or version, not both"}])
+                    version: Annotated[int | None, Query(ge=1)] = None,
+                    position: Annotated[int | None, Query(
+                        ge=1, description="A notification id: the state once the log got there")]
+                    = None) -> Any:
+    """Any aggregate exactly as it was at a moment (`as_of`), a version or a log position; else
+    as it is now."""
+    _one_moment(as_of, version, position)
+    if position is not None:
+        return audit_timeline.aggregate_at_position(c.app, aggregate_id, position)
     return audit.aggregate_as_of(c.app, aggregate_id, version=version, as_of=as_of)
 
 
 @router.get("/aggregates/{aggregate_id}/timeline", dependencies=READ)
 def aggregate_timeline(aggregate_id: str, c: ContainerDep, user: UserDep) -> Any:
-    """Who did what, and when, to one aggregate."""
-    return {"aggregate_id": aggregate_id, "events": audit.timeline(c.app, aggregate_id)}
+    """Who did what, and when, to one aggregate; each event's `changes` (field, before, after)."""
+    return audit_timeline.history(c.app, aggregate_id)
 
 
 @router.get("/compliance", dependencies=READ)
@@ -110,9 +124,34 @@ def verify(c: ContainerDep, user: UserDep) -> Any:
     return audit_wiring.verify(c)
 
 
+@router.get("/as-of/{agency}", dependencies=READ)
+def read_model_as_of(agency: Agency, c: ContainerDep, user: UserDep,
+                     as_of: AwareDatetime | None = None,
+                     position: Annotated[int | None, Query(ge=1)] = None) -> Any:
+    """Every document of an agency's read model as of a moment or a log position, rebuilt on
+    demand from the log (nothing to run first)."""
+    _need_moment(as_of, position)
+    return audit_wiring.read_model_as_of(c, agency, as_of, position)
+
+
+def _need_moment(as_of: datetime | None, position: int | None) -> None:
+    _one_moment(as_of, None, position)
+    if as_of is None and position is None:
+        raise HTTPException(422, [{"field": "as_of", "message": "give as_of or position"}])
+
+
 @router.get("/as-of/{agency}/queue", dependencies=READ)
-def queue_as_of(agency: Agency, c: ContainerDep, user: UserDep) -> Any:
-    """An agency's queue as rebuilt by `linkage audit as-of` (the moment is in `as_of`)."""
+def queue_as_of(agency: Agency, c: ContainerDep, user: UserDep,
+                as_of: AwareDatetime | None = None,
+                position: Annotated[int | None, Query(ge=1)] = None) -> Any:
+    """An agency's queue as of `as_of` or `position`, rebuilt on demand; without either, as
+    last rebuilt by `linkage audit as-of` (the moment is in `as_of`)."""
+    if as_of is not None or position is not None:
+        _need_moment(as_of, position)
+        with audit_wiring.scratch_as_of(c, agency, as_of, position) as (store, _), \
+                store.transaction(write=False) as tx:
+            return {"agency": agency, "as_of": as_of.isoformat() if as_of else None,
+                    "position": position, "items": queue(tx)}
     with c.store(audit_wiring.as_of_store(agency)).transaction() as tx:
         meta = tx.get(audit_wiring.AS_OF_META, "meta")
         if meta is None:

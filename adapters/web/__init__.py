@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
     from adapters.web import (
         accounts,
         audit,
+        audit_pages,
         auth,
         contacts,
         deliveries,
@@ -33,7 +34,7 @@ def install(app: FastAPI) -> None:
     )
 
     for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
-                  audit, accounts, deliveries, contacts, prevention, project, registers):
+                  audit, audit_pages, accounts, deliveries, contacts, prevention, project, registers):
         app.include_router(group.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import escape
 
 from adapters.http.errors import error_body
@@ -21,6 +21,16 @@ from services.policies import Forbidden, Rule
 HERE = Path(__file__).parent
 env = Environment(loader=FileSystemLoader(HERE / "templates"),
                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+@pass_context
+def beijing(ctx: Any, value: Any, seconds: bool = False) -> str:
+    """`{{ e.time | beijing }}`: any time in Beijing time, in the page's language's format
+    (2026年12月2日 16:05 / 2 Dec 2026, 16:05) — the same formatter as `dt(...)`."""
+    return i18n.format_datetime(ctx.get("lang", i18n.DEFAULT), value, seconds)
+
+
+env.filters["beijing"] = beijing
 
 # Navigation entries: (path, catalogue key, roles, agencies) — None: everyone; auditors read
 # every agency's pages. Each page group appends its own.

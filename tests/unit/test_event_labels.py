@@ -1,0 +1,49 @@
+"""Every event class of every aggregate has a label an auditor can read, in zh-CN and English."""
+
+from __future__ import annotations
+
+import re
+
+from domain.event_labels import (
+    AGGREGATE_LABELS,
+    EVENT_LABELS,
+    MECHANISM_LABELS,
+    STATUS_KINDS,
+    event_label,
+    value_label,
+)
+from domain.vocabulary import LABELS
+from services.envelope import MECHANISMS, event_classes
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bilingual(table: dict[str, tuple[str, str]]) -> list[str]:
+    return [k for k, (zh, en) in table.items() if not CJK.search(zh) or not en or CJK.search(en)]
+
+
+def test_every_event_class_has_a_label() -> None:
+    missing = sorted(set(event_classes()) - set(EVENT_LABELS))
+    assert not missing, f"add a label to domain/event_labels.py EVENT_LABELS for: {missing}"
+    stale = sorted(set(EVENT_LABELS) - set(event_classes()))
+    assert not stale, f"labels of event classes that no longer exist: {stale}"
+    assert not _bilingual(EVENT_LABELS)
+
+
+def test_every_aggregate_and_mechanism_has_a_label() -> None:
+    assert {a.__name__ for a in MECHANISMS} == set(AGGREGATE_LABELS)
+    assert set(MECHANISMS.values()) == set(MECHANISM_LABELS)
+    assert not _bilingual(AGGREGATE_LABELS) and not _bilingual(MECHANISM_LABELS)
+    assert all(kind in LABELS for kind in STATUS_KINDS.values())
+
+
+def test_labels_and_values() -> None:
+    assert event_label("AccidentNotice.Filed") == "填报事故通报"
+    assert event_label("AccidentNotice.Filed", "en") == "Notice filed"
+    assert event_label("Unknown.Thing") == "Unknown.Thing"
+    assert value_label("AccidentNotice", "status", "closed") == "已结案"
+    assert value_label("JointMeeting", "status", "closed") == "已闭会"
+    assert value_label("PreventionProject", "status", "closed", "en") == "closed"
+    assert value_label("AccidentNotice", "grade", "large") == "较大"
+    assert value_label("Account", "previous", "auditor") == "审计员"
+    assert value_label("AccidentNotice", "summary", "closed") == "closed"  # free text as typed
