@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from adapters.audit_report import render, report_data
 from adapters.bootstrap import Container
 from adapters.cli import app as cli
 from adapters.settings import Settings
+from adapters.web.i18n import TZ
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
 from tests.integration.test_tamper import Raw
@@ -77,11 +79,35 @@ def test_report_shows_the_known_figures(container: Container, clock: ManualClock
     html = render(d)
     for text in ("工伤事故预防联动机制 审计报告", "Linkage audit report", "完整 intact", v["head"],
                  "闽侯甲机械厂", "长乐乙化工厂", "超时 late", "<svg", "Monthly notices by grade",
-                 "Acknowledgement delays", "<td>accident-notices</td><td>10</td><td>2</td>",
-                 "<td>重大 major</td><td>1</td>", "<td>safety</td><td>1</td><td>1</td><td>1</td>"):
+                 "Acknowledgement delays", "<td>事故通报 accident-notices</td><td>10</td><td>2</td>",
+                 "<td>重大 major</td><td>1</td>",
+                 "<td>应急管理局 safety</td><td>1</td><td>1</td><td>1</td>"):
         assert text in html, text
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "<script" not in html and "<link" not in html  # self-contained
+
+
+def test_report_speaks_labels_and_beijing_time(container: Container, clock: ManualClock,
+                                              exported: Path) -> None:
+    """No raw dictionary, value or ISO time reaches the reader; chart titles are whole."""
+    known_scenario(container, clock)
+    d = report_data(container, None, clock.now + timedelta(days=1))
+    html = render(d)
+    assert "{'" not in html and "': " not in html, "a raw dictionary in the report"
+    assert "通知日志 log: 10" in html  # a consumer's position, not {'log': 10}
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert not [c for c in cells if re.search(r"\d{4}-\d{2}-\d{2}T", c)], "an ISO time in a cell"
+    acked = next(r for r in d["compliance"]["acknowledgements"] if r["acknowledged_at"])
+    beijing = datetime.fromisoformat(acked["acknowledged_at"]).astimezone(TZ)
+    assert f"<td>{beijing.year}年{beijing.month}月{beijing.day}日 {beijing:%H:%M}</td>" in html
+    for text in ("人社局 hrss", "卫健委 health", "按时 on time", "超时 late",
+                 "<strong>每月通报（按等级） Monthly notices by grade</strong>",
+                 "<strong>确认用时（按时与超时） Acknowledgement delays, on time and late</strong>",
+                 "<td>一般 ordinary → 重大 major</td><td>是 yes</td>",
+                 "北京时间 Beijing time"):
+        assert text in html, text
+    legends = re.findall(r'font-size="11">([^<]+)</text>', html)
+    assert "一般 ordinary" in legends and "on_time" not in legends and "late" not in legends
 
 
 def test_report_shows_tampering(container: Container, clock: ManualClock, exported: Path,
