@@ -174,3 +174,14 @@ def test_as_of_a_position_or_moment_from_the_ui_and_the_api(api: Api) -> None:
     assert "The queue then" in q and "notice to acknowledge" in q and EN_TIME.search(q)
     page = api.client.get(f"/ui/audit/aggregates/{notice}", params={"position": "1"}).text
     assert "(version 1 of 2)" in page and "after this moment" in page
+
+
+def test_calendar_month_navigation_names_the_month(api: Api) -> None:
+    sign_in(api, "safety", "inspector")
+    month = api.client.get("/ui/inspections").text
+    assert "‹ 上个月</a>" in month and "下个月 ›</a>" in month and "下一页" not in month
+    week = api.client.get("/ui/inspections", params={"view": "week"}).text
+    assert "‹ 上一周</a>" in week and "下一周 ›</a>" in week
+    api.client.get("/ui/lang/en?next=/ui/inspections")
+    month = api.client.get("/ui/inspections").text
+    assert "‹ Previous month</a>" in month and "Next month ›</a>" in month
