@@ -143,12 +143,14 @@ def shoot(browser: Any, ui: UiServer, out: Path, ids: dict[str, str],
              ("meeting", "hrss", f"/ui/meetings/{ids['meeting']}"), ("ledger", "finance", "/ui/ledger"),
              ("statistics", "hrss", "/ui/statistics"), ("rate-proposals", "hrss", "/ui/rate-proposals"),
              ("audit", "auditor", f"/ui/audit/aggregates/{ids['notice']}?as_of={ids['moment']}"),
+             ("audit-events", "auditor", "/ui/audit"),
+             ("audit-asof", "auditor", f"/ui/audit/as-of?agency=hrss&as_of={ids['moment']}"),
              ("accounts", "admin", "/ui/accounts"), ("security", "auditor", "/ui/security"),
              ("prevention", "hrss", "/ui/prevention"), ("project-form", "hrss", "/ui/projects/new"),
              ("project", "finance", f"/ui/projects/{ids['project']}"),
              ("registers", "admin", "/ui/registers/inspectors")]
     pages = [p for p in pages if only is None or p[0] in only]
-    phone = {"queue", "notice", "notice-form", "calendar", "project"}
+    phone = {"queue", "notice", "notice-form", "calendar", "project", "audit"}
     written = []
     for lang in ("zh-CN", "en"):
         for width, suffix in ((1280, ""), (390, "-phone")):

@@ -25,6 +25,8 @@ from services.ports import Doc
 MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YES_NO = {"zh-CN": ("是", "否"), "en": ("yes", "no")}
+# (list separator, separator of list of records, opening, closing, between pairs, key-value)
+PUNCT = {"zh-CN": ("、", "；", "（", "）", "，", "："), "en": (", ", "; ", "(", ")", ", ", ": ")}
 
 
 def field_label(field: str, lang: str) -> str:
@@ -49,13 +51,13 @@ def show(lang: str, aggregate_type: str, field: str, value: Any) -> str:
         if DAY.match(value):
             return i18n.format_date(lang, value)
         return value_label(aggregate_type, field, value, lang)
+    items, records, opening, closing, between, pair = PUNCT["en" if lang == "en" else "zh-CN"]
     if isinstance(value, list):
         parts = [show(lang, aggregate_type, field, v) for v in value]
-        return ("；" if any(isinstance(v, (dict, list)) for v in value) else "、").join(parts)
+        return (records if any(isinstance(v, (dict, list)) for v in value) else items).join(parts)
     if isinstance(value, dict):
-        sep = "：" if lang == "zh-CN" else ": "
-        return "（" + "，".join(f"{field_label(k, lang)}{sep}{show(lang, aggregate_type, k, v)}"
-                                for k, v in value.items()) + "）"
+        return opening + between.join(f"{field_label(k, lang)}{pair}{show(lang, aggregate_type, k, v)}"
+                                      for k, v in value.items()) + closing
     return str(value)
 
 

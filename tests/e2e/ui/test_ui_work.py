@@ -123,7 +123,7 @@ def test_auditor_views_a_notice_as_of_a_past_moment_verifies_and_downloads(
     page.get_by_label("查看时点").fill(moment.astimezone(TZ).strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_role("button", name="查看该时点状态").click()
     expect(page.get_by_test_id("state-heading")).to_contain_text("第 1 版，共 2 版")
-    expect(page.get_by_test_id("state").locator("td[data-field='acknowledgements']")).to_have_text("[]")
+    expect(page.get_by_test_id("state").locator("td[data-field='acknowledgements']")).to_have_text("—")
     after = page.get_by_test_id("timeline").locator("li[data-version='2']")
     expect(after).to_contain_text("该时点之后")
     expect(page.get_by_test_id("timeline").locator("li[data-version='1']")).not_to_contain_text("该时点之后")
