@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from adapters.web import i18n
+from adapters.web import catalogue_audit, i18n
 from domain.event_labels import (
     AGGREGATE_LABELS,
     EVENT_LABELS,
@@ -24,6 +24,8 @@ from services.ports import Doc
 
 MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MESSAGES = catalogue_audit.__name__  # the messages used here are registered on import
+MAX_ITEMS = 20
 YES_NO = {"zh-CN": ("是", "否"), "en": ("yes", "no")}
 # (list separator, separator of list of records, opening, closing, between pairs, key-value)
 PUNCT = {"zh-CN": ("、", "；", "（", "）", "，", "："), "en": (", ", "; ", "(", ")", ", ", ": ")}
@@ -53,7 +55,9 @@ def show(lang: str, aggregate_type: str, field: str, value: Any) -> str:
         return value_label(aggregate_type, field, value, lang)
     items, records, opening, closing, between, pair = PUNCT["en" if lang == "en" else "zh-CN"]
     if isinstance(value, list):
-        parts = [show(lang, aggregate_type, field, v) for v in value]
+        parts = [show(lang, aggregate_type, field, v) for v in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:  # a register of thousands: the rest is in the raw event
+            parts.append(i18n.translate(lang, "and_more", n=len(value) - MAX_ITEMS))
         return (records if any(isinstance(v, (dict, list)) for v in value) else items).join(parts)
     if isinstance(value, dict):
         return opening + between.join(f"{field_label(k, lang)}{pair}{show(lang, aggregate_type, k, v)}"

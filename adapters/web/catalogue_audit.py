@@ -41,6 +41,7 @@ i18n.register({
     "not_yet": ("该时点此对象尚不存在（或没有该版本），下面是当前状态。",
                 "The object did not exist then (or has no such version); its current state is shown."),
     "n_items": ("{n} 项", "{n} item(s)"),
+    "and_more": ("……另有 {n} 项", "… and {n} more"),
     "no_changes": ("状态无变化", "No change to the state"),
     "raw_event": ("原始事件数据（JSON）", "Raw event (JSON)"),
     "verify": ("校验哈希链", "Verify the hash chain"),

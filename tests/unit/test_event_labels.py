@@ -47,3 +47,18 @@ def test_labels_and_values() -> None:
     assert value_label("AccidentNotice", "grade", "large") == "较大"
     assert value_label("Account", "previous", "auditor") == "审计员"
     assert value_label("AccidentNotice", "summary", "closed") == "closed"  # free text as typed
+
+
+def test_values_read_as_labels_in_both_languages() -> None:
+    from adapters.web.audit_format import show
+
+    assert show("zh-CN", "AccidentNotice", "required_agencies", ["safety", "hrss"]) == "应急管理局、人社局"
+    assert show("en", "AccidentNotice", "required_agencies", ["safety", "hrss"]) == "Work Safety, HRSS"
+    assert show("zh-CN", "AccidentNotice", "filed_at", "2026-12-02T08:05:00+00:00") == "2026年12月2日 16:05"
+    assert show("en", "AccidentNotice", "filed_at", "2026-12-02T08:05:00+00:00") == "2 Dec 2026, 16:05"
+    assert show("zh-CN", "AccidentNotice", "deadlines", {"hrss": "2026-12-02T08:05:00+00:00"}) == \
+        "（人社局：2026年12月2日 16:05）"
+    assert show("zh-CN", "JointMeeting", "status", "closed") == "已闭会"
+    assert show("en", "AccidentNotice", "late", False) == "no"
+    long = show("zh-CN", "Register", "entries", list(range(25)))
+    assert long.endswith("……另有 5 项") and long.startswith("0、1、")
