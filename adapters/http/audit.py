@@ -54,7 +54,7 @@ def _filters(start: datetime | None, end: datetime | None, aggregate: UUID | Non
 
 def _one_moment(as_of: datetime | None, version: int | None, position: int | None) -> None:
     if sum(x is not None for x in (as_of, version, position)) > 1:
-        raise HTTPException(422, [{"field": "as_of",
+        raise HTTPException(422, [{"field": "as_of", "type": "one_moment",
                                    "message": "give one of as_of, version or position"}])
 
 
@@ -137,7 +137,8 @@ def read_model_as_of(agency: Agency, c: ContainerDep, user: UserDep,
 def _need_moment(as_of: datetime | None, position: int | None) -> None:
     _one_moment(as_of, None, position)
     if as_of is None and position is None:
-        raise HTTPException(422, [{"field": "as_of", "message": "give as_of or position"}])
+        raise HTTPException(422, [{"field": "as_of", "type": "missing",
+                                   "message": "give as_of or position"}])
 
 
 @router.get("/as-of/{agency}/queue", dependencies=READ)

@@ -63,6 +63,11 @@ def test_history_shows_labels_filters_pages_and_downloads(api: Api,
         "AccidentNotice.Filed", "AccidentNotice.Acknowledged"]
     assert rows(api.client.get("/ui/audit", params={"mechanism": "joint-meetings"}).text) == []
     assert rows(api.client.get("/ui/audit", params={"aggregate_type": "JointMeeting"}).text) == []
+    assert len(rows(api.client.get("/ui/audit", params={"aggregate_type": "AccidentNotice"}).text)) == 2
+    api_only = api.client.get("/api/v1/audit/events", params={"aggregate_type": "AccidentNotice",
+                                                               "type": "Acknowledged"},
+                              headers=api.auth("finance", "auditor")).json()["items"]
+    assert [e["event_type"] for e in api_only] == ["AccidentNotice.Acknowledged"]
     assert rows(api.client.get("/ui/audit", params={"end": "2000-01-01T00:00"}).text) == []
     assert len(rows(api.client.get("/ui/audit", params={"aggregate": notice}).text)) == 2
 
