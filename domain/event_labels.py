@@ -182,4 +182,9 @@ def kind_of(aggregate_type: str, field: str) -> str | None:
 
 def value_label(aggregate_type: str, field: str, value: str, lang: str = "zh-CN") -> str:
     kind = kind_of(aggregate_type, field)
-    return label(kind, value, lang) if kind else value
+    if kind:
+        return label(kind, value, lang)
+    step = f"{aggregate_type}.{value.capitalize()}"
+    if field == "kind" and step in EVENT_LABELS:  # a notice's steps name the event they record
+        return event_label(step, lang)
+    return value

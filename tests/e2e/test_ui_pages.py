@@ -129,7 +129,8 @@ def test_every_page_has_a_title_and_a_label_on_every_input(api: Api) -> None:
                                        "/ui/inspections/new"],
              ("hrss", "liaison"): ["/ui/meetings", "/ui/statistics", "/ui/rate-proposals"],
              ("finance", "liaison"): ["/ui/ledger"],
-             ("finance", "auditor"): ["/ui/audit", f"/ui/audit/aggregates/{n['id']}"]}
+             ("finance", "auditor"): ["/ui/audit", f"/ui/audit/aggregates/{n['id']}",
+                                      "/ui/audit/as-of?agency=hrss&position=1"]}
     api.client.cookies.clear()
     login = api.client.get("/ui/login")
     checked = [("/ui/login", login.text)]

@@ -47,6 +47,7 @@ def test_labels_and_values() -> None:
     assert value_label("AccidentNotice", "grade", "large") == "较大"
     assert value_label("Account", "previous", "auditor") == "审计员"
     assert value_label("AccidentNotice", "summary", "closed") == "closed"  # free text as typed
+    assert value_label("AccidentNotice", "kind", "acknowledged") == "确认收到通报"  # a step
 
 
 def test_values_read_as_labels_in_both_languages() -> None:
