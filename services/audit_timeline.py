@@ -107,7 +107,8 @@ def aggregate_at_position(app: LinkageApp, aggregate_id: UUID | str, position: i
 
 
 def documents(store: Store) -> Iterator[tuple[str, list[Doc]]]:
-    """Every collection of a read model and its documents (keys as `_key`), collections sorted."""
+    """Every collection of a read model and its documents (keys as `_key`), collections sorted;
+    not the consumer's own bookkeeping (collections named `_…`, e.g. what it has seen)."""
     with store.transaction(write=False) as tx:
-        for coll in sorted(tx.collections()):
+        for coll in sorted(c for c in tx.collections() if not c.startswith("_")):
             yield coll, [{"_key": key, **doc} for key, doc in tx.scan(coll)]
