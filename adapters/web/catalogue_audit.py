@@ -24,6 +24,7 @@ i18n.register({
     "page_of": ("本页 {n} 条，日志序号 {first}–{last}", "{n} on this page, log positions {first}–{last}"),
     "first_page": ("第一页", "First page"),
     "download_csv": ("下载审计日志（CSV）", "Download the audit log (CSV)"),
+    "export_xlsx": ("导出 Excel", "Export Excel"),
     "download_xlsx": ("下载审计日志（Excel）", "Download the audit log (Excel)"),
     "as_of": ("查看时点", "As of"),
     "as_of_help": ("北京时间；或填写日志序号", "Beijing time; or give a log position"),

@@ -190,3 +190,22 @@ def test_calendar_month_navigation_names_the_month(api: Api) -> None:
     api.client.get("/ui/lang/en?next=/ui/inspections")
     month = api.client.get("/ui/inspections").text
     assert "‹ Previous month</a>" in month and "Next month ›</a>" in month
+
+
+def test_the_security_logs_download_as_excel_too(api: Api) -> None:
+    api.client.post("/ui/login", data={"token": "lk_wrong"}, follow_redirects=False)
+    sign_in(api, "finance", "auditor")
+    page = api.client.get("/ui/security").text
+    assert "导出 CSV" in page and "导出 Excel" in page and "/ui/security/export?file=xlsx" in page
+    got = api.client.get("/ui/security/export", params={"file": "xlsx", "kind": "signins"})
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(got.content)).active
+    assert sheet is not None
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "时间" and any("unknown_token" in map(str, row) for row in values[1:])
+    english(api)
+    assert "Export Excel" in api.client.get("/ui/security").text
