@@ -152,6 +152,16 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "hazard": ("隐患", "Hazard"), "legal_basis": ("法律依据", "Legal basis"),
     "seed": ("随机种子", "Seed"), "amount_cny": ("金额（元）", "Amount (CNY)"),
     "purpose": ("用途", "Purpose"), "conclusion": ("结论", "Conclusion"),
+    "target_count": ("抽取单位数", "Employers drawn"),
+    "inspector_count": ("抽取检查员数", "Inspectors drawn"),
+    "employer_register": ("单位名录", "Employer register"),
+    "inspector_register": ("检查员名录", "Inspector register"),
+    "employer_register_sha256": ("单位名录摘要（SHA-256）", "Employer register digest (SHA-256)"),
+    "inspector_register_sha256": ("检查员名录摘要（SHA-256）",
+                                  "Inspector register digest (SHA-256)"),
+    "audience": ("受众人数", "Audience"), "days_on_tour": ("巡回天数", "Days on tour"),
+    "stops": ("站点数", "Stops"), "sessions": ("培训场次", "Sessions"),
+    "trainees": ("培训人数", "Trainees"),
     "bookings": ("排班", "Bookings"), "inspector_id": ("检查员", "Inspector"),
 }
 
