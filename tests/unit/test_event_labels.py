@@ -63,3 +63,20 @@ def test_values_read_as_labels_in_both_languages() -> None:
     assert show("en", "AccidentNotice", "late", False) == "no"
     long = show("zh-CN", "Register", "entries", list(range(25)))
     assert long.endswith("……另有 5 项") and long.startswith("0、1、")
+
+
+def test_the_role_an_actor_held_then_and_what_an_event_changed() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from services.audit_timeline import diff, role_then
+
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    roles = [(t0, "liaison"), (t0 + timedelta(days=10), "admin")]
+    assert role_then(roles, t0 + timedelta(days=1)) == "liaison"
+    assert role_then(roles, t0 + timedelta(days=11)) == "admin"
+    assert role_then([], t0) is None
+    changes = diff({"status": "open", "acks": ["hrss"], "grade": "large"},
+                   {"status": "closed", "acks": ["hrss", "safety"], "grade": "large", "note": ""})
+    assert changes == [{"field": "status", "before": "open", "after": "closed"},
+                       {"field": "acks", "before": ["hrss"], "after": ["hrss", "safety"],
+                        "added": ["safety"]}]
