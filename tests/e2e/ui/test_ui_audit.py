@@ -18,14 +18,16 @@ from tests.support import credit_code
 ADMIN = Actor(id="admin-audit-ui", name="账号管理员", agency="hrss", role="admin")
 
 
-def scenario(ui: UiServer) -> str:
+def scenario(ui: UiServer, n: int) -> str:
+    """A notice filed and acknowledged by two accounts (an employer of its own: a second notice
+    of one employer within 12 months would make safety propose an inspection)."""
     c = ui.container
     people = {}
     for agency, name in (("safety", "郑晓"), ("hrss", "高远")):
         acc = c.accounts.add(ADMIN, name=name, agency=agency, role="liaison")
         people[agency] = Actor(id=acc["id"], name=name, agency=agency, role="liaison")
     filed = c.notices.file(
-        people["safety"], Employer("审计时间线有限公司", credit_code(611), "制造业", 3),
+        people["safety"], Employer("审计时间线有限公司", credit_code(610 + n), "制造业", 3),
         Incident("晋安区", datetime.now(UTC) - timedelta(hours=1), "车间", "机械伤害", "mechanical"),
         Casualties(0, 1, 0, Decimal("20000")))
     c.notices.acknowledge(filed["id"], people["hrss"])
@@ -39,7 +41,7 @@ def no_horizontal_scroll(page: Any) -> None:
 
 
 def test_auditor_reads_a_timeline_filters_and_looks_back(ui: UiServer, new_page: Any) -> None:
-    notice = scenario(ui)
+    notice = scenario(ui, 1)
     page = new_page()
     sign_in(page, ui, ui.token("finance", "auditor", name="审计员乙"))
     page.goto(f"{ui.url}/ui/audit?aggregate={notice}")
@@ -86,7 +88,7 @@ def test_auditor_reads_a_timeline_filters_and_looks_back(ui: UiServer, new_page:
 
 
 def test_the_auditor_pages_in_english_and_on_a_phone(ui: UiServer, new_page: Any) -> None:
-    notice = scenario(ui)
+    notice = scenario(ui, 2)
     page = new_page()
     sign_in(page, ui, ui.token("finance", "auditor", name="Auditor B"), lang="en")
     page.goto(f"{ui.url}/ui/audit/aggregates/{notice}")
