@@ -8,7 +8,7 @@ label here.
 
 from __future__ import annotations
 
-from domain.vocabulary import label
+from domain.vocabulary import LABELS, label
 
 # "Aggregate.Event" (the envelope's event_type) -> (zh-CN, en)
 EVENT_LABELS: dict[str, tuple[str, str]] = {
@@ -190,8 +190,15 @@ def kind_of(aggregate_type: str, field: str) -> str | None:
     return FIELD_KINDS.get(field)
 
 
+# Statuses of the records an aggregate holds (a project's disbursements), tried after its own.
+NESTED_STATUS_KINDS: dict[str, str] = {"PreventionProject": "disbursement_status"}
+
+
 def value_label(aggregate_type: str, field: str, value: str, lang: str = "zh-CN") -> str:
     kind = kind_of(aggregate_type, field)
+    nested = NESTED_STATUS_KINDS.get(aggregate_type) if field == "status" else None
+    if kind and nested and value not in LABELS.get(kind, {}):
+        kind = nested
     if kind:
         return label(kind, value, lang)
     step = f"{aggregate_type}.{value.capitalize()}"

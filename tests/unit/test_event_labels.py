@@ -48,6 +48,7 @@ def test_labels_and_values() -> None:
     assert value_label("Account", "previous", "auditor") == "审计员"
     assert value_label("AccidentNotice", "summary", "closed") == "closed"  # free text as typed
     assert value_label("AccidentNotice", "kind", "acknowledged") == "确认收到通报"  # a step
+    assert value_label("PreventionProject", "status", "paid") == "已拨付"  # a disbursement's
 
 
 def test_values_read_as_labels_in_both_languages() -> None:
