@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint demo schema kafka-start kafka-stop postgres-start bench clean
+.PHONY: run test lint demo schema error-codes kafka-start kafka-stop postgres-start bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: lint  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINK
 
 schema: $(STAMP)
 	$(BIN)/linkage schema --out docs/event-schema.json
+
+error-codes: $(STAMP)
+	$(BIN)/python -m adapters.error_codes
 
 kafka-start:
 	bash scripts/kafka.sh start

@@ -126,7 +126,7 @@ class Accounts:
     def add(self, name: str, agency: str, role: str) -> str:
         """Create a user; returns the new token (shown once, never stored)."""
         if not name.strip():
-            raise InvalidValue("must not be empty", "name")
+            raise InvalidValue("must_not_be_empty", "name")
         check_agency(agency)
         check_role(role)
         token = new_token()

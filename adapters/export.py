@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from adapters.export_headers import HEADERS, SHEETS
+from domain.messages import negotiate, render
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -238,9 +239,11 @@ class Export:
                                              if k.lower() != b"content-length"], body)
             return
         if keys is None:
+            asked = dict(scope.get("headers") or []).get(b"accept-language", b"")
+            lang = negotiate(asked.decode("latin-1"))
             await self._send(send, 406, [(b"content-type", b"application/json")], json.dumps({
-                "detail": f"此资源不能导出为 {fmt} / this resource cannot be exported as {fmt}"},
-                ensure_ascii=False).encode())
+                "detail": render("not_exportable", lang, {"format": fmt}),
+                "code": "not_exportable"}, ensure_ascii=False).encode())
             return
         sheets = tables(json.loads(body), keys)
         data = to_csv(sheets) if fmt == "csv" else to_xlsx(sheets)

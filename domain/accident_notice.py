@@ -227,18 +227,16 @@ class AccidentNotice(NoticeState, Aggregate):
     def _require_open(self, now: datetime) -> None:
         require_aware(now, "now")
         if self.status != "open":
-            raise NotOpen(f"notice is {self.status}")
+            raise NotOpen("notice_not_open", notice_status=self.status)
 
     def acknowledge(self, *, actor: Actor, now: datetime) -> None:
         self._require_open(now)
         agency = actor.agency
         if agency not in self.required_agencies:
-            raise NotRequired(
-                f"agency {agency} is not required to acknowledge this notice "
-                f"(required: {', '.join(self.required_agencies)})"
-            )
+            raise NotRequired("agency_not_required", agency=agency,
+                              required=list(self.required_agencies))
         if self.acknowledged_in_round(agency):
-            raise AlreadyAcknowledged(f"agency {agency} has already acknowledged this notice")
+            raise AlreadyAcknowledged("already_acknowledged", agency=agency)
         self.trigger_event(
             self.Acknowledged, **traced(actor), agency=agency, acknowledged_at=now,
             round=self.round, late=now > self.deadlines[agency],
@@ -258,10 +256,8 @@ class AccidentNotice(NoticeState, Aggregate):
         reason = text(reason, "reason")
         if now > self.revision_deadline():
             days = revision_window(self.cause).days
-            raise RevisionWindowClosed(
-                f"revisions are accepted within {days} days of the accident "
-                f"(until {self.revision_deadline().isoformat()})"
-            )
+            raise RevisionWindowClosed("revision_window_closed", days=days,
+                                       until=self.revision_deadline().isoformat())
         grade = casualties.grade
         required = required_after_revision(
             required_agencies_for(grade, self.cause, casualties.serious_injuries),
@@ -282,11 +278,11 @@ class AccidentNotice(NoticeState, Aggregate):
         """Raised by the deadline watcher only, once per agency and acknowledgement round."""
         require_aware(now, "now")
         if agency not in self.pending_agencies():
-            raise NotOverdue(f"agency {agency} owes no acknowledgement")
+            raise NotOverdue("no_acknowledgement_owed", agency=agency)
         if now <= self.deadlines[agency]:
-            raise NotOverdue(f"deadline for {agency} has not passed")
+            raise NotOverdue("deadline_not_passed", agency=agency)
         if self.escalated_in_round(agency):
-            raise AlreadyEscalated(f"agency {agency} has already been escalated")
+            raise AlreadyEscalated("already_escalated", agency=agency)
         self.trigger_event(
             self.Escalated, **traced(actor), agency=agency, deadline=self.deadlines[agency],
             escalated_at=now, round=self.round,

@@ -23,26 +23,27 @@ class AccountError(DomainError):
 class NoSuchToken(AccountError):
     """The account holds no token with this id (404)."""
 
+    code = "no_such_token"
+
 
 def check_agency(agency: str) -> str:
     if agency not in AGENCIES:
-        raise InvalidValue(f"unknown agency {agency!r}: must be one of {', '.join(AGENCIES)}",
-                           "agency")
+        raise InvalidValue("unknown_agency", "agency", value=agency, choices=", ".join(AGENCIES))
     return agency
 
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise InvalidValue(f"unknown role {role!r}: must be one of {', '.join(ROLES)}", "role")
+        raise InvalidValue("unknown_role", "role", value=role, choices=", ".join(ROLES))
     return role
 
 
 def _text(value: str, field: str, limit: int = 100) -> str:
     value = value.strip()
     if not value:
-        raise InvalidValue("must not be empty", field)
+        raise InvalidValue("must_not_be_empty", field)
     if len(value) > limit:
-        raise InvalidValue(f"must be at most {limit} characters", field)
+        raise InvalidValue("too_many_characters", field, limit=limit)
     return value
 
 
@@ -122,7 +123,7 @@ class Account(Aggregate):
         check_agency(agency)
         check_role(role)
         if system_admin and role != "admin":
-            raise InvalidValue("only an admin can be a system-wide admin", "system")
+            raise InvalidValue("system_admin_role", "system")
         return cls._create(cls.Added, id=account_id, **traced(actor), name=_text(name, "name"),
                            agency=agency, role=role, system_admin=system_admin,
                            added_at=require_aware(now, "now"))
@@ -130,43 +131,42 @@ class Account(Aggregate):
     def change_role(self, *, actor: Actor, role: str, now: datetime) -> None:
         check_role(role)
         if role == self.role:
-            raise AccountError(f"the account already has the role {role}")
+            raise AccountError("role_unchanged", role=role)
         self.trigger_event(self.RoleChanged, **traced(actor), role=role, previous=self.role,
                            changed_at=now)
 
     def deactivate(self, *, actor: Actor, reason: str, now: datetime) -> None:
         if not self.active:
-            raise AccountError("the account is already deactivated")
+            raise AccountError("account_already_deactivated")
         if actor.id == str(self.id):
-            raise AccountError("an admin cannot deactivate their own account")
+            raise AccountError("deactivate_self")
         self.trigger_event(self.Deactivated, **traced(actor), reason=reason.strip(),
                            deactivated_at=now)
 
     def reactivate(self, *, actor: Actor, now: datetime) -> None:
         if self.active:
-            raise AccountError("the account is active")
+            raise AccountError("account_active")
         self.trigger_event(self.Reactivated, **traced(actor), reactivated_at=now)
 
     def issue_token(self, *, actor: Actor, token_id: str, name: str, token_hash: str,
                     now: datetime, expires_at: datetime) -> None:
         if not self.active:
-            raise AccountError("the account is deactivated: reactivate it first")
+            raise AccountError("reactivate_first")
         require_aware(expires_at, "expires_at")
         if expires_at <= now:
-            raise InvalidValue("must be in the future", "expires_at")
+            raise InvalidValue("must_be_in_future", "expires_at")
         name = _text(name, "name", 60)
         if any(t["name"] == name and self.token_usable(t, now) for t in self.tokens.values()):
-            raise InvalidValue(f"a token named {name!r} is in use: revoke it or pick another name",
-                               "name")
+            raise InvalidValue("token_name_in_use", "name", name=name)
         self.trigger_event(self.TokenIssued, **traced(actor), token_id=token_id, name=name,
                            token_hash=token_hash, issued_at=now, expires_at=expires_at)
 
     def revoke_token(self, *, actor: Actor, token_id: str, now: datetime) -> None:
         token = self.tokens.get(token_id)
         if token is None:
-            raise NoSuchToken(f"account {self.id} holds no token {token_id}")
+            raise NoSuchToken("no_such_token", account_id=self.id, token_id=token_id)
         if token["revoked_at"] is not None:
-            raise AccountError(f"token {token_id} is already revoked")
+            raise AccountError("token_already_revoked", token_id=token_id)
         self.trigger_event(self.TokenRevoked, **traced(actor), token_id=token_id, revoked_at=now)
 
     @staticmethod

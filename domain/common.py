@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from eventsourcing.domain import Aggregate
+
+from domain.messages import MESSAGES, Msg, msg, render
 
 # GB 32100-2015: 31 characters, without I, O, Z, S and V.
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -13,19 +16,42 @@ CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 3
 
 
 class DomainError(Exception):
-    """A broken business rule. `field` names the input at fault, when there is one."""
+    """A broken business rule, by its stable `code` (domain/message_catalogue.py) and params.
 
+    `raise NotOpen("notice_not_open", status=self.status)`; `field` names the input at fault,
+    when there is one. `message` is the English text (logs, tests); `text(lang)` words it for a
+    reader. A subclass's class `code` is the code of a refusal raised without one.
+    """
+
+    code: str = "rule_refused"
     field: str | None = None
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, code: str | Msg, field: str | None = None, **params: Any) -> None:
+        if isinstance(code, Msg):
+            params = {**code.params, **params}
+            code = code.code
+        self.coded = code in MESSAGES
+        if self.coded:
+            self.code = code
+            message = render(code, "en", params)
+        else:  # a sentence, not a code: shown as typed (tests and old callers)
+            message = code
         super().__init__(message)
         self.message = message
+        self.params: dict[str, Any] = dict(params)
         if field is not None:
             self.field = field
+
+    def text(self, lang: str) -> str:
+        if self.coded or lang == "zh-CN":  # an uncoded sentence: its class's message in Chinese
+            return render(self.code, lang, self.params)
+        return self.message
 
 
 class InvalidValue(DomainError):
     """A value that can never be right (bad check digit, negative count)."""
+
+    code = "invalid_value"
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -36,23 +62,23 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
-def credit_code_problem(code: str) -> str | None:
+def credit_code_problem(code: str) -> Msg | None:
     """Why `code` is not a valid unified social credit code, or None when it is."""
     if len(code) != 18:
-        return f"must be 18 characters, got {len(code)}"
+        return msg("credit_code_length", length=len(code))
     bad = sorted({c for c in code if c not in CREDIT_CODE_ALPHABET})
     if bad:
-        return f"contains characters not allowed by GB 32100-2015: {''.join(bad)}"
+        return msg("credit_code_characters", chars="".join(bad))
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        return f"check digit is {code[17]}, GB 32100-2015 gives {expected}"
+        return msg("credit_code_check_digit", given=code[17], expected=expected)
     return None
 
 
 def check_credit_code(code: str, field: str = "credit_code") -> str:
     problem = credit_code_problem(code)
     if problem:
-        raise InvalidValue(f"unified social credit code {problem}", field)
+        raise InvalidValue(problem, field)
     return code
 
 
@@ -71,7 +97,7 @@ SYSTEM_WATCHER = Actor(id="system:deadline-watcher", name="deadline watcher", ag
 
 def require_aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidValue("time must carry a UTC offset", field)
+        raise InvalidValue("time_needs_offset", field)
     return value
 
 

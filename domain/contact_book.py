@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
+from domain.messages import Msg, msg
 
 DUTIES = ("on_duty", "leader")
 WEBHOOK_KINDS = ("generic", "wecom", "dingtalk")
@@ -28,46 +29,46 @@ PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 
 
 class NotAdmin(DomainError):
-    pass
+    code = "not_contact_admin"
 
 
 class UnknownContact(DomainError):
-    pass
+    code = "no_contact"
 
 
 def contact_book_id(agency: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"linkage:contact-book:{agency}")
 
 
-def email_problem(value: str) -> str | None:
-    return None if EMAIL.match(value) and len(value) <= 254 else "is not an email address"
+def email_problem(value: str) -> Msg | None:
+    return None if EMAIL.match(value) and len(value) <= 254 else msg("not_an_email")
 
 
-def url_problem(value: str) -> str | None:
+def url_problem(value: str) -> Msg | None:
     if not URL.match(value) or len(value) > 2000:
-        return "must be an http:// or https:// URL with a host"
+        return msg("not_a_url")
     return None
 
 
 def check_contact(c: dict[str, Any]) -> None:
     """Raise InvalidValue naming the field of a contact that can never be right."""
     if not str(c.get("name", "")).strip():
-        raise InvalidValue("must not be empty", "name")
+        raise InvalidValue("must_not_be_empty", "name")
     if c.get("duty") not in DUTIES:
-        raise InvalidValue(f"must be one of {', '.join(DUTIES)}", "duty")
+        raise InvalidValue("must_be_one_of", "duty", choices=", ".join(DUTIES))
     if c.get("language") not in LANGUAGES:
-        raise InvalidValue(f"must be one of {', '.join(LANGUAGES)}", "language")
+        raise InvalidValue("must_be_one_of", "language", choices=", ".join(LANGUAGES))
     if c.get("email") and (p := email_problem(c["email"])):
         raise InvalidValue(p, "email")
     if c.get("webhook_url"):
         if p := url_problem(c["webhook_url"]):
             raise InvalidValue(p, "webhook_url")
         if c.get("webhook_kind") not in WEBHOOK_KINDS:
-            raise InvalidValue(f"must be one of {', '.join(WEBHOOK_KINDS)}", "webhook_kind")
+            raise InvalidValue("must_be_one_of", "webhook_kind", choices=", ".join(WEBHOOK_KINDS))
     if c.get("phone") and not PHONE.match(c["phone"]):
-        raise InvalidValue("is not a phone number", "phone")
+        raise InvalidValue("not_a_phone", "phone")
     if not (c.get("email") or c.get("webhook_url") or c.get("phone")):
-        raise InvalidValue("a contact needs an email, a webhook or a phone", "email")
+        raise InvalidValue("contact_needs_channel", "email")
 
 
 class ContactBook(Aggregate):
@@ -111,7 +112,7 @@ class ContactBook(Aggregate):
     @staticmethod
     def _admin_of(actor: Actor, agency: str) -> None:
         if actor.role != "admin" or actor.agency != agency:
-            raise NotAdmin(f"only {agency}'s admins keep {agency}'s contacts")
+            raise NotAdmin("not_contact_admin", agency=agency)
 
     @classmethod
     def open(cls, *, actor: Actor, agency: str) -> ContactBook:
@@ -134,6 +135,6 @@ class ContactBook(Aggregate):
     def remove(self, *, actor: Actor, contact_id: str, now: datetime) -> None:
         self._admin_of(actor, self.agency)
         if contact_id not in self.contacts:
-            raise UnknownContact(f"{self.agency} has no contact {contact_id}")
+            raise UnknownContact("no_contact", agency=self.agency, contact_id=contact_id)
         self.trigger_event(self.ContactRemoved, **traced(actor), contact_id=contact_id,
                            removed_at=require_aware(now, "now"))

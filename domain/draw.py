@@ -40,20 +40,20 @@ def run_draw(seed: str, employers: list[dict[str, str]], inspectors: list[dict[s
     rng = random.Random(seed)
     pool_e = canonical(employers, "credit_code")
     if not 1 <= target_count <= len(pool_e):
-        raise DrawError(f"cannot draw {target_count} targets from a register of {len(pool_e)}")
+        raise DrawError("draw_too_many_targets", count=target_count, pool=len(pool_e))
     targets = rng.sample(pool_e, target_count)
     pool_i = [e for e in canonical(inspectors, "id") if e["agency"] in agencies]
     chosen: list[dict[str, str]] = []
     for agency in sorted(set(agencies)):
         of_agency = [e for e in pool_i if e["agency"] == agency]
         if not of_agency:
-            raise DrawError(f"the inspector register has nobody from {agency}")
+            raise DrawError("draw_no_inspector", agency=agency)
         chosen.append(rng.choice(of_agency))
     if inspector_count < len(chosen):
-        raise DrawError(f"draw at least {len(chosen)} inspectors: one per participating agency")
+        raise DrawError("draw_one_per_agency", count=len(chosen))
     rest = [e for e in pool_i if e not in chosen]
     if inspector_count - len(chosen) > len(rest):
-        raise DrawError(f"cannot draw {inspector_count} inspectors from {len(pool_i)} eligible")
+        raise DrawError("draw_too_many_inspectors", count=inspector_count, pool=len(pool_i))
     chosen += rng.sample(rest, inspector_count - len(chosen))
     return targets, chosen
 

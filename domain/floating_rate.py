@@ -65,12 +65,12 @@ def propose_rate(risk_class: int, notices: int, deaths: int, clean_years: int = 
     earns the second step down).
     """
     if risk_class not in BASE_RATES:
-        raise InvalidValue("risk class must be 1 to 8", "risk_class")
+        raise InvalidValue("risk_class_range", "risk_class")
     for name, value in (("notices", notices), ("deaths", deaths), ("clean_years", clean_years)):
         if value < 0:
-            raise InvalidValue("must be zero or more", name)
+            raise InvalidValue("must_be_zero_or_more", name)
     if notices == 0 and deaths > 0:
-        raise InvalidValue("deaths need a notice", "deaths")
+        raise InvalidValue("deaths_need_notice", "deaths")
     base = BASE_RATES[risk_class]
     record = f"{notices} notice(s), {deaths} death(s) in the previous year"
     reasons: list[str] = [f"risk class {risk_class}: base rate {base}% of payroll", record]

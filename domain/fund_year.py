@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
+from domain.messages import Msg, msg
 
 DEFAULT_RATIO_PCT = Decimal(3)
 MAX_RATIO_PCT = Decimal(100)
@@ -25,22 +26,23 @@ CENT = Decimal("0.01")
 class AmountRefused(DomainError):
     """An amount the rules refuse; `figures` are shown to the caller (409)."""
 
-    def __init__(self, message: str, figures: dict[str, str]) -> None:
-        super().__init__(message)
+    def __init__(self, problem: Msg, figures: dict[str, str]) -> None:
+        super().__init__(problem)
         self.figures = figures
 
 
 class CapExceeded(AmountRefused):
-    pass
+    code = "cap_exceeded"
 
 
 def money(value: Decimal, field: str, positive: bool = False) -> Decimal:
     if not value.is_finite():
-        raise InvalidValue("must be a finite amount", field)
+        raise InvalidValue("money_not_finite", field)
     if value < 0 or (positive and value == 0):
-        raise InvalidValue("must be more than zero" if positive else "must be zero or more", field)
+        raise InvalidValue("must_be_more_than_zero" if positive else "must_be_zero_or_more",
+                           field)
     if value != value.quantize(CENT):
-        raise InvalidValue("at most two decimal places (fen)", field)
+        raise InvalidValue("money_places", field)
     return value.quantize(CENT)
 
 
@@ -55,9 +57,9 @@ def cap_for(income: Decimal, ratio_pct: Decimal) -> Decimal:
 
 def check_ratio(ratio_pct: Decimal, approval_ref: str) -> None:
     if not ratio_pct.is_finite() or ratio_pct < DEFAULT_RATIO_PCT or ratio_pct > MAX_RATIO_PCT:
-        raise InvalidValue(f"must be from {DEFAULT_RATIO_PCT} to {MAX_RATIO_PCT} (%)", "cap_ratio_pct")
+        raise InvalidValue("ratio_range", "cap_ratio_pct", low=DEFAULT_RATIO_PCT, high=MAX_RATIO_PCT)
     if ratio_pct > DEFAULT_RATIO_PCT and not approval_ref.strip():
-        raise InvalidValue("a ratio above 3% needs its approval reference", "ratio_approval_ref")
+        raise InvalidValue("ratio_needs_approval", "ratio_approval_ref")
 
 
 class FundYear(Aggregate):
@@ -118,7 +120,7 @@ class FundYear(Aggregate):
              ratio_approval_ref: str = "") -> FundYear:
         require_aware(now, "now")
         if not 2000 <= year <= 2100:
-            raise InvalidValue("must be a calendar year from 2000 to 2100", "year")
+            raise InvalidValue("year_range", "year")
         income = money(previous_year_fund_income_cny, "previous_year_fund_income_cny")
         check_ratio(cap_ratio_pct, ratio_approval_ref)
         return cls._create(
@@ -137,7 +139,7 @@ class FundYear(Aggregate):
         require_aware(now, "now")
         check_ratio(cap_ratio_pct, approval_ref)
         if cap_ratio_pct <= self.ratio_pct:
-            raise InvalidValue(f"must be above the current {self.ratio_pct}%", "cap_ratio_pct")
+            raise InvalidValue("ratio_not_higher", "cap_ratio_pct", ratio=self.ratio_pct)
         self.trigger_event(self.RatioRaised, **traced(actor), cap_ratio_pct=cap_ratio_pct,
                            ratio_approval_ref=approval_ref.strip(),
                            cap_cny=cap_for(self.income_cny, cap_ratio_pct), raised_at=now)
@@ -147,12 +149,11 @@ class FundYear(Aggregate):
         require_aware(now, "now")
         amount = money(amount_cny, "budget_cny", positive=True)
         if project_id in self.allocations:
-            raise DomainError(f"project {project_id} is already approved in fund year {self.year}")
+            raise DomainError("project_already_approved", project_id=project_id, year=self.year)
         total = self.approved_total_cny + amount
         if total > self.cap_cny:
             raise CapExceeded(
-                f"approving {amount} CNY would take fund year {self.year}'s approved total to "
-                f"{total} CNY, over its cap of {self.cap_cny} CNY",
+                msg("cap_exceeded", amount=amount, year=self.year, total=total, cap=self.cap_cny),
                 {"cap_cny": str(self.cap_cny), "approved_total_cny": str(self.approved_total_cny),
                  "requested_cny": str(amount), "remaining_cny": str(self.remaining_cny)},
             )

@@ -15,7 +15,7 @@ from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require
 
 
 class NotHealth(DomainError):
-    pass
+    code = "not_health"
 
 
 def follow_up_id(notice_id: UUID | str) -> UUID:
@@ -45,11 +45,11 @@ class HealthFollowUp(Aggregate):
                     health_checks_given: int = 0) -> HealthFollowUp:
         require_aware(now, "now")
         if actor.agency != "health":
-            raise NotHealth("only the health commission records a follow-up as done")
+            raise NotHealth("not_health")
         if health_checks_given < 0:
-            raise InvalidValue("must be zero or more", "health_checks_given")
+            raise InvalidValue("must_be_zero_or_more", "health_checks_given")
         if not findings.strip():
-            raise InvalidValue("must not be empty", "findings")
+            raise InvalidValue("must_not_be_empty", "findings")
         return cls._create(cls.Done, id=follow_up_id(notice_id), **traced(actor),
                            notice_id=str(notice_id), findings=findings.strip(),
                            health_checks_given=health_checks_given, done_at=now)

@@ -15,28 +15,34 @@ class InspectionError(DomainError):
 
 
 class WrongStatus(InspectionError):
-    pass
+    code = "inspection_wrong_status"
 
 
 class NotParticipating(InspectionError):
     """The acting inspector's agency does not take part (403)."""
 
+    code = "agency_not_participating"
+
 
 class NotBooked(NotParticipating):
     """The acting user is not one of the inspectors booked on the inspection (403)."""
+
+    code = "not_booked"
 
 
 class NotYet(WrongStatus):
     """Started before the inspection's window (409)."""
 
+    code = "inspection_not_yet"
+
 
 class NoSuchFinding(InspectionError):
-    pass
+    code = "no_such_finding"
 
 
 def filled(value: str, field: str) -> str:
     if not value.strip():
-        raise InvalidValue("must not be empty", field)
+        raise InvalidValue("must_not_be_empty", field)
     return value.strip()
 
 
@@ -44,30 +50,28 @@ def check_plan(theme: str, starts_on: date, ends_on: date, lead_agency: str, age
                inspectors: list[dict[str, str]], targets: list[dict[str, str]], today: date) -> None:
     filled(theme, "theme")
     if ends_on < starts_on:
-        raise InvalidValue("must be on or after starts_on", "ends_on")
+        raise InvalidValue("ends_before_start", "ends_on")
     if ends_on < today:
-        raise InvalidValue("the window must not end in the past", "ends_on")
+        raise InvalidValue("window_in_past", "ends_on")
     for i, a in enumerate(agencies):
         if a not in AGENCIES:
-            raise InvalidValue(f"must be one of {', '.join(AGENCIES)}", f"agencies.{i}")
+            raise InvalidValue("must_be_one_of", f"agencies.{i}", choices=", ".join(AGENCIES))
     if len(set(agencies)) < 2:
-        raise InvalidValue("at least two participating agencies", "agencies")
+        raise InvalidValue("two_agencies", "agencies")
     if lead_agency not in agencies:
-        raise InvalidValue("the lead agency must be one of the participating agencies",
-                           "lead_agency")
+        raise InvalidValue("lead_not_participating", "lead_agency")
     ids = [p["id"] for p in inspectors]
     if len(set(ids)) != len(ids):
-        raise InvalidValue("each inspector may appear once", "inspectors")
+        raise InvalidValue("each_inspector_once", "inspectors")
     for i, p in enumerate(inspectors):
         filled(p["id"], f"inspectors.{i}.id")
         if p["agency"] not in agencies:
-            raise InvalidValue("an inspector must come from a participating agency",
-                               f"inspectors.{i}.agency")
+            raise InvalidValue("inspector_agency_not_participating", f"inspectors.{i}.agency")
     if len({p["agency"] for p in inspectors}) < 2:
-        raise InvalidValue("inspectors from at least two agencies", "inspectors")
+        raise InvalidValue("inspectors_two_agencies", "inspectors")
     if not targets:
-        raise InvalidValue("at least one target employer", "targets")
+        raise InvalidValue("one_target", "targets")
     codes = [check_credit_code(t["credit_code"], f"targets.{i}.credit_code")
              for i, t in enumerate(targets)]
     if len(set(codes)) != len(codes):
-        raise InvalidValue("each target employer may appear once", "targets")
+        raise InvalidValue("each_target_once", "targets")

@@ -12,9 +12,11 @@ from domain.common import Actor, DomainError, TracedEvent, traced
 class DoubleBooked(DomainError):
     """An inspector already booked on an overlapping inspection."""
 
+    code = "inspector_double_booked"
+
     def __init__(self, inspector_id: str, other: str, starts_on: str, ends_on: str) -> None:
-        super().__init__(f"inspector {inspector_id} is already booked on inspection {other} "
-                         f"({starts_on} to {ends_on})")
+        super().__init__("inspector_double_booked", inspector_id=inspector_id, other=other,
+                         starts_on=starts_on, ends_on=ends_on)
         self.inspector_id = inspector_id
         self.other = other
 

@@ -29,6 +29,7 @@ from domain.inspection_rules import (
 )
 from domain.inspection_state import InspectionState
 from domain.inspector_booking import DoubleBooked, InspectorBooking, booking_id, overlaps
+from domain.messages import msg
 from domain.vocabulary import FINDING_SEVERITIES
 
 __all__ = [  # re-exported: callers catch and build with them
@@ -162,7 +163,7 @@ class JointInspection(InspectionState, Aggregate):
         check_plan(theme, starts_on, ends_on, lead_agency, agencies, inspectors, targets,
                    beijing_date(now))
         if actor.agency not in agencies:
-            raise NotParticipating(f"agency {actor.agency} does not take part in this inspection")
+            raise NotParticipating("agency_not_participating", agency=actor.agency)
         return cls._create(
             cls.Scheduled, id=inspection_id, **traced(actor), theme=theme.strip(),
             starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat(), lead_agency=lead_agency,
@@ -178,30 +179,28 @@ class JointInspection(InspectionState, Aggregate):
     def _check(self, actor: Actor, now: datetime, *statuses: str) -> None:
         require_aware(now, "now")
         if actor.agency not in self.agencies:
-            raise NotParticipating(f"agency {actor.agency} does not take part in this inspection")
+            raise NotParticipating("agency_not_participating", agency=actor.agency)
         if self.status not in statuses:
-            raise WrongStatus(f"inspection is {self.status}; this needs it {' or '.join(statuses)}")
+            raise WrongStatus("inspection_wrong_status", inspection_status=self.status,
+                              inspection_statuses=list(statuses))
 
     def _booked(self, actor: Actor, inspector_id: str | None, now: datetime,
                 *statuses: str) -> None:
         require_aware(now, "now")
         if not self.booked(actor, inspector_id):
             names = "、".join(p["name"] for p in self.inspectors)
-            raise NotBooked("only the inspectors booked on this inspection record its start, "
-                            "findings, rectification orders and re-inspections; "
-                            f"{actor.name} is not booked on it (booked: {names})")
+            raise NotBooked("not_booked", name=actor.name, booked=names)
         self._check(actor, now, *statuses)
 
     def _finding(self, finding_no: int) -> dict[str, Any]:
         if not 1 <= finding_no <= len(self.findings):
-            raise NoSuchFinding(f"inspection has no finding {finding_no}")
+            raise NoSuchFinding("no_such_finding", finding_no=finding_no)
         return self.findings[finding_no - 1]
 
     def start(self, *, actor: Actor, now: datetime, inspector_id: str | None = None) -> None:
         self._booked(actor, inspector_id, now, "scheduled")
         if not self.may_start(now):
-            raise NotYet(f"the inspection's window begins on {self.starts_on} (Beijing time): "
-                         "it cannot start before")
+            raise NotYet("inspection_not_yet", starts_on=self.starts_on)
         self.trigger_event(self.Started, **traced(actor), started_at=now)
 
     def record_finding(self, *, actor: Actor, employer_credit_code: str, hazard: str,
@@ -209,10 +208,9 @@ class JointInspection(InspectionState, Aggregate):
                        inspector_id: str | None = None) -> int:
         self._booked(actor, inspector_id, now, "started")
         if severity not in FINDING_SEVERITIES:
-            raise InvalidValue(f"must be one of {', '.join(FINDING_SEVERITIES)}", "severity")
+            raise InvalidValue("must_be_one_of", "severity", choices=", ".join(FINDING_SEVERITIES))
         if employer_credit_code not in {t["credit_code"] for t in self.targets}:
-            raise InvalidValue("must be one of the inspection's target employers",
-                               "employer_credit_code")
+            raise InvalidValue("not_a_target", "employer_credit_code")
         no = len(self.findings) + 1
         self.trigger_event(self.FindingRecorded, **traced(actor), finding_no=no,
                            employer_credit_code=employer_credit_code,
@@ -226,14 +224,13 @@ class JointInspection(InspectionState, Aggregate):
         finding = self._finding(finding_no)
         require_aware(deadline, "deadline")
         if finding["severity"] == "observation":
-            raise InspectionError(f"finding {finding_no} is an observation: it is closed on the "
-                                  "spot, not ordered to be rectified")
+            raise InspectionError("finding_is_observation", finding_no=finding_no)
         if finding["closed_on_spot"] is not None:
-            raise InspectionError(f"finding {finding_no} was closed on the spot")
+            raise InspectionError("finding_closed_on_spot", finding_no=finding_no)
         if finding["rectification_deadline"] is not None:
-            raise InspectionError(f"rectification of finding {finding_no} is already ordered")
+            raise InspectionError("rectification_already_ordered", finding_no=finding_no)
         if deadline <= now:
-            raise InvalidValue("must be in the future", "deadline")
+            raise InvalidValue("must_be_in_future", "deadline")
         self.trigger_event(self.RectificationOrdered, **traced(actor), finding_no=finding_no,
                            deadline=deadline, ordered_at=now)
 
@@ -242,9 +239,9 @@ class JointInspection(InspectionState, Aggregate):
         self._booked(actor, inspector_id, now, "started")
         finding = self._finding(finding_no)
         if finding["rectification_deadline"] is None:
-            raise InspectionError(f"finding {finding_no} has no rectification order to check")
+            raise InspectionError("no_rectification_order", finding_no=finding_no)
         if finding["reinspection"] is not None:
-            raise InspectionError(f"finding {finding_no} has already been re-inspected")
+            raise InspectionError("already_reinspected", finding_no=finding_no)
         self.trigger_event(self.Reinspected, **traced(actor), finding_no=finding_no,
                            rectified=rectified, note=note.strip(), reinspected_at=now)
 
@@ -254,25 +251,23 @@ class JointInspection(InspectionState, Aggregate):
         self._booked(actor, inspector_id, now, "started")
         finding = self._finding(finding_no)
         if finding["severity"] not in ON_THE_SPOT:
-            raise InspectionError(f"finding {finding_no} is major: it needs a rectification order "
-                                  "and a re-inspection, not an on-the-spot closure")
+            raise InspectionError("finding_is_major", finding_no=finding_no)
         if finding["closed_on_spot"] is not None:
-            raise InspectionError(f"finding {finding_no} is already closed on the spot")
+            raise InspectionError("finding_already_closed", finding_no=finding_no)
         if finding["rectification_deadline"] is not None:
-            raise InspectionError(f"finding {finding_no} has a rectification order: it is "
-                                  "settled by its re-inspection")
+            raise InspectionError("finding_has_order", finding_no=finding_no)
         self.trigger_event(self.ClosedOnSpot, **traced(actor), finding_no=finding_no,
                            note=filled(note, "note"), closed_at=now)
 
     def complete(self, *, actor: Actor, summary: str, now: datetime,
                  inspector_id: str | None = None) -> None:
         self._booked(actor, inspector_id, now, "started")
-        why = {"rectification": "needs a rectification order and a re-inspection",
-               "reinspection": "awaits its re-inspection", "closure": "is not closed on the spot"}
-        waiting = [f"finding {u['finding_no']} ({u['severity']}) {why[u['needs']]}"
+        why = {"rectification": "unsettled_rectification",
+               "reinspection": "unsettled_reinspection", "closure": "unsettled_closure"}
+        waiting = [msg(why[u["needs"]], finding_no=u["finding_no"], severity=u["severity"])
                    for u in self.unsettled()]
         if waiting:
-            raise InspectionError("the inspection cannot be completed: " + "; ".join(waiting))
+            raise InspectionError("inspection_unsettled", findings=waiting)
         self.trigger_event(self.Completed, **traced(actor), summary=summary.strip(),
                            completed_at=now)
 

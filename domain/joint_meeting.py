@@ -23,6 +23,7 @@ from domain.common import (
     require_aware,
     traced,
 )
+from domain.messages import msg
 from domain.vocabulary import AGENCIES
 
 CONVENOR = "hrss"
@@ -35,27 +36,35 @@ class MeetingError(DomainError):
 class NotConvenor(MeetingError):
     """Only the convening agency may do this (403)."""
 
+    code = "not_convenor"
+
 
 class NotAssigned(MeetingError):
     """Only the agency an action item is assigned to may mark it done (403)."""
+
+    code = "action_item_not_assigned"
 
 
 class NoQuorum(MeetingError):
     """Fewer than a quorum of the member agencies present (409, with the counts)."""
 
+    code = "no_quorum"
+
     def __init__(self, present: list[str], members: list[str]) -> None:
+        needed = quorum(len(members))
+        absent = [a for a in members if a not in present]
+        super().__init__("no_quorum", count=len(members), quorum=needed,
+                         present_count=len(present), absent=absent)
         self.present = present
         self.members = members
-        self.needed = quorum(len(members))
-        self.absent = [a for a in members if a not in present]
-        super().__init__(
-            f"a resolution needs a quorum: more than half of the {len(members)} member agencies "
-            f"present, the convener included ({self.needed} or more); present: {len(present)}; "
-            f"absent or not recorded: {', '.join(self.absent)}")
+        self.needed = needed
+        self.absent = absent
 
 
 class TooEarly(MeetingError):
     """A step of the meeting itself, tried before the meeting's day (409)."""
+
+    code = "meeting_too_early"
 
 
 def quorum(members: int) -> int:
@@ -64,12 +73,12 @@ def quorum(members: int) -> int:
 
 
 class NoSuchActionItem(MeetingError):
-    pass
+    code = "no_such_action_item"
 
 
 def _text(value: str, field: str) -> str:
     if not value.strip():
-        raise InvalidValue("must not be empty", field)
+        raise InvalidValue("must_not_be_empty", field)
     return value.strip()
 
 
@@ -168,17 +177,17 @@ class JointMeeting(Aggregate):
                 invited: list[str], now: datetime, meeting_id: UUID | None = None) -> JointMeeting:
         require_aware(now, "now")
         if actor.agency != CONVENOR:
-            raise NotConvenor(f"only {CONVENOR} convenes the joint meeting")
+            raise NotConvenor("not_convenor", agency=CONVENOR)
         if held_on < beijing_date(now):
-            raise InvalidValue("must not be in the past", "held_on")
+            raise InvalidValue("must_not_be_in_past", "held_on")
         items = [_text(a, f"agenda.{i}") for i, a in enumerate(agenda)]
         if not items:
-            raise InvalidValue("at least one agenda item", "agenda")
+            raise InvalidValue("one_agenda_item", "agenda")
         for i, a in enumerate(invited):
             if a not in AGENCIES:
-                raise InvalidValue(f"must be one of {', '.join(AGENCIES)}", f"invited.{i}")
+                raise InvalidValue("must_be_one_of", f"invited.{i}", choices=", ".join(AGENCIES))
         if len(set(invited) - {CONVENOR}) < 1:
-            raise InvalidValue("invite at least one member agency besides the convenor", "invited")
+            raise InvalidValue("invite_a_member", "invited")
         return cls._create(cls.Convened, id=meeting_id, **traced(actor),
                            title=_text(title, "title"), held_on=held_on.isoformat(),
                            agenda=items, invited=sorted({*invited, CONVENOR}), convened_at=now)
@@ -211,27 +220,26 @@ class JointMeeting(Aggregate):
     def _convenor(self, actor: Actor, now: datetime) -> None:
         require_aware(now, "now")
         if actor.agency != CONVENOR:
-            raise NotConvenor(f"only the convenor ({CONVENOR}) may do this")
+            raise NotConvenor("not_convenor", agency=CONVENOR)
 
     def _in_session(self) -> None:
         if self.status != "convened":
-            raise MeetingError(f"meeting is {self.status.replace('_', ' ')}")
+            raise MeetingError("meeting_not_in_session", meeting_status=self.status)
 
     def _held(self, now: datetime, what: str) -> None:
         if not self.in_session_from(now):
-            raise TooEarly(f"the meeting is held on {self.held_on} (Beijing time): {what} only "
-                           "on or after that day")
+            raise TooEarly("meeting_too_early", held_on=self.held_on, what=msg(what))
 
     def record_attendance(self, *, actor: Actor, agency: str, present: bool,
                           attendees: list[str], now: datetime) -> None:
         self._convenor(actor, now)
         self._in_session()
-        self._held(now, "attendance is recorded")
+        self._held(now, "meeting_step_attendance")
         if agency not in self.invited:
-            raise InvalidValue(f"not a member (members: {', '.join(self.invited)})", "agency")
+            raise InvalidValue("not_a_member", "agency", members=list(self.invited))
         names = [n.strip() for n in attendees if n.strip()]
         if present and not names:
-            raise InvalidValue("name who attended for a present agency", "attendees")
+            raise InvalidValue("name_attendees", "attendees")
         self.trigger_event(self.AttendanceRecorded, **traced(actor), agency=agency,
                            present=present, attendees=names if present else [], recorded_at=now)
 
@@ -239,17 +247,17 @@ class JointMeeting(Aggregate):
                          now: datetime) -> int:
         self._convenor(actor, now)
         self._in_session()
-        self._held(now, "resolutions are adopted")
+        self._held(now, "meeting_step_resolution")
         if not self.quorum()["met"]:
             raise NoQuorum(self.present(), list(self.invited))
         items = []
         for i, item in enumerate(action_items, start=1):
             if item["agency"] not in self.invited:
-                raise InvalidValue(f"must be a member agency of this meeting (members: "
-                                   f"{', '.join(self.invited)})", f"action_items.{i - 1}.agency")
+                raise InvalidValue("not_a_member_agency", f"action_items.{i - 1}.agency",
+                                   members=list(self.invited))
             due: date = item["due_on"]
             if due < date.fromisoformat(self.held_on):
-                raise InvalidValue("must not be before the meeting", f"action_items.{i - 1}.due_on")
+                raise InvalidValue("due_before_meeting", f"action_items.{i - 1}.due_on")
             items.append({"no": i, "agency": item["agency"], "due_on": due.isoformat(),
                           "description": _text(item["description"],
                                                f"action_items.{i - 1}.description")})
@@ -262,32 +270,32 @@ class JointMeeting(Aggregate):
                   now: datetime) -> None:
         require_aware(now, "now")
         if not 1 <= resolution_no <= len(self.resolutions):
-            raise NoSuchActionItem(f"meeting has no resolution {resolution_no}")
+            raise NoSuchActionItem("no_such_resolution", resolution_no=resolution_no)
         items = self.resolutions[resolution_no - 1]["action_items"]
         if not 1 <= item_no <= len(items):
-            raise NoSuchActionItem(f"resolution {resolution_no} has no action item {item_no}")
+            raise NoSuchActionItem("no_such_action_item", resolution_no=resolution_no, item_no=item_no)
         item = items[item_no - 1]
         if actor.agency != item["agency"]:
-            raise NotAssigned(f"action item {resolution_no}.{item_no} is assigned to "
-                              f"{item['agency']}; only it may mark it done")
+            raise NotAssigned("action_item_not_assigned", resolution_no=resolution_no,
+                              item_no=item_no, agency=item["agency"])
         if item["done"] is not None:
-            raise MeetingError(f"action item {resolution_no}.{item_no} is already done")
+            raise MeetingError("action_item_done", resolution_no=resolution_no, item_no=item_no)
         self.trigger_event(self.ActionItemDone, **traced(actor), resolution_no=resolution_no,
                            item_no=item_no, note=note.strip(), done_at=now)
 
     def publish_minutes(self, *, actor: Actor, text: str, now: datetime) -> None:
         self._convenor(actor, now)
         self._in_session()
-        self._held(now, "the minutes are published")
+        self._held(now, "meeting_step_minutes")
         if not self.attendance:
-            raise MeetingError("record attendance before publishing the minutes")
+            raise MeetingError("attendance_before_minutes")
         self.trigger_event(self.MinutesPublished, **traced(actor), text=_text(text, "text"),
                            published_at=now)
 
     def close(self, *, actor: Actor, now: datetime) -> None:
         self._convenor(actor, now)
-        self._held(now, "the meeting is closed")
+        self._held(now, "meeting_step_close")
         if self.status != "minutes_published":
-            raise MeetingError("publish the minutes before closing the meeting"
-                               if self.status == "convened" else "meeting is already closed")
+            raise MeetingError("minutes_before_closing" if self.status == "convened"
+                               else "meeting_closed")
         self.trigger_event(self.Closed, **traced(actor), closed_at=now)

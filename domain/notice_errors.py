@@ -10,35 +10,36 @@ class NoticeError(DomainError):
 
 
 class NotRequired(NoticeError):
-    pass
+    code = "agency_not_required"
 
 
 class AlreadyAcknowledged(NoticeError):
-    pass
+    code = "already_acknowledged"
 
 
 class NotOpen(NoticeError):
-    pass
+    code = "notice_not_open"
 
 
 class RevisionWindowClosed(NoticeError):
+    code = "revision_window_closed"
     field = "revised_at"
 
 
 class NotOverdue(NoticeError):
-    pass
+    code = "deadline_not_passed"
 
 
 class PendingAcknowledgements(NoticeError):
     """Closing refused: these agencies have not acknowledged the current round."""
 
+    code = "pending_acknowledgements"
+
     def __init__(self, pending: list[str], round: int) -> None:
-        super().__init__(f"every agency required in acknowledgement round {round} must "
-                         f"acknowledge before the notice is closed; still pending: "
-                         f"{', '.join(pending)}")
+        super().__init__("pending_acknowledgements", round=round, pending=pending)
         self.pending = pending
         self.round = round
 
 
 class AlreadyEscalated(NoticeError):
-    pass
+    code = "already_escalated"

@@ -65,7 +65,7 @@ class Employer:
         object.__setattr__(self, "industry", text(self.industry, "employer.industry"))
         check_credit_code(self.credit_code, "employer.credit_code")
         if type(self.risk_class) is not int or not 1 <= self.risk_class <= 8:
-            raise InvalidValue("risk class must be 1 to 8", "employer.risk_class")
+            raise InvalidValue("risk_class_range", "employer.risk_class")
 
     def event_fields(self) -> dict[str, Any]:
         """The employer as the Filed event stores it."""
@@ -88,7 +88,7 @@ class Incident:
         for name in ("district", "location", "summary", "measures_taken"):
             object.__setattr__(self, name, text(getattr(self, name), name))
         if self.cause not in CAUSES:
-            raise InvalidValue(f"must be one of {', '.join(CAUSES)}", "cause")
+            raise InvalidValue("must_be_one_of", "cause", choices=", ".join(CAUSES))
         require_aware(self.occurred_at, "occurred_at")
         problem = time_problem(self.occurred_at)
         if problem:

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
 from domain.fund_year import AmountRefused, money
+from domain.messages import msg
 from domain.vocabulary import PROJECT_CATEGORIES
 
 # Planned measures each category must state (counts), and the district list for publicity.
@@ -40,25 +41,25 @@ class ProjectError(DomainError):
 
 
 class WrongStatus(ProjectError):
-    pass
+    code = "project_wrong_status"
 
 
 class BudgetExceeded(AmountRefused):
-    pass
+    code = "budget_exceeded"
 
 
 def counts(values: dict[str, int], allowed: tuple[str, ...], field: str) -> dict[str, int]:
     for name, value in values.items():
         if name not in allowed:
-            raise InvalidValue(f"unknown measure; one of {', '.join(allowed)}", f"{field}.{name}")
+            raise InvalidValue("unknown_measure", f"{field}.{name}", choices=", ".join(allowed))
         if value < 0:
-            raise InvalidValue("must be zero or more", f"{field}.{name}")
+            raise InvalidValue("must_be_zero_or_more", f"{field}.{name}")
     return dict(sorted(values.items()))
 
 
 def _text(value: str, field: str) -> str:
     if not value.strip():
-        raise InvalidValue("must not be empty", field)
+        raise InvalidValue("must_not_be_empty", field)
     return value.strip()
 
 
@@ -181,14 +182,15 @@ class PreventionProject(Aggregate):
                 description: str = "", project_id: UUID | None = None) -> PreventionProject:
         require_aware(now, "now")
         if category not in PROJECT_CATEGORIES:
-            raise InvalidValue(f"must be one of {', '.join(PROJECT_CATEGORIES)}", "category")
+            raise InvalidValue("must_be_one_of", "category", choices=", ".join(PROJECT_CATEGORIES))
         plan = counts(planned, PLANNED_MEASURES, "planned")
         for name in REQUIRED_PLANNED[category]:
             if plan.get(name, 0) <= 0:
-                raise InvalidValue(f"a {category} project must plan its {name}", f"planned.{name}")
+                raise InvalidValue("category_must_plan", f"planned.{name}", category=category,
+                                   measure=name)
         names = [_text(d, "districts") for d in districts or []]
         if category == "publicity" and not names:
-            raise InvalidValue("a publicity project must name the districts it tours", "districts")
+            raise InvalidValue("publicity_districts", "districts")
         return cls._create(
             cls.Proposed, id=project_id or uuid4(), **traced(actor), fund_year=fund_year,
             category=category, title=_text(title, "title"), description=description.strip(),
@@ -214,7 +216,8 @@ class PreventionProject(Aggregate):
     def _require(self, now: datetime, *statuses: str) -> None:
         require_aware(now, "now")
         if self.status not in statuses:
-            raise WrongStatus(f"project is {self.status} (needs {' or '.join(statuses)})")
+            raise WrongStatus("project_wrong_status", project_status=self.status,
+                              project_statuses=list(statuses))
 
     # -- commands -------------------------------------------------------------
 
@@ -233,7 +236,7 @@ class PreventionProject(Aggregate):
         self._require(now, "approved")
         figures = counts(achieved, ACHIEVED_MEASURES, "achieved")
         if not any(figures.values()):
-            raise InvalidValue("report at least one figure above zero", "achieved")
+            raise InvalidValue("report_a_figure", "achieved")
         self.trigger_event(self.MilestoneReported, **traced(actor), achieved=figures,
                            note=note.strip(), reported_at=now)
 
@@ -244,14 +247,14 @@ class PreventionProject(Aggregate):
         committed = self.paid_cny + self.requested_cny
         if committed + amount > self.budget_cny:
             raise BudgetExceeded(
-                f"requesting {amount} CNY would take the project's disbursements to "
-                f"{committed + amount} CNY, over its approved budget of {self.budget_cny} CNY",
+                msg("budget_exceeded", amount=amount, total=committed + amount,
+                    budget=self.budget_cny),
                 {"budget_cny": str(self.budget_cny), "paid_cny": str(self.paid_cny),
                  "requested_unpaid_cny": str(self.requested_cny), "requested_cny": str(amount)},
             )
         did = disbursement_id or uuid4().hex
         if did in self.disbursements:
-            raise ProjectError(f"disbursement {did} exists")
+            raise ProjectError("disbursement_exists", disbursement_id=did)
         self.trigger_event(self.DisbursementRequested, **traced(actor), disbursement_id=did,
                            amount_cny=amount, purpose=_text(purpose, "purpose"), requested_at=now)
         return did
@@ -260,12 +263,12 @@ class PreventionProject(Aggregate):
         self._require(now, "approved", "assessed")
         d = self.disbursements.get(disbursement_id)
         if d is None:
-            raise ProjectError(f"no disbursement {disbursement_id} on this project")
+            raise ProjectError("no_such_disbursement", disbursement_id=disbursement_id)
         if d["status"] == "paid":
-            raise ProjectError(f"disbursement {disbursement_id} is already paid")
+            raise ProjectError("disbursement_paid", disbursement_id=disbursement_id)
         total = self.paid_cny + d["amount_cny"]
         if total > self.budget_cny:  # cannot happen after the request check; kept as a guard
-            raise BudgetExceeded("payment would pass the approved budget",
+            raise BudgetExceeded(msg("payment_over_budget"),
                                  {"budget_cny": str(self.budget_cny), "paid_cny": str(self.paid_cny),
                                   "requested_cny": str(d["amount_cny"])})
         self.trigger_event(self.DisbursementPaid, **traced(actor), disbursement_id=disbursement_id,
@@ -289,5 +292,5 @@ class PreventionProject(Aggregate):
     def close(self, *, actor: Actor, note: str, now: datetime) -> None:
         self._require(now, "assessed")
         if self.requested_cny:
-            raise ProjectError(f"{self.requested_cny} CNY requested is still unpaid")
+            raise ProjectError("requested_unpaid", amount=self.requested_cny)
         self.trigger_event(self.Closed, **traced(actor), note=note.strip(), closed_at=now)

@@ -13,9 +13,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.common import Actor, DomainError, InvalidValue, TracedEvent, check_credit_code, traced
+from domain.messages import msg
 from domain.vocabulary import AGENCIES
 
 REGISTER_KINDS = ("employers", "inspectors")
+# Each register as a refusal names it (domain/rule_messages.py).
+REGISTER_NAMES = {"employers": "register_employers", "inspectors": "register_inspectors"}
 # The key of an entry in each register.
 ENTRY_KEY = {"employers": "credit_code", "inspectors": "id"}
 
@@ -25,11 +28,13 @@ class RegisterError(DomainError):
 
 
 class NoSuchEntry(RegisterError):
-    pass
+    code = "no_such_entry"
 
 
 class AlreadyLinked(RegisterError):
     """The account acts for another inspector entry already (409)."""
+
+    code = "account_already_linked"
 
 
 def register_id(kind: str) -> UUID:
@@ -41,17 +46,17 @@ def check_entry(kind: str, entry: dict[str, Any], index: int = 0) -> dict[str, s
     where = f"entries.{index}"
     name = str(entry.get("name", "")).strip()
     if not name:
-        raise InvalidValue("must not be empty", f"{where}.name")
+        raise InvalidValue("must_not_be_empty", f"{where}.name")
     if kind == "employers":
         code = str(entry.get("credit_code", "")).strip().upper()
         check_credit_code(code, f"{where}.credit_code")
         return {"credit_code": code, "name": name}
     ident = str(entry.get("id", "")).strip()
     if not ident:
-        raise InvalidValue("must not be empty", f"{where}.id")
+        raise InvalidValue("must_not_be_empty", f"{where}.id")
     agency = str(entry.get("agency", ""))
     if agency not in AGENCIES:
-        raise InvalidValue(f"must be one of {', '.join(AGENCIES)}", f"{where}.agency")
+        raise InvalidValue("must_be_one_of", f"{where}.agency", choices=", ".join(AGENCIES))
     return {"id": ident, "name": name, "agency": agency}
 
 
@@ -119,60 +124,59 @@ class Register(Aggregate):
     @classmethod
     def open(cls, *, actor: Actor, kind: str) -> Register:
         if kind not in REGISTER_KINDS:
-            raise InvalidValue(f"must be one of {', '.join(REGISTER_KINDS)}", "kind")
+            raise InvalidValue("must_be_one_of", "kind", choices=", ".join(REGISTER_KINDS))
         return cls._create(cls.Opened, id=register_id(kind), **traced(actor), kind=kind)
 
     def put(self, *, actor: Actor, entries: list[dict[str, Any]], now: datetime) -> None:
         if not entries:
-            raise InvalidValue("must name at least one entry", "entries")
+            raise InvalidValue("at_least_one_entry", "entries")
         checked = [check_entry(self.kind, e, i) for i, e in enumerate(entries)]
         key = ENTRY_KEY[self.kind]
         keys = [e[key] for e in checked]
         if len(set(keys)) != len(keys):
-            raise InvalidValue(f"each {key} may appear once", "entries")
+            raise InvalidValue("each_key_once", "entries", key=key)
         self.trigger_event(self.EntriesPut, **traced(actor), entries=checked, put_at=now)
 
     def remove(self, *, actor: Actor, key: str, now: datetime) -> None:
         if key not in self.entries:
-            raise NoSuchEntry(f"{key} is not in the {self.kind} register")
+            raise NoSuchEntry("no_such_entry", key=key, kind=msg(REGISTER_NAMES[self.kind]))
         self.trigger_event(self.EntryRemoved, **traced(actor), key=key, removed_at=now)
 
     def _entry(self, key: str) -> dict[str, str]:
         if key not in self.entries:
-            raise NoSuchEntry(f"{key} is not in the {self.kind} register")
+            raise NoSuchEntry("no_such_entry", key=key, kind=msg(REGISTER_NAMES[self.kind]))
         return self.entries[key]
 
     def deactivate(self, *, actor: Actor, key: str, reason: str, now: datetime) -> None:
         self._entry(key)
         if key in self.inactive:
-            raise RegisterError(f"{key} is already inactive")
+            raise RegisterError("entry_already_inactive", key=key)
         if not reason.strip():
-            raise InvalidValue("must not be empty", "reason")
+            raise InvalidValue("must_not_be_empty", "reason")
         self.trigger_event(self.EntryDeactivated, **traced(actor), key=key, reason=reason.strip(),
                            deactivated_at=now)
 
     def reactivate(self, *, actor: Actor, key: str, now: datetime) -> None:
         self._entry(key)
         if key not in self.inactive:
-            raise RegisterError(f"{key} is active")
+            raise RegisterError("entry_active", key=key)
         self.trigger_event(self.EntryReactivated, **traced(actor), key=key, reactivated_at=now)
 
     def link_account(self, *, actor: Actor, key: str, account: Actor, now: datetime) -> None:
         """Link an inspector entry to the user account that acts for it."""
         if self.kind != "inspectors":
-            raise RegisterError("only inspector entries are linked to user accounts")
+            raise RegisterError("only_inspectors_linked")
         entry = self._entry(key)
         if account.role != "inspector":
-            raise InvalidValue(f"the account's role is {account.role}; only an inspector "
-                               "account is linked to the inspector register", "account_id")
+            raise InvalidValue("account_not_inspector", "account_id", role=account.role)
         if account.agency != entry["agency"]:
-            raise InvalidValue(f"the account belongs to {account.agency}, the inspector to "
-                               f"{entry['agency']}", "account_id")
+            raise InvalidValue("account_other_agency", "account_id", agency=account.agency,
+                               entry_agency=entry["agency"])
         other = self.inspector_for(account.id)
         if other == key:
-            raise AlreadyLinked(f"account {account.id} is already linked to {key}")
+            raise AlreadyLinked("account_already_linked", account_id=account.id, key=key)
         if other is not None:
-            raise AlreadyLinked(f"account {account.id} is already linked to inspector {other}")
+            raise AlreadyLinked("account_linked_elsewhere", account_id=account.id, other=other)
         self.trigger_event(self.AccountLinked, **traced(actor), key=key, account_id=account.id,
                            account_name=account.name, linked_at=now)
 
@@ -210,10 +214,10 @@ def check_inspectors(given: list[dict[str, str]], register: Register | None) -> 
         ident = p["id"].strip()
         entry = entries.get(ident)
         if entry is None:
-            why = "is not active" if ident in known else "is not in the inspector register"
-            raise InvalidValue(f"inspector {ident} {why}", f"inspectors.{i}.id")
+            why = "inspector_inactive" if ident in known else "inspector_unknown"
+            raise InvalidValue(why, f"inspectors.{i}.id", ident=ident)
         if p.get("agency") and p["agency"] != entry["agency"]:
-            raise InvalidValue(f"inspector {ident} is of {entry['agency']} in the register",
-                               f"inspectors.{i}.agency")
+            raise InvalidValue("inspector_other_agency", f"inspectors.{i}.agency", ident=ident,
+                               agency=entry["agency"])
         out.append(dict(entry))
     return out

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from domain.common import InvalidValue
+from domain.messages import Invalid, Msg, msg
 
 MAX_COUNT = 100_000
 MAX_MONEY_CNY = Decimal("100000000000.00")  # 1000 亿元: beyond any recorded accident's loss
@@ -40,21 +41,21 @@ def _trim(text: str) -> str:
 
 
 def text_problem(value: object, *, max_length: int, multiline: bool = False,
-                 required: bool = True) -> tuple[str, str | None]:
+                 required: bool = True) -> tuple[str, Msg | None]:
     """(the trimmed text, why it is refused or None)."""
     if not isinstance(value, str):
-        return "", "must be text"
+        return "", msg("must_be_text")
     text = _trim(value.replace("\r\n", "\n") if multiline else value)
     for ch in text:
         if ch == "\n" and multiline:
             continue
         if unicodedata.category(ch) == "Cc":
             what = "NUL" if ch == "\0" else f"U+{ord(ch):04X}"
-            return text, f"must not contain control characters ({what})"
+            return text, msg("control_characters", what=what)
     if required and not "".join(c for c in text if not c.isspace() and c not in ZERO_WIDTH):
-        return text, "must not be empty"
+        return text, msg("must_not_be_empty")
     if len(text) > max_length:
-        return text, f"must be at most {max_length} characters, got {len(text)}"
+        return text, msg("text_too_long", max_length=max_length, length=len(text))
     return text, None
 
 
@@ -67,13 +68,13 @@ def clean_text(value: object, field: str, *, max_length: int, multiline: bool = 
     return text
 
 
-def count_problem(value: object, maximum: int = MAX_COUNT) -> str | None:
+def count_problem(value: object, maximum: int = MAX_COUNT) -> Msg | None:
     if type(value) is not int:  # bool is an int subclass: refused too
-        return "must be a whole number (an integer, not text, a fraction or true/false)"
+        return msg("must_be_whole_number")
     if value < 0:
-        return "must be zero or more"
+        return msg("must_be_zero_or_more")
     if value > maximum:
-        return f"must be at most {maximum}"
+        return msg("must_be_at_most", maximum=maximum)
     return None
 
 
@@ -85,25 +86,25 @@ def check_count(value: object, field: str, maximum: int = MAX_COUNT) -> int:
     return value
 
 
-def money_problem(value: Decimal) -> str | None:
+def money_problem(value: Decimal) -> Msg | None:
     if not value.is_finite():
-        return "must be a finite amount"
+        return msg("money_not_finite")
     if value.is_signed():
-        return "must be zero or more" if value else "must not be -0"
+        return msg("must_be_zero_or_more" if value else "money_negative_zero")
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)
     if exponent > 0:
-        return "must be a plain decimal, without an exponent (write 1000, not 1e3)"
+        return msg("money_exponent")
     if exponent < -2:
-        return "must have at most two decimal places"
+        return msg("money_places")
     if value > MAX_MONEY_CNY:
-        return f"must be at most {MAX_MONEY_CNY}"
+        return msg("must_be_at_most", maximum=MAX_MONEY_CNY)
     return None
 
 
 def check_money(value: object, field: str) -> Decimal:
     if not isinstance(value, Decimal):
-        raise InvalidValue("must be a decimal amount", field)
+        raise InvalidValue("money_not_decimal", field)
     problem = money_problem(value)
     if problem:
         raise InvalidValue(problem, field)
@@ -111,35 +112,35 @@ def check_money(value: object, field: str) -> Decimal:
 
 
 def parse_money(value: object) -> Decimal:
-    """Money as sent: a string of digits with up to two places, or an integer. ValueError."""
+    """Money as sent: a string of digits with up to two places, or an integer. Invalid."""
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
-        raise ValueError("must be a decimal amount written as text (\"1000.50\") or an integer")
+        raise Invalid(msg("money_wrong_type"))
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("-"):
-            raise ValueError("must be zero or more" if text.strip("-0.") else "must not be -0")
+            raise Invalid(msg("must_be_zero_or_more" if text.strip("-0.") else "money_negative_zero"))
         if "e" in text.lower():
-            raise ValueError("must be a plain decimal, without an exponent (write 1000, not 1e3)")
+            raise Invalid(msg("money_exponent"))
         if not _MONEY_TEXT.fullmatch(text):
             if re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
-                raise ValueError("must have at most two decimal places")
-            raise ValueError("must be a plain decimal amount such as 1000.50")
+                raise Invalid(msg("money_places"))
+            raise Invalid(msg("money_malformed"))
         try:
             value = Decimal(text)
         except InvalidOperation as e:  # pragma: no cover - the pattern admits only digits
-            raise ValueError("must be a plain decimal amount such as 1000.50") from e
+            raise Invalid(msg("money_malformed")) from e
     amount = Decimal(value)
     problem = money_problem(amount)
     if problem:
-        raise ValueError(problem)
+        raise Invalid(problem)
     return amount
 
 
-def time_problem(value: datetime, now: datetime | None = None) -> str | None:
+def time_problem(value: datetime, now: datetime | None = None) -> Msg | None:
     if value.tzinfo is None or value.utcoffset() is None:
-        return "time must carry a UTC offset"
+        return msg("time_needs_offset")
     if value < EARLIEST:
-        return "must be no earlier than 1949-10-01"
+        return msg("time_too_early")
     if now is not None and value > now:
-        return "must not be in the future"
+        return msg("time_in_future")
     return None

@@ -38,6 +38,8 @@ def new_token() -> str:
 class LastSystemAdmin(AccountError):
     """The change would leave no active system-wide admin (409)."""
 
+    code = "last_system_admin"
+
 
 class Feeder(Protocol):
     """What the service needs of the index's feeder (services.feeder.LogFeeder)."""
@@ -202,8 +204,7 @@ class Accounts:
         others = [d for d in self.list(role="admin", active=True)
                   if d["system"] and d["id"] != str(a.id)]
         if not others:
-            raise LastSystemAdmin(f"{a.name} is the last active system-wide admin: make another "
-                                  "account a system-wide admin first")
+            raise LastSystemAdmin("last_system_admin", name=a.name)
 
     def change_role(self, actor: Actor, account_id: str, role: str,
                     expected_version: int | None = None) -> int:

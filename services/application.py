@@ -16,6 +16,7 @@ from eventsourcing.persistence import (
 )
 
 from domain.common import DomainError
+from domain.messages import Msg, msg
 from services.correlation import current as current_cause
 from services.freshness import current as current_writes
 from services.request_scope import RequestLog, StoredRequest, staging
@@ -24,20 +25,36 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class NotFound(DomainError):
-    pass
+    code = "not_found"
+
+
+# What a missing record is called, by its aggregate class (`not_found`'s `what`).
+RECORDS = {"AccidentNotice": "record_notice", "JointInspection": "record_inspection",
+           "JointMeeting": "record_meeting", "PreventionProject": "record_project",
+           "FundYear": "record_fund_year", "Account": "record_account", "Register": "record_register",
+           "ContactBook": "record_contacts", "HealthFollowUp": "record_follow_up",
+           "InspectorBooking": "record_booking"}
+
+
+def record(cls: type) -> Msg:
+    return msg(RECORDS.get(cls.__name__, "record"))
 
 
 class StaleVersion(DomainError):
     """If-Match named a version that is no longer current."""
 
+    code = "stale_version"
+
     def __init__(self, expected: int, actual: int) -> None:
-        super().__init__(f"version {expected} is stale; the current version is {actual}")
+        super().__init__("stale_version", expected=expected, actual=actual)
         self.expected = expected
         self.actual = actual
 
 
 class ConcurrentWrite(DomainError):
     """Another command changed the aggregate between our read and our write."""
+
+    code = "concurrent_write"
 
 
 class Unavailable(Exception):
@@ -74,15 +91,15 @@ class LinkageApp(Application[UUID]):
             try:
                 aggregate_id = UUID(aggregate_id)
             except ValueError as e:
-                raise NotFound(f"{cls.__name__} {aggregate_id} not found") from e
+                raise NotFound("not_found", what=record(cls), id=aggregate_id) from e
         try:
             aggregate: Any = self.repository.get(aggregate_id)
         except AggregateNotFoundError as e:
-            raise NotFound(f"{cls.__name__} {aggregate_id} not found") from e
+            raise NotFound("not_found", what=record(cls), id=aggregate_id) from e
         except (OperationalError, InterfaceError) as e:
             raise Unavailable(str(e)) from e
         if not isinstance(aggregate, cls):
-            raise NotFound(f"{cls.__name__} {aggregate_id} not found")
+            raise NotFound("not_found", what=record(cls), id=aggregate_id)
         if expected_version is not None and aggregate.version != expected_version:
             raise StaleVersion(expected_version, aggregate.version)
         return aggregate
@@ -112,7 +129,7 @@ class LinkageApp(Application[UUID]):
         try:
             recordings = self.save(*aggregates, **kwargs)
         except IntegrityError as e:
-            raise ConcurrentWrite("the record was changed by someone else; reload and retry") from e
+            raise ConcurrentWrite("concurrent_write") from e
         except (OperationalError, InterfaceError) as e:
             raise Unavailable(str(e)) from e
         writes = current_writes()
@@ -131,7 +148,7 @@ class LinkageApp(Application[UUID]):
                 raise Unavailable(str(e)) from e
             stored = latest[0].originator_version if latest else 0
             if stored != pending[0].originator_version - 1:
-                raise ConcurrentWrite("the record was changed by someone else; reload and retry")
+                raise ConcurrentWrite("concurrent_write")
 
     @property
     def request_log(self) -> RequestLog:
@@ -144,6 +161,6 @@ class LinkageApp(Application[UUID]):
     def save_with_request(self, aggregates: list[Any], request: StoredRequest) -> int | None:
         if not any(a.pending_events for a in aggregates):
             if not self.request_log.insert_request(request):
-                raise ConcurrentWrite("this Idempotency-Key was used meanwhile")
+                raise ConcurrentWrite("idempotency_key_in_use")
             return None
         return self._save(aggregates, request=request)

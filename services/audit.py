@@ -186,14 +186,14 @@ def _uuid(aggregate_id: UUID | str) -> UUID:
     try:
         return aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
     except ValueError as e:
-        raise NotFound(f"aggregate {aggregate_id} not found") from e
+        raise NotFound("aggregate_missing", aggregate_id=aggregate_id) from e
 
 
 def events_of(app: LinkageApp, aggregate_id: UUID | str) -> list[Any]:
     events = [app.mapper.to_domain_event(s)
               for s in app.recorder.select_events(_uuid(aggregate_id))]
     if not events:
-        raise NotFound(f"aggregate {aggregate_id} not found")
+        raise NotFound("aggregate_missing", aggregate_id=aggregate_id)
     return events
 
 
@@ -217,10 +217,11 @@ def aggregate_as_of(app: LinkageApp, aggregate_id: UUID | str, *, version: int |
     if as_of is not None:
         version = version_at(events, as_of)
         if version is None:
-            raise NotFound(f"aggregate {aggregate_id} did not exist at {as_of.isoformat()}")
+            raise NotFound("aggregate_not_yet", aggregate_id=aggregate_id, as_of=as_of.isoformat())
     last = events[-1].originator_version
     if version is not None and not 1 <= version <= last:
-        raise NotFound(f"aggregate {aggregate_id} has no version {version} (latest {last})")
+        raise NotFound("no_such_version", aggregate_id=aggregate_id, version=version,
+                       latest=last)
     aggregate: Any = app.repository.get(_uuid(aggregate_id), version=version)
     doc = state_of(aggregate)
     doc["latest_version"] = last

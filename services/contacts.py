@@ -44,7 +44,7 @@ class Contacts:
         if book is None:
             book = ContactBook.open(actor=actor, agency=agency)
         if contact_id is not None and contact_id not in book.contacts:
-            raise NotFound(f"{agency} has no contact {contact_id}")
+            raise NotFound("no_contact", agency=agency, contact_id=contact_id)
         cid = contact_id or str(uuid4())
         fields = dict(fields)
         secret = fields.pop("webhook_secret", "") or ""
@@ -60,7 +60,7 @@ class Contacts:
     def remove(self, agency: str, actor: Actor, contact_id: str) -> None:
         book = self._book(agency)
         if book is None or contact_id not in book.contacts:
-            raise NotFound(f"{agency} has no contact {contact_id}")
+            raise NotFound("no_contact", agency=agency, contact_id=contact_id)
         book.remove(actor=actor, contact_id=contact_id, now=self.clock())
         self.app.commit(book)
         with self.secrets.transaction() as tx:

@@ -15,7 +15,7 @@ from services.ports import Clock
 
 
 class NoFollowUpOwed(DomainError):
-    pass
+    code = "no_follow_up_owed"
 
 
 def owes_follow_up(cause: str, serious_injuries: int) -> bool:
@@ -33,19 +33,19 @@ class HealthFollowUps:
         notice = self.app.load(notice_id, AccidentNotice)
         if notice.status == "withdrawn" or not owes_follow_up(
                 notice.cause, notice.casualties.serious_injuries):
-            raise NoFollowUpOwed(f"notice {notice_id} needs no occupational-health follow-up")
+            raise NoFollowUpOwed("no_follow_up_owed", notice_id=notice_id)
         done = HealthFollowUp.record_done(actor=actor, notice_id=notice_id, findings=findings,
                                           now=self.clock(), health_checks_given=health_checks_given)
         try:
             self.app.commit(done)
         except ConcurrentWrite as e:
-            raise ConcurrentWrite(f"the follow-up of notice {notice_id} is already done") from e
+            raise ConcurrentWrite("follow_up_done", notice_id=notice_id) from e
         return jsonable_dict({"notice_id": notice_id, "id": done.id, "done_at": done.done_at})
 
     def get(self, notice_id: UUID) -> dict[str, Any]:
         try:
             f = self.app.load(follow_up_id(notice_id), HealthFollowUp)
         except NotFound as e:
-            raise NotFound(f"no follow-up recorded for notice {notice_id}") from e
+            raise NotFound("no_follow_up", notice_id=notice_id) from e
         return jsonable_dict({"notice_id": f.notice_id, "findings": f.findings,
                               "health_checks_given": f.health_checks_given, "done_at": f.done_at})

@@ -108,7 +108,7 @@ class JointInspections:
                 continue  # someone booked one of ours meanwhile: load again and re-check
             return jsonable_dict({"id": insp.id, "version": insp.version, "status": insp.status,
                                   "inspectors": insp.inspectors, "targets": insp.targets})
-        raise ConcurrentWrite("the inspectors' bookings kept changing; retry")
+        raise ConcurrentWrite("bookings_kept_changing")
 
     def _proposal_slot(self, proposal_id: str) -> UUID:
         """The id the proposal's inspection gets: the next after every cancelled one."""
@@ -120,8 +120,8 @@ class JointInspections:
             except NotFound:
                 return candidate
             if insp.status != "cancelled":
-                raise InspectionError(f"proposal {proposal_id} is already scheduled as "
-                                      f"inspection {candidate}")
+                raise InspectionError("proposal_already_scheduled", proposal_id=proposal_id,
+                                      inspection_id=candidate)
             attempt += 1
 
     def get(self, inspection_id: UUID) -> dict[str, Any]:
@@ -191,12 +191,12 @@ class JointInspections:
                     raise
                 continue
             return insp.version
-        raise ConcurrentWrite("the inspection kept changing; retry")
+        raise ConcurrentWrite("inspection_kept_changing")
 
     def verify_draw(self, inspection_id: UUID) -> dict[str, Any]:
         insp = self.app.load(inspection_id, JointInspection)
         if insp.draw is None:
-            raise NotFound(f"inspection {inspection_id} was not drawn at random")
+            raise NotFound("not_drawn", inspection_id=inspection_id)
         problems = verify_draw(insp.draw)
         d = insp.draw
         return {"id": str(insp.id), "verified": not problems, "problems": problems,

@@ -23,7 +23,7 @@ FUND = "prevention-fund"
 
 
 class FundYearExists(ConcurrentWrite):
-    pass
+    code = "fund_year_exists"
 
 
 def fund_year_view(fy: FundYear) -> dict[str, Any]:
@@ -59,7 +59,7 @@ class FundYears:
         try:
             return self.app.load(fund_year_id(year), FundYear, expected_version)
         except NotFound as e:
-            raise NotFound(f"fund year {year} is not open") from e
+            raise NotFound("fund_year_not_open", year=year) from e
 
     def open(self, actor: Actor, year: int, previous_year_fund_income_cny: Decimal,
              cap_ratio_pct: Decimal = DEFAULT_RATIO_PCT, ratio_approval_ref: str = "") -> dict[str, Any]:
@@ -69,7 +69,7 @@ class FundYears:
         try:
             self.app.commit(fy)
         except ConcurrentWrite as e:
-            raise FundYearExists(f"fund year {year} is already open") from e
+            raise FundYearExists("fund_year_exists", year=year) from e
         return fund_year_view(fy)
 
     def get(self, year: int) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.common import Actor
-from domain.registers import Register, register_id
+from domain.messages import msg
+from domain.registers import REGISTER_NAMES, Register, register_id
 from services.application import LinkageApp, NotFound
 from services.ports import Clock
 
@@ -42,7 +43,8 @@ class Registers:
     def _change(self, kind: str, key: str, step: str, **kwargs: Any) -> dict[str, Any]:
         reg = self._load(kind)
         if reg is None:
-            raise NotFound(f"{key} is not in the {kind} register")
+            raise NotFound("not_in_register", key=key,
+                           kind=msg(REGISTER_NAMES.get(kind, "record_register")))
         getattr(reg, step)(key=key, now=self.clock(), **kwargs)
         self.app.commit(reg)
         return self._view(kind, reg)  # not reloaded: inside a keyed request commit only stages
@@ -72,7 +74,8 @@ class Registers:
     def remove(self, kind: str, actor: Actor, key: str) -> dict[str, Any]:
         reg = self._load(kind)
         if reg is None:
-            raise NotFound(f"{key} is not in the {kind} register")
+            raise NotFound("not_in_register", key=key,
+                           kind=msg(REGISTER_NAMES.get(kind, "record_register")))
         reg.remove(actor=actor, key=key, now=self.clock())
         self.app.commit(reg)
         return self._view(kind, reg)

@@ -35,9 +35,10 @@ class Answer:
 
 
 class KeyReused(InvalidValue):
+    code = "idempotency_key_reused"
+
     def __init__(self) -> None:
-        super().__init__("Idempotency-Key",
-                         "was used before with a different request body")
+        super().__init__("idempotency_key_reused", "Idempotency-Key")
 
 
 class Saver(Protocol):
@@ -91,7 +92,7 @@ def run_once(app: Saver, key: str | None, digest: str, action: Callable[[], tupl
         found = log.select_request(key)
         if found is not None:
             return _replay(found, digest)
-    raise ConcurrentWrite("the record kept changing while this request ran; retry")
+    raise ConcurrentWrite("kept_changing")
 
 
 def once_id(kind: str, scoped_key: str | None) -> UUID | None:

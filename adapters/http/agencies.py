@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit, reads
+from adapters.http.errors import problem
 from adapters.http.fresh import FreshDep
 from adapters.http.schemas import Agency
 from services.agencies import finance, health, hrss
@@ -53,7 +54,7 @@ def agency_queue(
         try:
             page = queue_page(tx, kind=kind, cursor=cursor, limit=limit)
         except BadCursor as e:
-            raise HTTPException(422, [{"field": "cursor", "message": str(e)}]) from e
+            raise problem(422, "bad_cursor", "cursor") from e
         positions = tx.positions()
     if kind in (None, "delivery_failed"):  # issue 18: failed deliveries, after the rest
         with c.store("notify").transaction(write=False) as tx:

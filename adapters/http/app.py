@@ -92,8 +92,8 @@ def install_probes(app: FastAPI, lazy: LazyContainer) -> None:
         try:
             await run_in_threadpool(check)
         except Exception as e:
-            return JSONResponse({"status": "unavailable", "detail": f"database: {type(e).__name__}"},
-                                status_code=503)
+            return JSONResponse({"status": "unavailable", "code": "database_unavailable",
+                                 "detail": f"database: {type(e).__name__}"}, status_code=503)
         return {"status": "ready"}
 
     @app.get("/metrics", tags=["health"], include_in_schema=False)

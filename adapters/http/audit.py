@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from adapters import audit_wiring
 from adapters.http.deps import ContainerDep, UserDep, auditors_read_only, permit
+from adapters.http.errors import problem
 from adapters.http.schemas import Agency
 from services import audit, audit_timeline
 from services.chain import notifications
@@ -54,8 +55,7 @@ def _filters(start: datetime | None, end: datetime | None, aggregate: UUID | Non
 
 def _one_moment(as_of: datetime | None, version: int | None, position: int | None) -> None:
     if sum(x is not None for x in (as_of, version, position)) > 1:
-        raise HTTPException(422, [{"field": "as_of", "type": "one_moment",
-                                   "message": "give one of as_of, version or position"}])
+        raise problem(422, "one_moment", "as_of")
 
 
 @router.get("/events", response_model=EventPage, dependencies=READ)
@@ -137,8 +137,7 @@ def read_model_as_of(agency: Agency, c: ContainerDep, user: UserDep,
 def _need_moment(as_of: datetime | None, position: int | None) -> None:
     _one_moment(as_of, None, position)
     if as_of is None and position is None:
-        raise HTTPException(422, [{"field": "as_of", "type": "missing",
-                                   "message": "give as_of or position"}])
+        raise problem(422, "moment_missing", "as_of")
 
 
 @router.get("/as-of/{agency}/queue", dependencies=READ)
@@ -156,7 +155,7 @@ def queue_as_of(agency: Agency, c: ContainerDep, user: UserDep,
     with c.store(audit_wiring.as_of_store(agency)).transaction() as tx:
         meta = tx.get(audit_wiring.AS_OF_META, "meta")
         if meta is None:
-            raise HTTPException(404, "no as-of rebuild yet: run `linkage audit as-of <time>`")
+            raise problem(404, "no_as_of_rebuild")
         return {"agency": agency, "as_of": meta["as_of"], "items": queue(tx)}
 
 

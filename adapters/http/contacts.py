@@ -11,6 +11,7 @@ from adapters.http.deps import ContainerDep, IdempotencyDep, Permit, UserDep
 from adapters.http.schemas import Agency, Name, Strict
 from domain.common import Actor
 from domain.contact_book import PHONE, email_problem, url_problem
+from domain.messages import Invalid, msg
 from domain.vocabulary import AGENCIES
 from services.contacts import Contacts
 from services.policies import contacts as policy
@@ -20,19 +21,19 @@ router = APIRouter(prefix="/api/v1/agencies", tags=["notification contacts"])
 
 def _email(v: str) -> str:
     if v and (p := email_problem(v)):
-        raise ValueError(p)
+        raise Invalid(p)
     return v
 
 
 def _url(v: str) -> str:
     if v and (p := url_problem(v)):
-        raise ValueError(p)
+        raise Invalid(p)
     return v
 
 
 def _phone(v: str) -> str:
     if v and not PHONE.match(v):
-        raise ValueError("is not a phone number")
+        raise Invalid(msg("not_a_phone"))
     return v
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 
 from adapters.http.contacts import AgencyStaff
 from adapters.http.deps import ContainerDep, UserDep, permit
+from adapters.http.errors import problem
 from adapters.http.schemas import Agency
 from adapters.notify.runner import STORE
 from services.notifications.log import deliveries, retry
@@ -41,5 +42,5 @@ def retry_delivery(agency: Agency, delivery_id: str, c: ContainerDep, actor: Use
     liaisons. The same message id, so a receiver that had it can drop it."""
     with c.store(STORE).transaction() as tx:
         if not retry(tx, agency, delivery_id):
-            raise HTTPException(404, f"{agency} has no failed delivery {delivery_id}")
+            raise problem(404, "no_failed_delivery", agency=agency, delivery_id=delivery_id)
     return {"id": delivery_id, "status": "retrying"}

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,7 +23,7 @@ from adapters.accounts import TokenCache, token_hash
 from adapters.accounts import authenticate as sign_in_with_token
 from adapters.bootstrap import Container
 from adapters.faults import maybe_crash
-from adapters.http.errors import error_body
+from adapters.http.errors import error_body, lang_of, problem
 from domain.common import Actor
 from domain.vocabulary import Agency
 from services.accounts import SignIn
@@ -62,12 +62,11 @@ async def container(request: Request) -> Container:
 
 ContainerDep = Annotated[Container, Depends(container)]
 
-UNAUTHORIZED = {
-    "unknown_token": "unknown token",
-    "expired": "the token has expired: ask your agency's admin for a new one",
-    "revoked": "the token has been revoked",
-    "deactivated": "the account is deactivated",
+UNAUTHORIZED = {  # a sign-in outcome → its catalogue code
+    "unknown_token": "unknown_token", "expired": "token_expired", "revoked": "token_revoked",
+    "deactivated": "account_deactivated",
 }
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 async def sign_in(request: Request, c: Container, token: str) -> SignIn:
@@ -104,18 +103,18 @@ def source(request: Request) -> tuple[str, str]:
 async def user_for_token(request: Request, token: str | None) -> Actor:
     """The token's user; every attempt is recorded, an address with too many failures is 429."""
     if token is None:
-        raise HTTPException(401, "missing bearer token", {"WWW-Authenticate": "Bearer"})
+        raise problem(401, "missing_token", headers=CHALLENGE)
     done: tuple[str, SignIn] | None = getattr(request.state, "signed_in", None)
     if done is not None and done[0] == token:  # checked (and recorded) once per request
         if done[1].actor is None:
-            raise HTTPException(401, UNAUTHORIZED[done[1].outcome], {"WWW-Authenticate": "Bearer"})
+            raise problem(401, UNAUTHORIZED[done[1].outcome], headers=CHALLENGE)
         return done[1].actor
     c = await container(request)
     address, agent = source(request)
     wait = c.security.throttle.retry_after(address)
     if wait is not None:
-        raise HTTPException(429, f"too many failed sign-ins from {address}: retry in {wait} s",
-                            {"Retry-After": str(wait)})
+        raise problem(429, "too_many_sign_ins", headers={"Retry-After": str(wait)},
+                      address=address, wait=wait)
     signed = await sign_in(request, c, token)
     who = ({"id": signed.actor.id, "name": signed.actor.name, "agency": signed.actor.agency}
            if signed.actor else {"id": signed.account_id})
@@ -123,7 +122,7 @@ async def user_for_token(request: Request, token: str | None) -> Actor:
                        user_agent=agent, account=who, token_id=signed.token_id)
     request.state.signed_in = (token, signed)
     if signed.actor is None:
-        raise HTTPException(401, UNAUTHORIZED[signed.outcome], {"WWW-Authenticate": "Bearer"})
+        raise problem(401, UNAUTHORIZED[signed.outcome], headers=CHALLENGE)
     request.state.actor = signed.actor
     note_writer(signed.actor)
     return signed.actor
@@ -221,7 +220,7 @@ async def expected_version(if_match: Annotated[str | None, Header()] = None) -> 
         return None
     m = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
     if not m:
-        raise HTTPException(422, [{"field": "If-Match", "message": 'must be a version like "3"'}])
+        raise problem(422, "bad_if_match", "If-Match")
     return int(m.group(1))
 
 
@@ -239,8 +238,7 @@ class Idempotency:
         self.actor = actor
         self.key = key
         if key is not None and not 1 <= len(key) <= 200:
-            raise HTTPException(422, [{"field": "Idempotency-Key",
-                                       "message": "must be 1 to 200 characters"}])
+            raise problem(422, "bad_idempotency_key", "Idempotency-Key")
 
     def scoped_key(self) -> str | None:
         return f"{self.actor.id}:{self.key}" if self.key else None
@@ -249,7 +247,9 @@ class Idempotency:
         digest = hashlib.sha256(json.dumps(
             [request.method, request.url.path, body], sort_keys=True, default=str
         ).encode()).hexdigest()
-        answer = run_once(self.container.app, self.scoped_key(), digest, action, error_body)
+        lang = lang_of(request)  # a replay answers in the first request's language
+        answer = run_once(self.container.app, self.scoped_key(), digest, action,
+                          lambda e: error_body(e, lang))
         maybe_crash("api-after-commit")  # stored, not yet answered: the retry must replay
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
         return JSONResponse(answer.body, status_code=answer.status, headers=headers)

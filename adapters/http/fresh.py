@@ -16,11 +16,12 @@ from functools import cache
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Header, HTTPException, Request, Response
+from fastapi import Depends, Header, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.bootstrap import Container
 from adapters.http.deps import ContainerDep, UserDep
+from adapters.http.errors import problem
 from domain.vocabulary import AGENCIES
 from services.agencies import projection_for
 from services.freshness import last_write, marks_at, noting, remember, wait_until_reached
@@ -74,8 +75,7 @@ def requested_position(value: str | None) -> int | None:
     if value is None:
         return None
     if not value.strip().isdigit():
-        raise HTTPException(422, [{"field": POSITION,
-                                   "message": "must be a position a write answered, like 1234"}])
+        raise problem(422, "bad_position", POSITION)
     return int(value)
 
 

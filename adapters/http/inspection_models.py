@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from adapters.http.schemas import Agency, CreditCode, FindingSeverity, InspectionStatus, Name, Strict, Text
+from domain.messages import Invalid, msg
 
 
 class InspectorIn(Strict):
@@ -45,11 +46,11 @@ class ScheduleIn(Strict):
     @model_validator(mode="after")
     def _one_way(self) -> ScheduleIn:
         if self.draw is not None and (self.inspectors or self.targets):
-            raise ValueError("give either draw or inspectors and targets, not both")
+            raise Invalid(msg("draw_or_lists"))
         if self.draw is None and not self.inspectors:
-            raise ValueError("inspectors: at least two, from two agencies (or a draw)")
+            raise Invalid(msg("inspectors_or_draw"))
         if self.draw is None and not self.targets and not self.proposal_id:
-            raise ValueError("targets: at least one employer (or a draw)")
+            raise Invalid(msg("targets_or_draw"))
         return self
 
 

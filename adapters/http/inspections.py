@@ -13,9 +13,10 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
+from adapters.http.errors import problem
 from adapters.http.inspection_models import (
     CompletionIn,
     FindingIn,
@@ -44,15 +45,14 @@ def from_proposal(c: ContainerDep, body: ScheduleIn) -> tuple[str | None, list[d
     with c.store("safety").transaction() as tx:
         prop = proposal(tx, body.proposal_id)
     if prop is None:
-        raise HTTPException(404, f"proposal {body.proposal_id} not found in safety's queue")
+        raise problem(404, "proposal_not_found", proposal_id=body.proposal_id)
     if prop["status"] == "scheduled":
-        raise HTTPException(409, f"proposal {body.proposal_id} is already scheduled as "
-                                 f"inspection {prop['inspection_id']}")
+        raise problem(409, "proposal_already_scheduled", proposal_id=body.proposal_id,
+                      inspection_id=prop["inspection_id"])
     if prop["status"] != "proposed":
-        raise HTTPException(409, f"proposal {body.proposal_id} is {prop['status']}")
+        raise problem(409, "proposal_status", proposal_id=body.proposal_id, status=prop["status"])
     if body.notice_id is not None and str(body.notice_id) != prop["notice_id"]:
-        raise HTTPException(422, [{"field": "notice_id",
-                                   "message": "differs from the proposal's notice"}])
+        raise problem(422, "notice_differs_from_proposal", "notice_id")
     return prop["notice_id"], [dict(prop["employer"])]
 
 
@@ -64,7 +64,7 @@ def schedule(body: ScheduleIn, request: Request, c: ContainerDep, actor: UserDep
     def act() -> tuple[int, Any]:
         notice_id, default_targets = from_proposal(c, body)
         if body.notice_id and not body.proposal_id and not c.notices.exists(body.notice_id):
-            raise HTTPException(422, [{"field": "notice_id", "message": "no such notice"}])
+            raise problem(422, "no_such_notice", "notice_id")
         targets = [t.model_dump() for t in body.targets] or default_targets
         return 201, c.inspections.schedule(
             actor, theme=body.theme, starts_on=body.starts_on, ends_on=body.ends_on,
@@ -94,7 +94,7 @@ def inspector_calendar(c: ContainerDep, actor: UserDep,
                        start: Annotated[date, Query(alias="from")],
                        end: Annotated[date, Query(alias="to")]) -> Any:
     if end < start:
-        raise HTTPException(422, [{"field": "to", "message": "must be on or after from"}])
+        raise problem(422, "to_before_from", "to")
     return {"inspector": inspector, "from": start.isoformat(), "to": end.isoformat(),
             "items": c.inspections.calendar(inspector, start, end)}
 

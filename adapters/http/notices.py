@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, field_validator
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
+from adapters.http.errors import problem
 from adapters.http.schemas import Agency, Cause, CreditCode, Grade, NoticeStatus, Strict
 from domain.accident_notice import Casualties, Employer, Incident
+from domain.messages import Invalid
 from domain.notice_rules import MULTILINE, TEXT_LIMITS
 from domain.values import MAX_COUNT, MAX_MONEY_CNY, parse_money, text_problem, time_problem
 from services.notice_list import BadCursor, notice_page
@@ -31,7 +33,7 @@ def _text_rule(field: str) -> AfterValidator:
                                      multiline=field in MULTILINE,
                                      required=field != "measures_taken")
         if problem:
-            raise ValueError(problem)
+            raise Invalid(problem)
         return text
 
     return AfterValidator(check)
@@ -72,7 +74,7 @@ class CasualtiesIn(Strict):
 def _not_future(v: datetime) -> datetime:
     problem = time_problem(v, datetime.now(UTC))  # no earlier than 1949-10-01, not future
     if problem:
-        raise ValueError(problem)
+        raise Invalid(problem)
     return v
 
 
@@ -177,7 +179,7 @@ def list_notices(
             return notice_page(tx, status=status, grade=grade, pending_for=pending_for,
                                district=district, cursor=cursor, limit=limit, offset=offset)
         except BadCursor as e:
-            raise HTTPException(422, [{"field": "cursor", "message": str(e)}]) from e
+            raise problem(422, "bad_cursor", "cursor") from e
 
 
 @router.post("/{notice_id}/acknowledgements", response_model=VersionOut,

@@ -22,21 +22,24 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 REF = "#/components/schemas/{model}"
 
 
+CODE = ("stable, for machines: one per problem, listed with its zh-CN and English message in "
+        "docs/error-codes.md")
+WORDED = "for people, in the language of Accept-Language (zh-CN by default, or en)"
+
+
 class Problem(BaseModel):
     """Every error but 422: what went wrong; some carry more fields (e.g. 409 `absent`)."""
 
     model_config = ConfigDict(extra="allow", title="Problem")
 
-    detail: str = Field(description="what went wrong, for people")
-    code: str | None = Field(None, description="stable, for machines (always on a 403)")
+    detail: str = Field(description=f"what went wrong, {WORDED}")
+    code: str = Field(description=CODE)
 
 
 class Refusal(Problem):
     """403: the user may not do this (`role_not_allowed`, `agency_not_allowed`, …)."""
 
     model_config = ConfigDict(extra="forbid", title="Refusal")
-
-    code: str = Field(description="stable, for machines")  # type: ignore[assignment]
 
 
 class StaleVersionProblem(Problem):
@@ -52,7 +55,8 @@ class FieldProblem(BaseModel):
 
     field: str = Field(description='the input at fault, dotted ("employer.credit_code"); '
                                    '"body" for the whole body')
-    message: str
+    code: str = Field(description=CODE)
+    message: str = Field(description=f"why, {WORDED}")
     type: str | None = Field(None, description="pydantic's error type, when it found it")
 
 
@@ -62,11 +66,12 @@ class ValidationProblem(BaseModel):
     model_config = ConfigDict(extra="forbid", title="ValidationProblem")
 
     detail: list[FieldProblem]
+    code: str = Field(description="the code of the first offending field's problem")
 
 
 MODELS: dict[int, type[BaseModel]] = {
     401: Problem, 403: Refusal, 404: Problem, 409: Problem, 412: StaleVersionProblem,
-    422: ValidationProblem, 503: Problem,
+    422: ValidationProblem, 429: Problem, 503: Problem,
 }
 DESCRIPTIONS = {
     401: "No token, or a token no user has",
@@ -75,6 +80,7 @@ DESCRIPTIONS = {
     409: "Refused by a rule, or changed concurrently",
     412: "If-Match names a stale version",
     422: "Bad input: each offending field and why",
+    429: "Too many failed sign-ins from this address; retry after Retry-After seconds",
     503: "The database is unavailable; retry (Retry-After)",
 }
 # Statuses a route's dependencies do not show (raised in the handler).
@@ -96,7 +102,7 @@ def statuses(method: str, path: str, dependant: Dependant) -> set[int]:
     calls = [d.call for d in parts]
     found = set(EXTRA.get((method, path), set()))
     if deps.current_user in calls:
-        found.add(401)
+        found |= {401, 429}  # 429: too many failed sign-ins from the address
     if method in WRITES or any(isinstance(c, (deps.Permit, deps.Reader)) for c in calls):
         found.add(403)
     if method in WRITES and not path.startswith(deps.AUDIT_PREFIX):  # verify changes nothing

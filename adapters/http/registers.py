@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.accounts import find_account
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit
+from adapters.http.errors import problem
 from adapters.http.schemas import Agency
 from services.policies import registers as policy
 
@@ -93,7 +94,7 @@ def link_account(key: Key, body: AccountLinkIn, request: Request, c: ContainerDe
     def act() -> tuple[int, Any]:
         account = find_account(c, body.account_id)
         if account is None:
-            raise HTTPException(422, [{"field": "account_id", "message": "no such account"}])
+            raise problem(422, "account_unknown", "account_id")
         return 200, c.registers.link_account(actor, key, account)
 
     return idem.run(request, body.model_dump(mode="json"), act)

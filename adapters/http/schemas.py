@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.common import credit_code_problem
+from domain.messages import Invalid
 from domain.vocabulary import (
     Agency,
     Cause,
@@ -39,7 +40,7 @@ def _credit_code(v: str) -> str:
     v = v.upper()
     problem = credit_code_problem(v)
     if problem:
-        raise ValueError(f"unified social credit code {problem}")
+        raise Invalid(problem)
     return v
 
 

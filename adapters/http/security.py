@@ -15,10 +15,11 @@ import re
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.http.deps import ContainerDep, UserDep
+from adapters.http.errors import problem
 from adapters.http.schemas import Agency
 from adapters.security_log import ACCESS, EVENTS, SIGNINS
 from services.policies import Forbidden
@@ -36,11 +37,10 @@ COLUMNS = {
 def _rows(c: Any, coll: str, user: Any, person: str | None, agency: str | None,
           since: datetime | None, until: datetime | None, object: str | None) -> Any:
     if user.role != "auditor":
-        raise Forbidden("role_not_allowed",
-                        f"role {user.role} may not read the security log (needs auditor)")
+        raise Forbidden("role_not_allowed", role=user.role, roles=["auditor"])
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
-            raise HTTPException(422, [{"field": name, "message": "time must carry a UTC offset"}])
+            raise problem(422, "time_needs_offset", name)
     rows = c.security.query(coll, person=person, agency=agency, since=since, until=until,
                             obj=object)
     return {"items": [{k: r.get(k) for k in COLUMNS[coll]} for r in rows]}

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import Container
 from adapters.http.deps import ContainerDep, UserDep, VersionDep, permit
+from adapters.http.errors import problem
 from domain.account import NoSuchToken
 from domain.common import Actor
 from domain.vocabulary import Agency, Role
@@ -38,7 +39,7 @@ class Caller:
 async def admin(c: ContainerDep, actor: UserDep) -> Caller:
     """The acting admin and its account (decided before any validation of the request)."""
     if actor.role != "admin":
-        raise Forbidden("role_not_allowed", f"role {actor.role} may not manage accounts (needs admin)")
+        raise Forbidden("role_not_allowed", role=actor.role, roles=["admin"])
     doc = await run_in_threadpool(c.accounts.account_doc, actor.id)
     if doc is None:  # an admin stored before accounts had a history: its own agency only
         doc = {"id": actor.id, "name": actor.name, "agency": actor.agency, "role": actor.role,
@@ -51,15 +52,14 @@ AdminDep = Annotated[Caller, Depends(admin)]
 
 def check_agency(caller: Caller, agency: str) -> None:
     if not may_manage(caller.account, agency):
-        raise Forbidden("agency_not_allowed", f"admin of {caller.account['agency']} may not "
-                                              f"manage accounts of agency {agency}")
+        raise Forbidden("agency_not_allowed", agency=caller.account["agency"], agencies=[agency])
 
 
 def target(c: Container, caller: Caller, account_id: UUID | str) -> Doc:
     """The account acted on, after checking the caller may manage it (unknown: 404)."""
     doc = c.accounts.account_doc(str(account_id))
     if doc is None:
-        raise HTTPException(404, f"no account {account_id}")
+        raise problem(404, "no_such_account", account_id=account_id)
     check_agency(caller, doc["agency"])
     return doc
 
@@ -116,7 +116,7 @@ def add_account(c: ContainerDep, caller: AdminDep, body: NewAccount) -> dict[str
     """A new account and its first token (the `token` field is shown this once)."""
     check_agency(caller, body.agency)
     if body.system and not caller.account["system"]:
-        raise Forbidden("not_system_admin", "only a system-wide admin may make a system-wide admin")
+        raise Forbidden("not_system_admin")
     return c.accounts.add(caller.actor, name=body.name, agency=body.agency, role=body.role,
                           system_admin=body.system, token_name=body.token_name,
                           expires_at=_expiry(c, body.expires_in_days))
@@ -182,6 +182,6 @@ def revoke_token(request: Request, c: ContainerDep, caller: AdminDep, account_id
     try:
         version = c.accounts.revoke_token(caller.actor, str(account_id), token_id)
     except NoSuchToken as e:
-        raise HTTPException(404, e.message) from e
+        raise problem(404, e.code, **e.params) from e
     _forget(request, account_id)
     return {"id": str(account_id), "version": version, "token_id": token_id, "revoked": True}

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from adapters.http.deps import ContainerDep
+from adapters.http.errors import problem
 from adapters.security_log import ACCESS, EVENTS, SIGNINS
 from adapters.web import i18n
 from adapters.web.render import NAV, error_page, render
@@ -84,7 +85,7 @@ i18n.register({
 
 def _caller(c: Any, actor: Actor) -> Doc:
     if actor.role != "admin":
-        raise Forbidden("role_not_allowed", f"role {actor.role} may not manage accounts (needs admin)")
+        raise Forbidden("role_not_allowed", role=actor.role, roles=["admin"])
     doc: Doc | None = c.accounts.account_doc(actor.id)
     if doc is None:  # an admin stored before accounts had a history: its own agency only
         doc = {"id": actor.id, "name": actor.name, "agency": actor.agency, "role": actor.role,
@@ -95,10 +96,9 @@ def _caller(c: Any, actor: Actor) -> Doc:
 def _target(c: Any, caller: Doc, account_id: str) -> Doc:
     doc: Doc | None = c.accounts.account_doc(account_id)
     if doc is None:
-        raise HTTPException(404, f"no account {account_id}")
+        raise problem(404, "no_such_account", account_id=account_id)
     if not may_manage(caller, doc["agency"]):
-        raise HTTPException(403, f"admin of {caller['agency']} may not manage accounts of "
-                                 f"agency {doc['agency']}")
+        raise Forbidden("agency_not_allowed", agency=caller["agency"], agencies=[doc["agency"]])
     return doc
 
 
@@ -144,8 +144,7 @@ def add_account(request: Request, c: ContainerDep, actor: WebUserDep,
     try:
         caller = _caller(c, actor)
         if not may_manage(caller, agency) and agency in AGENCIES:
-            raise HTTPException(403, f"admin of {caller['agency']} may not manage accounts of "
-                                     f"agency {agency}")
+            raise Forbidden("agency_not_allowed", agency=caller["agency"], agencies=[agency])
         made = c.accounts.add(actor, name=name, agency=agency, role=role)
     except (DomainError, HTTPException) as e:
         return error_page(request, actor, e)
@@ -170,7 +169,7 @@ def account_step(request: Request, c: ContainerDep, actor: WebUserDep, account_i
         elif step == "revocation":
             c.accounts.revoke_token(actor, account_id, token_id)
         else:
-            raise HTTPException(404, f"no such step {step}")
+            raise problem(404, "no_such_step", step=step)
     except (DomainError, HTTPException) as e:
         return error_page(request, actor, e)
     if new_token is not None:  # shown once, on this answer only

@@ -9,11 +9,11 @@ from pydantic import ValidationError
 
 from adapters.http.contacts import ContactIn
 from adapters.http.deps import ContainerDep
-from adapters.http.errors import field_name
+from adapters.http.validation import messages_by_field
 from adapters.web import i18n
 from adapters.web.notice_form import FormDep
 from adapters.web.render import NAV, error_page, problem, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor, DomainError
 from domain.vocabulary import AGENCIES
 from services.contacts import Contacts
@@ -71,12 +71,12 @@ def add(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep) -> 
     try:
         body = ContactIn.model_validate(values)
     except ValidationError as e:
-        errors = {field_name(tuple(x.get("loc", ()))): x.get("msg", "") for x in e.errors()}
+        errors = messages_by_field(e.errors(), lang_of(request))
         return _page(request, c, actor, actor.agency, 422, errors, values)
     try:
         Contacts(c.app, c.clock, c.store("api")).save(actor.agency, actor, body.model_dump())
     except DomainError as e:
-        found = problem(e)
+        found = problem(e, lang_of(request))
         if found is None or found[0] != 422:
             return error_page(request, actor, e)
         return _page(request, c, actor, actor.agency, 422, {found[2] or "name": found[1]}, values)

@@ -17,7 +17,7 @@ from adapters.web import i18n
 from adapters.web.inspections import parse
 from adapters.web.once import OnceDep
 from adapters.web.render import problem, refused, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor
 from domain.vocabulary import AGENCIES
 from services.agencies.safety import proposal as find_proposal
@@ -102,7 +102,7 @@ def schedule(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep
     values = {**{k: x for k, x in form.multi_items() if isinstance(x, str)},
               "agencies": raw["agencies"], "inspector": form.getlist("inspector"),
               "target": form.getlist("target")}
-    body, errors = parse(ScheduleIn, raw)
+    body, errors = parse(ScheduleIn, raw, lang_of(request))
     if body is None:
         return _form(request, c, actor, values, errors, status=422)
     try:
@@ -115,7 +115,7 @@ def schedule(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep
             notice_id=notice_id, proposal_id=body.proposal_id,
             draw=body.draw.model_dump() if body.draw else None))
     except Exception as e:
-        found = problem(e)
+        found = problem(e, lang_of(request))
         if found is None:
             raise
         return _form(request, c, actor, values, {found[2] or "body": found[1]}, status=found[0])

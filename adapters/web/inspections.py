@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from adapters.http.deps import ContainerDep
-from adapters.http.errors import field_name
 from adapters.http.inspection_models import (
     CompletionIn,
     FindingIn,
@@ -23,12 +22,14 @@ from adapters.http.inspection_models import (
     ReinspectionIn,
     SpotClosureIn,
 )
+from adapters.http.validation import messages_by_field
 from adapters.web import catalogue_work, i18n
 from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, forbidden, problem, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor, DomainError
 from domain.joint_inspection import ON_THE_SPOT
+from domain.messages import render as render_message
 from domain.vocabulary import FINDING_SEVERITIES
 from services.agencies.safety import PROPOSALS
 from services.policies import inspections as policy
@@ -129,14 +130,11 @@ async def form_multi(request: Request) -> dict[str, str]:
 FormDep = Annotated[dict[str, str], Depends(form_multi)]
 
 
-def parse(model: type[BaseModel], data: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+def parse(model: type[BaseModel], data: dict[str, Any], lang: str) -> tuple[Any, dict[str, str]]:
     try:
         return model.model_validate(data), {}
     except ValidationError as e:
-        errors: dict[str, str] = {}
-        for err in e.errors():
-            errors.setdefault(field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
-        return None, errors
+        return None, messages_by_field(e.errors(), lang)
 
 
 STEPS: dict[str, type[BaseModel] | None] = {
@@ -172,7 +170,7 @@ def act(request: Request, inspection_id: str, step: str, form: FormDep, c: Conta
     body: Any = None
     errors: dict[str, str] = {}
     if model is not None:
-        body, errors = parse(model, _data(step, form))
+        body, errors = parse(model, _data(step, form), lang_of(request))
     if errors:
         return _page(request, c, actor, inspection_id, {f"{step}.{k}": v for k, v in errors.items()},
                      status=422)
@@ -198,7 +196,9 @@ def act(request: Request, inspection_id: str, step: str, form: FormDep, c: Conta
 
         once(command)
     except (DomainError, ValueError) as e:
-        found = problem(e) if isinstance(e, DomainError) else (404, str(e), None)
+        lang = lang_of(request)
+        found = (problem(e, lang) if isinstance(e, DomainError)
+                 else (404, render_message("http_not_found", lang), None))
         if found is None:
             raise
         return _page(request, c, actor, inspection_id,

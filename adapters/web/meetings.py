@@ -19,7 +19,7 @@ from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
 from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, forbidden, problem, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor, DomainError, beijing_date
 from domain.vocabulary import AGENCIES
 from services.joint_meetings import overdue_by_agency
@@ -124,7 +124,7 @@ def convene(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep,
     agenda = [line.strip() for line in str(form.get("agenda", "")).splitlines() if line.strip()]
     raw = {"title": form.get("title", ""), "held_on": form.get("held_on", ""), "agenda": agenda,
            "invited": _multi(form, "invited")}
-    body, errors = parse(ConveneIn, raw)
+    body, errors = parse(ConveneIn, raw, lang_of(request))
     if body is not None:
         try:
             result = once(lambda: c.meetings.convene(
@@ -132,8 +132,9 @@ def convene(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep,
                 invited=list(body.invited)))
             return RedirectResponse(f"/ui/meetings/{result['id']}?done=1", status_code=303)
         except DomainError as e:
-            found = problem(e)
-            errors = {(found[2] if found else None) or "body": found[1] if found else str(e)}
+            lang = lang_of(request)
+            found = problem(e, lang)
+            errors = {(found[2] if found else None) or "body": found[1] if found else e.text(lang)}
     values = {**raw, "agenda": str(form.get("agenda", ""))}
     return _list(request, c, actor, errors, values, status=422)
 
@@ -169,7 +170,7 @@ def act(request: Request, meeting_id: str, step: str, form: FormDep, c: Containe
     body: Any = None
     errors: dict[str, str] = {}
     if model is not None:
-        body, errors = parse(model, _data(step, form))
+        body, errors = parse(model, _data(step, form), lang_of(request))
     if errors:
         return _meeting(request, c, actor, meeting_id, errors, status=422)
     try:
@@ -193,7 +194,7 @@ def act(request: Request, meeting_id: str, step: str, form: FormDep, c: Containe
     except ValueError:  # not a meeting id (or item number): no such page
         return render(request, "error.html", actor, status=404, message=None, status_code=404)
     except DomainError as e:
-        found = problem(e)
+        found = problem(e, lang_of(request))
         if found is None:
             raise
         return _meeting(request, c, actor, meeting_id, {found[2] or step: found[1]}, status=found[0])

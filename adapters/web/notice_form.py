@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 
 from adapters.http.deps import ContainerDep
-from adapters.http.errors import field_name
 from adapters.http.notices import CasualtiesIn, NoticeIn
+from adapters.http.validation import messages_by_field
 from adapters.web import i18n
 from adapters.web.once import OnceDep
 from adapters.web.render import refused, render
@@ -80,14 +80,11 @@ def body_of(form: dict[str, str]) -> dict[str, Any]:
     return body
 
 
-def validate(body: dict[str, Any]) -> tuple[NoticeIn | None, dict[str, str]]:
+def validate(body: dict[str, Any], lang: str) -> tuple[NoticeIn | None, dict[str, str]]:
     try:
         return NoticeIn.model_validate(body), {}
     except ValidationError as e:
-        errors: dict[str, str] = {}
-        for err in e.errors():
-            errors.setdefault(field_name(tuple(err.get("loc", ()))), err.get("msg", "invalid"))
-        return None, errors
+        return None, messages_by_field(e.errors(), lang)
 
 
 def preview(body: dict[str, Any]) -> dict[str, Any]:
@@ -142,12 +139,12 @@ def submit_notice(request: Request, form: FormDep, c: ContainerDep, actor: WebUs
                   once: OnceDep) -> Response:
     if (page := refused(request, actor, policy.FILE)) is not None:
         return page
-    body, errors = validate(body_of(form))
+    body, errors = validate(body_of(form), lang_of(request))
     if body is not None:
         try:
             notice_id = once(lambda: file(c, actor, body, form.get("key", "")))
         except InvalidValue as e:
-            errors = {e.field or "body": e.message}
+            errors = {e.field or "body": e.text(lang_of(request))}
         else:
             c.index.catch_up()
             return RedirectResponse(f"/ui/notices/{notice_id}?done=filed", status_code=303)
@@ -159,7 +156,7 @@ def check(request: Request, form: FormDep, actor: WebUserDep) -> JSONResponse:
     """Each field's message (the API's wording) and the computed grade, for the live form."""
     lang = lang_of(request)
     values = body_of(form)
-    _, errors = validate(values)
+    _, errors = validate(values, lang)
     p = preview(values)
     return JSONResponse({
         "errors": errors,

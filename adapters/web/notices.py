@@ -11,13 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from adapters.http.deps import ContainerDep
-from adapters.http.errors import field_name
 from adapters.http.fresh import web_read
 from adapters.http.notices import RevisionIn
+from adapters.http.validation import messages_by_field
 from adapters.web.notice_form import FormDep, typed
 from adapters.web.once import OnceDep
 from adapters.web.render import error_page, problem, refused, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.accident_notice import Casualties
 from domain.common import Actor, DomainError
 from services import notice_list
@@ -111,13 +111,13 @@ def revise(request: Request, notice_id: str, form: FormDep, c: ContainerDep,
     try:
         body = RevisionIn.model_validate({k: typed(k, v) for k, v in values.items()})
     except ValidationError as e:
-        errors = {field_name(tuple(x.get("loc", ()))): x.get("msg", "") for x in e.errors()}
+        errors = messages_by_field(e.errors(), lang_of(request))
         return _notice(request, c, actor, notice_id, errors=errors, values=values, status=422)
     try:
         once(lambda: c.notices.revise(UUID(notice_id), actor, Casualties(
             body.deaths, body.serious_injuries, body.missing, body.direct_loss_cny), body.reason))
     except DomainError as e:
-        found = problem(e)
+        found = problem(e, lang_of(request))
         if found is None or found[0] != 422:
             return error_page(request, actor, e)
         return _notice(request, c, actor, notice_id, errors={found[2] or "reason": found[1]},

@@ -18,7 +18,7 @@ from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
 from adapters.web.once import OnceDep
 from adapters.web.render import NAV, problem, refused, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor, DomainError
 from domain.prevention_project import PLANNED_MEASURES, REQUIRED_PLANNED
 from domain.vocabulary import PROJECT_CATEGORIES, PROJECT_STATUSES
@@ -71,8 +71,8 @@ def prevention_page(request: Request, c: ContainerDep, actor: WebUserDep, done: 
     return _list(request, c, actor, done=done, year=year, state=status)
 
 
-def _failed(e: Exception) -> tuple[int, dict[str, str]]:
-    found = problem(e)
+def _failed(e: Exception, lang: str) -> tuple[int, dict[str, str]]:
+    found = problem(e, lang)
     if found is None:
         raise e
     return found[0], {found[2] or "body": found[1]}
@@ -85,7 +85,7 @@ def open_fund_year(request: Request, form: FormDep, c: ContainerDep, actor: WebU
         return page
     raw = {k: str(form.get(k, "")) for k in ("year", "previous_year_fund_income_cny",
                                              "cap_ratio_pct", "ratio_approval_ref")}
-    body, errors = parse(FundYearIn, {k: v for k, v in raw.items() if v.strip()})
+    body, errors = parse(FundYearIn, {k: v for k, v in raw.items() if v.strip()}, lang_of(request))
     status = 422
     if body is not None:
         try:
@@ -93,7 +93,7 @@ def open_fund_year(request: Request, form: FormDep, c: ContainerDep, actor: WebU
                                            body.cap_ratio_pct, body.ratio_approval_ref))
             return RedirectResponse("/ui/prevention?done=fund_year", status_code=303)
         except DomainError as e:
-            status, errors = _failed(e)
+            status, errors = _failed(e, lang_of(request))
     return _list(request, c, actor, errors, raw, status=status)
 
 
@@ -105,7 +105,7 @@ def raise_ratio(request: Request, year: str, form: FormDep, c: ContainerDep, act
     if not year.isdigit():
         return render(request, "error.html", actor, status=404, message=None, status_code=404)
     raw = {k: str(form.get(k, "")) for k in ("cap_ratio_pct", "ratio_approval_ref")}
-    body, errors = parse(RatioIn, raw)
+    body, errors = parse(RatioIn, raw, lang_of(request))
     status = 422
     if body is not None:
         try:
@@ -113,7 +113,7 @@ def raise_ratio(request: Request, year: str, form: FormDep, c: ContainerDep, act
                                                   body.ratio_approval_ref))
             return RedirectResponse("/ui/prevention?done=ratio", status_code=303)
         except DomainError as e:
-            status, errors = _failed(e)
+            status, errors = _failed(e, lang_of(request))
     return _list(request, c, actor, errors, status=status)
 
 
@@ -149,7 +149,7 @@ def propose(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep,
     if (page := refused(request, actor, policy.PROPOSE)) is not None:
         return page
     values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    body, errors = parse(ProjectIn, proposal_of(form))
+    body, errors = parse(ProjectIn, proposal_of(form), lang_of(request))
     status = 422
     if body is not None:
         planned = {k: v for k, v in body.planned.model_dump().items()
@@ -165,7 +165,7 @@ def propose(request: Request, form: FormDep, c: ContainerDep, actor: WebUserDep,
                                            c.projects.exists, str))
             return RedirectResponse(f"/ui/projects/{pid}?done=proposed", status_code=303)
         except NotFound as e:  # the fund year is not open
-            errors = {"fund_year": str(e)}
+            errors = {"fund_year": e.text(lang_of(request))}
         except DomainError as e:
-            status, errors = _failed(e)
+            status, errors = _failed(e, lang_of(request))
     return _form(request, c, actor, values, errors, status=status)

@@ -22,7 +22,7 @@ from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
 from adapters.web.once import OnceDep, WebOnce
 from adapters.web.render import error_page, problem, refused, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor, DomainError
 from domain.prevention_project import ACHIEVED_MEASURES, PLANNED_VS_ACHIEVED
 from services.policies import Rule
@@ -102,7 +102,7 @@ def step(request: Request, c: ContainerDep, actor: Actor, project_id: str, name:
         return page
     body: Any = None
     if model is not None:
-        body, errors = parse(model, data)
+        body, errors = parse(model, data, lang_of(request))
         if errors:
             return show(request, c, actor, project_id, errors, status=422)
     try:
@@ -111,7 +111,7 @@ def step(request: Request, c: ContainerDep, actor: Actor, project_id: str, name:
     except ValueError:  # not a project id: no such page
         return render(request, "error.html", actor, status=404, message=None, status_code=404)
     except DomainError as e:
-        found = problem(e)
+        found = problem(e, lang_of(request))
         if found is None:
             raise
         return show(request, c, actor, project_id, {found[2] or f"step.{name}": found[1]},

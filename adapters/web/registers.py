@@ -19,7 +19,7 @@ from adapters.web.inspection_form import FormDep
 from adapters.web.inspections import parse
 from adapters.web.once import OnceDep, WebOnce
 from adapters.web.render import NAV, problem, refused, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor, DomainError
 from domain.registers import REGISTER_KINDS
 from domain.vocabulary import AGENCIES
@@ -63,7 +63,7 @@ def change(request: Request, c: ContainerDep, actor: Actor, kind: str, name: str
     try:
         once(command)
     except DomainError as e:
-        found = problem(e)
+        found = problem(e, lang_of(request))
         if found is None:
             raise
         field = (found[2] or f"step.{name}").removeprefix("entries.0.")
@@ -80,7 +80,7 @@ def put_entry(request: Request, kind: str, form: FormDep, c: ContainerDep, actor
     if kind not in REGISTER_KINDS:
         return _missing(request, actor)
     values = {f: str(form.get(f, "")).strip() for f in FIELDS[kind]}
-    body, errors = parse(EntriesIn, {"entries": [{k: v for k, v in values.items() if v}]})
+    body, errors = parse(EntriesIn, {"entries": [{k: v for k, v in values.items() if v}]}, lang_of(request))
     if body is None:
         errors = {k.removeprefix("entries.0."): v for k, v in errors.items()}
         return show(request, c, actor, kind, errors, values, status=422)
@@ -96,7 +96,7 @@ def deactivate(request: Request, kind: str, key: str, form: FormDep, c: Containe
         return page
     if kind not in REGISTER_KINDS:
         return _missing(request, actor)
-    body, errors = parse(DeactivationIn, {"reason": str(form.get("reason", ""))})
+    body, errors = parse(DeactivationIn, {"reason": str(form.get("reason", ""))}, lang_of(request))
     if body is None:
         return show(request, c, actor, kind, errors, status=422)
     return change(request, c, actor, kind, "deactivation", once,
@@ -130,7 +130,7 @@ def link_account(request: Request, key: str, form: FormDep, c: ContainerDep, act
                  once: OnceDep) -> Response:
     if (page := refused(request, actor, policy.MANAGE)) is not None:
         return page
-    body, errors = parse(AccountLinkIn, {"account_id": str(form.get("account_id", ""))})
+    body, errors = parse(AccountLinkIn, {"account_id": str(form.get("account_id", ""))}, lang_of(request))
     account = find_account(c, body.account_id) if body is not None else None
     if body is None or account is None:
         return show(request, c, actor, "inspectors",

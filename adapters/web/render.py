@@ -78,9 +78,10 @@ def with_csrf(html: str, csrf: str) -> str:
     return POST_FORM.sub(lambda m: m.group(0) + field, html)
 
 
-def problem(exc: Exception) -> tuple[int, str, str | None] | None:
-    """(status, message, field) for a known failure, the same mapping as the API's."""
-    mapped = error_body(exc)
+def problem(exc: Exception, lang: str) -> tuple[int, str, str | None] | None:
+    """(status, message in `lang`, field) for a known failure, the same mapping and the same
+    catalogue (domain/messages.py) as the API's."""
+    mapped = error_body(exc, lang)
     if mapped is None:
         return None
     status, body = mapped
@@ -102,9 +103,10 @@ def refused(request: Request, actor: Actor, rule: Rule) -> HTMLResponse | None:
 
 
 def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLResponse:
-    if isinstance(exc, Forbidden):
-        return forbidden(request, actor)
-    found = problem(exc)
+    if isinstance(exc, Forbidden):  # why, in the page's language (the catalogue's words)
+        return render(request, "error.html", actor, status=403,
+                      message=exc.text(lang_of(request)), status_code=403)
+    found = problem(exc, lang_of(request))
     if found is None:
         raise exc
     status, message, _ = found

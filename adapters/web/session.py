@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from adapters.accounts import authenticate, authenticate_key, token_hash
 from adapters.bootstrap import Container
 from adapters.http.deps import ContainerDep
+from adapters.http.errors import problem
 from adapters.web import i18n
 from domain.common import Actor
 from services.accounts import SignIn
@@ -122,7 +123,7 @@ def same_origin(request: Request) -> None:
     origin = request.headers.get("origin")
     if (request.method == "POST" and origin and origin != "null"
             and urlsplit(origin).netloc != request.headers.get("host", request.url.netloc)):
-        raise HTTPException(403, "cross-site form posts are refused")
+        raise problem(403, "cross_site_post")
 
 
 async def check_csrf(request: Request, expected: str) -> None:
@@ -135,7 +136,7 @@ async def check_csrf(request: Request, expected: str) -> None:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             sent = (await request.form()).get(CSRF_FIELD)
     if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
-        raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page")
+        raise problem(403, "csrf_stale")
 
 
 async def web_user(request: Request, c: ContainerDep) -> Actor:

@@ -10,18 +10,21 @@ the HTTP and web layers only translate it (403; the web page words it from its c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from domain.common import Actor, DomainError
 from domain.vocabulary import Agency, Role
 
 
 class Forbidden(DomainError):
-    """The user may not do this: `code` is stable for machines, the reason is for people."""
+    """The user may not do this: `code` is stable for machines (and keys the catalogue's
+    message, domain/message_catalogue.py); `reason` is its English text."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
+    code = "role_not_allowed"
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code, **params)
+        self.reason = self.message
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,7 @@ class Rule:
 
     def check(self, actor: Actor) -> None:
         if actor.role not in self.roles:
-            raise Forbidden(
-                "role_not_allowed",
-                f"role {actor.role} may not do this (needs {', '.join(self.roles)})")
+            raise Forbidden("role_not_allowed", role=actor.role, roles=list(self.roles))
         if self.agencies is not None and actor.agency not in self.agencies:
-            raise Forbidden(
-                "agency_not_allowed",
-                f"agency {actor.agency} may not do this (needs {', '.join(self.agencies)})")
+            raise Forbidden("agency_not_allowed", agency=actor.agency,
+                            agencies=list(self.agencies))

@@ -13,5 +13,4 @@ def may_read(actor: Actor, agency: str) -> bool:
 
 def check_read(actor: Actor, agency: str) -> None:
     if not may_read(actor, agency):
-        raise Forbidden("not_agency_reader",
-                        f"only {agency} users and auditors may read {agency}'s data")
+        raise Forbidden("not_agency_reader", agency=agency)

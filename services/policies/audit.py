@@ -13,4 +13,4 @@ RULES = (READ, VERIFY)
 def check_write(actor: Actor) -> None:
     """Any change to the history (every write outside the audit routes)."""
     if actor.role == "auditor":
-        raise Forbidden("auditor_read_only", "role auditor is read-only: it may not change anything")
+        raise Forbidden("auditor_read_only")

@@ -20,4 +20,4 @@ def may_act_for(actor: Actor, agency: str) -> bool:
 
 def check_agency(actor: Actor, agency: str) -> None:
     if not may_act_for(actor, agency):
-        raise Forbidden("agency_not_allowed", f"only {agency}'s own users may do this")
+        raise Forbidden("agency_not_allowed", agency=actor.agency, agencies=[agency])

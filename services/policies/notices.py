@@ -22,5 +22,4 @@ def check_withdraw(actor: Actor, filed_by_agency: str) -> None:
     """After loading: only the filing agency, or safety, withdraws a notice (filed in error)."""
     WITHDRAW.check(actor)
     if actor.agency not in ("safety", filed_by_agency):
-        raise Forbidden("not_filing_agency",
-                        "only the filing agency or safety may withdraw a notice")
+        raise Forbidden("not_filing_agency")

@@ -98,9 +98,10 @@ def test_closing_a_reopened_round_is_409_naming_the_pending_agencies(api: Api) -
         "reason": "两人抢救无效死亡"})
     assert revised.json()["reopened"] is True
     r = api.client.post(f"{URL}/{nid}/closure", json={"reason": "调查结束"},
-                        headers=api.auth("safety"))
+                        headers={**api.auth("safety"), "Accept-Language": "en"})
     assert r.status_code == 409, r.text
     assert r.json()["pending_agencies"] == ["safety", "hrss", "finance"]
+    assert r.json()["code"] == "pending_acknowledgements"
     assert "safety, hrss, finance" in r.json()["detail"]
     got = api.client.get(f"{URL}/{nid}", headers=api.auth("safety")).json()
     assert got["status"] == "open" and got["closable"] is False

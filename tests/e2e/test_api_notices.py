@@ -123,7 +123,12 @@ def test_revision_regrades_reopens_and_is_refused_after_window(api: Api, clock: 
         "deaths": 4, "serious_injuries": 0, "missing": 0, "direct_loss_cny": "0",
         "reason": "再次补报"})
     assert late.status_code == 422
-    assert "30 days" in late.json()["detail"][0]["message"]
+    assert late.json()["detail"][0]["code"] == "revision_window_closed"
+    assert "30 天内" in late.json()["detail"][0]["message"]  # zh-CN unless asked otherwise
+    late_en = api.client.post(url + "/revisions", json={
+        "deaths": 4, "serious_injuries": 0, "missing": 0, "direct_loss_cny": "0",
+        "reason": "再次补报"}, headers={**api.auth("safety"), "Accept-Language": "en"})
+    assert "30 days" in late_en.json()["detail"][0]["message"]
 
 
 def test_close_and_withdraw_need_reason_and_end_the_notice(api: Api) -> None:

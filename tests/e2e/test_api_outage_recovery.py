@@ -80,8 +80,8 @@ def test_an_outage_is_503_even_for_a_remembered_token_and_then_recovers(
     with TestClient(create_app(lambda: proxied, background=False)) as client:
         assert client.post(NOTICES, json=notice_body(), headers=seen).status_code == 201
         proxy.cut()
-        down = client.post(NOTICES, json=notice_body(), headers=seen)
-        assert down.status_code == 503
+        down = client.post(NOTICES, json=notice_body(), headers={**seen, "Accept-Language": "en"})
+        assert down.status_code == 503 and down.json()["code"] == "database_unavailable"
         assert "database is unavailable" in down.json()["detail"]
         proxy.open()
         back = client.post(NOTICES, json=notice_body(), headers=seen)

@@ -35,7 +35,8 @@ def test_roles_still_decide_on_every_request(api: Api) -> None:
     auditor = api.auth("safety", "auditor")
     inspector = api.auth("safety", "inspector")
     for _ in range(2):  # the first answer comes from the store, the second from the cache
-        r = api.client.post(NOTICES, json=notice_body(), headers=auditor)
+        r = api.client.post(NOTICES, json=notice_body(), headers={**auditor,
+                                                                  "Accept-Language": "en"})
         assert r.status_code == 403 and "read-only" in r.json()["detail"]
         assert api.client.post(NOTICES, json=notice_body(), headers=inspector).status_code == 403
         assert api.client.get(NOTICES, headers=auditor).status_code == 200

@@ -178,10 +178,13 @@ def test_every_write_route_answers_403_before_422(api: Api) -> None:
 
 def test_a_refused_request_is_403_with_its_reason_and_without_a_token_401(api: Api) -> None:
     r = api.client.post(N + "/not-a-uuid/closure", content=b"{", headers={
-        **api.auth("hrss"), "Content-Type": "application/json"})
+        **api.auth("hrss"), "Content-Type": "application/json", "Accept-Language": "en"})
     assert r.status_code == 403
     assert r.json() == {"code": "agency_not_allowed",
                         "detail": "agency hrss may not do this (needs safety)"}
+    zh = api.client.post(N + "/not-a-uuid/closure", content=b"{", headers={
+        **api.auth("hrss"), "Content-Type": "application/json"})
+    assert zh.json() == {"code": "agency_not_allowed", "detail": "人社局无权执行此操作（需要：应急管理局）"}
     r = api.client.post(N, content=b"not json", headers={"Content-Type": "application/json"})
     assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
     r = api.client.post(N, content=b"not json", headers={

@@ -146,8 +146,9 @@ def test_lifecycle_over_http_with_each_refusal(api: Api, clock: ManualClock) -> 
     assert post(api, f"/{iid}/findings", finding).status_code == 409  # not started
     assert post(api, f"/{iid}/start", **{"If-Match": '"9"'}).status_code == 412
     assert post(api, f"/{iid}/start", **{"If-Match": '"1"'}).status_code == 200
-    again = post(api, f"/{iid}/start")
+    again = post(api, f"/{iid}/start", **{"Accept-Language": "en"})
     assert again.status_code == 409 and "started" in again.json()["detail"]
+    assert again.json()["code"] == "inspection_wrong_status"
     assert post(api, f"/{iid}/findings", {**finding, "severity": "fatal"}).status_code == 422
     other = post(api, f"/{iid}/findings", {**finding, "employer_credit_code": credit_code(2)})
     assert other.status_code == 422 and other.json()["detail"][0]["field"] == "employer_credit_code"
@@ -161,8 +162,9 @@ def test_lifecycle_over_http_with_each_refusal(api: Api, clock: ManualClock) -> 
     ordered = post(api, f"/{iid}/findings/1/rectification",
                    {"deadline": (clock.now + timedelta(days=7)).isoformat()})
     assert ordered.status_code == 200
-    done = post(api, f"/{iid}/completion", {"summary": ""})
+    done = post(api, f"/{iid}/completion", {"summary": ""}, **{"Accept-Language": "en"})
     assert done.status_code == 409 and "re-inspection" in done.json()["detail"]
+    assert done.json()["code"] == "inspection_unsettled"
     clock.advance(days=8)
     view = api.client.get(f"{URL}/{iid}", headers=api.auth("hrss")).json()
     assert view["findings"][0]["overdue"] is True
@@ -273,8 +275,8 @@ def test_the_register_links_accounts_and_only_booked_inspectors_act(
                            json={"account_id": lin_actor.id}).status_code == 200
     iid = schedule(api, clock)["id"]
     lin_h = {"Authorization": f"Bearer {lin}"}
-    refused = api.client.post(f"{URL}/{iid}/start", headers=lin_h)
-    assert refused.status_code == 403
+    refused = api.client.post(f"{URL}/{iid}/start", headers={**lin_h, "Accept-Language": "en"})
+    assert refused.status_code == 403 and refused.json()["code"] == "not_booked"
     assert "only the inspectors booked on this inspection" in refused.json()["detail"]
     assert post(api, f"/{iid}/start").status_code == 200
     finding = {"employer_credit_code": credit_code(1), "hazard": "消防通道堵塞",
@@ -294,11 +296,15 @@ def test_the_register_links_accounts_and_only_booked_inspectors_act(
 def test_hand_chosen_inspectors_must_be_active_in_the_register(
         api: Api, clock: ManualClock) -> None:
     h = api.auth("safety", "inspector")
-    ghost = api.client.post(URL, headers=h, json=body(clock, inspectors=[
-        PEOPLE[0], {"id": "ghost-1", "name": "无名", "agency": "health"}]))
+    ghost_body = body(clock, inspectors=[PEOPLE[0], {"id": "ghost-1", "name": "无名",
+                                                      "agency": "health"}])
+    ghost = api.client.post(URL, headers={**h, "Accept-Language": "en"}, json=ghost_body)
     assert ghost.status_code == 422
-    assert ghost.json()["detail"] == [{"field": "inspectors.1.id",
+    assert ghost.json()["detail"] == [{"field": "inspectors.1.id", "code": "inspector_unknown",
                                        "message": "inspector ghost-1 is not in the inspector register"}]
+    zh = api.client.post(URL, headers=h, json=ghost_body).json()["detail"]
+    assert zh == [{"field": "inspectors.1.id", "code": "inspector_unknown",
+                   "message": "检查人员 ghost-1 不在检查人员名录中"}]
     admin = api.auth("hrss", "admin")
     off = api.client.post("/api/v1/registers/inspectors/i-h1/deactivation", headers=admin,
                           json={"reason": "调离"})
@@ -313,8 +319,9 @@ def test_hand_chosen_inspectors_must_be_active_in_the_register(
 
 def test_no_start_before_the_window(api: Api, clock: ManualClock) -> None:
     iid = schedule(api, clock, first=2, last=3)["id"]
-    early = post(api, f"/{iid}/start")
+    early = post(api, f"/{iid}/start", **{"Accept-Language": "en"})
     assert early.status_code == 409 and "cannot start before" in early.json()["detail"]
+    assert early.json()["code"] == "inspection_not_yet"
     assert api.client.get(f"{URL}/{iid}", headers=api.auth("hrss")).json()["may_start"] is False
     clock.advance(days=2)
     assert post(api, f"/{iid}/start").status_code == 200

@@ -46,17 +46,19 @@ def test_full_meeting_with_each_refusal(api: Api, clock: ManualClock) -> None:
         {"agency": "safety", "description": "牵头制定检查方案", "due_on": due},
         {"agency": "health", "description": "职业健康检查", "due_on": due}]}
     early = attend(api, mid, "hrss")
-    assert early.status_code == 409 and "on or after" in early.json()["detail"]
+    assert early.status_code == 409 and early.json()["code"] == "meeting_too_early"
+    assert "当天或之后" in early.json()["detail"] and "记录出席" in early.json()["detail"]
     clock.advance(days=3)  # the meeting's day
     assert attend(api, mid, "hrss").status_code == 200
     assert attend(api, mid, "finance").status_code == 422  # not a member
     assert api.client.post(f"{URL}/{mid}/attendance", headers=api.auth("safety"), json={
         "agency": "safety", "present": True, "attendees": ["王"]}).status_code == 403
     attend(api, mid, "safety", present=False)
-    r = api.client.post(f"{URL}/{mid}/resolutions", json=resolution, headers=api.auth("hrss"))
+    r = api.client.post(f"{URL}/{mid}/resolutions", json=resolution,
+                        headers={**api.auth("hrss"), "Accept-Language": "en"})
     assert r.status_code == 409 and r.json()["absent"] == ["health", "safety"]
     assert (r.json()["quorum"], r.json()["members"]) == (2, ["health", "hrss", "safety"])
-    assert "health, safety" in r.json()["detail"]
+    assert r.json()["code"] == "no_quorum" and "health, safety" in r.json()["detail"]
     attend(api, mid, "safety")
     attend(api, mid, "health", present=False)  # two of three present: a quorum
     no_member = {**resolution, "action_items": [
@@ -69,8 +71,10 @@ def test_full_meeting_with_each_refusal(api: Api, clock: ManualClock) -> None:
     r = api.client.post(f"{URL}/{mid}/resolutions", json=resolution, headers=api.auth("hrss"))
     assert r.status_code == 201 and r.json()["resolution_no"] == 1
     done_url = f"{URL}/{mid}/resolutions/1/action-items/1/done"
-    wrong = api.client.post(done_url, json={"note": ""}, headers=api.auth("health"))
+    wrong = api.client.post(done_url, json={"note": ""},
+                            headers={**api.auth("health"), "Accept-Language": "en"})
     assert wrong.status_code == 403 and "safety" in wrong.json()["detail"]
+    assert wrong.json()["code"] == "action_item_not_assigned"
     assert api.client.post(done_url, json={"note": "方案已印发"},
                            headers=api.auth("safety")).status_code == 200
     assert api.client.post(done_url, json={}, headers=api.auth("safety")).status_code == 409

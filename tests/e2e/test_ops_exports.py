@@ -133,9 +133,14 @@ def _sheet(key: str) -> str:
 
 def test_a_resource_without_a_table_is_406_and_errors_stay_json(api: Api, filled: dict[str, Any]) -> None:
     h = api.auth("safety", "liaison")
-    no = api.client.get("/api/v1/transport/status", params={"format": "csv"}, headers=h)
+    en = {**h, "Accept-Language": "en"}
+    no = api.client.get("/api/v1/transport/status", params={"format": "csv"}, headers=en)
     assert no.status_code == 406 and "cannot be exported" in no.json()["detail"]
-    denied = api.client.get("/api/v1/agencies/hrss/statistics", params={"format": "xlsx"}, headers=h)
+    assert no.json()["code"] == "not_exportable"
+    zh = api.client.get("/api/v1/transport/status", params={"format": "csv"}, headers=h)
+    assert zh.json() == {"detail": "此资源不能导出为 csv", "code": "not_exportable"}
+    denied = api.client.get("/api/v1/agencies/hrss/statistics", params={"format": "xlsx"},
+                            headers=en)
     assert denied.status_code == 403 and "hrss" in denied.json()["detail"]
     unauthenticated = api.client.get("/api/v1/agencies/safety/queue", params={"format": "csv"})
     assert unauthenticated.status_code == 401

@@ -49,24 +49,24 @@ def test_fund_year_and_proposal_forms_use_the_apis_rules(api: Api) -> None:
     bad = api.client.post("/ui/fund-years", data={"year": "1999", "cap_ratio_pct": "4",
                                                   "previous_year_fund_income_cny": "-1"})
     assert bad.status_code == 422
-    assert "greater than or equal to 2000" in bad.text and "greater than or equal to 0" in bad.text
+    assert "不能小于 2000" in bad.text and "不能小于 0" in bad.text
     no_ref = api.client.post("/ui/fund-years", data={
         "year": "2026", "previous_year_fund_income_cny": "2000000", "cap_ratio_pct": "4"})
-    assert no_ref.status_code == 422 and "needs its approval reference" in no_ref.text
+    assert no_ref.status_code == 422 and "须填写批准文号" in no_ref.text
     open_year(api)
     page = api.client.get("/ui/prevention").text
     assert "¥60,000.00" in page and "¥2,000,000.00" in page  # the cap: 3 % of the income
     again = api.client.post("/ui/fund-years", data={"year": "2026",
                                                     "previous_year_fund_income_cny": "1"})
-    assert again.status_code == 409 and "already open" in again.text
+    assert again.status_code == 409 and "2026 年度基金已开立" in again.text
     # a publicity caravan must plan its days on tour and stops and name its districts
     caravan = {"fund_year": "2026", "category": "publicity", "title": "宣传大篷车",
                "budget_cny": "10000", "planned.days_on_tour": "0", "planned.stops": "5",
                "planned.sessions": "9"}
     r = api.client.post("/ui/projects/new", data=caravan)
-    assert r.status_code == 422 and "a publicity project must plan its days_on_tour" in r.text
+    assert r.status_code == 422 and "宣传类项目必须计划 days_on_tour" in r.text
     r = api.client.post("/ui/projects/new", data={**caravan, "planned.days_on_tour": "-2"})
-    assert r.status_code == 422 and "greater than or equal to 0" in r.text
+    assert r.status_code == 422 and "不能小于 0" in r.text
     pid = propose(api, "8000", category="publicity", **{
         "planned.days_on_tour": "10", "planned.stops": "12", "planned.audience": "5000",
         "districts": "鼓楼区，台江区"})
@@ -91,23 +91,23 @@ def test_approval_refused_over_the_cap_and_the_project_runs_to_closure(api: Api)
     assert 'data-testid="cap-refusal"' in page and "¥60,000.00" in page
     assert f"/ui/projects/{big}/approval" not in page  # no button the cap refuses
     refused = api.client.post(f"/ui/projects/{big}/approval")
-    assert refused.status_code == 409 and "<li>批准: approving 60000.01 CNY" in refused.text
-    assert "over its cap of 60000.00 CNY" in refused.text
+    assert refused.status_code == 409 and "<li>批准: 批准 60000.01 元" in refused.text
+    assert "超过上限 60000.00 元" in refused.text and "CNY" not in refused.text
     r = api.client.post(f"/ui/projects/{small}/approval", follow_redirects=False)
     assert r.status_code == 303
     bad = api.client.post(f"/ui/projects/{big}/rejection", data={"reason": " "})
-    assert bad.status_code == 422 and "at least 1 character" in bad.text
+    assert bad.status_code == 422 and "至少 1 个字符" in bad.text
     assert api.client.post(f"/ui/projects/{big}/rejection", data={"reason": "超出年度上限"},
                            follow_redirects=False).status_code == 303
     sign_in(api, "hrss")
     ms = api.client.post(f"/ui/projects/{small}/milestones",
                          data={"achieved.sessions_held": "0", "note": "x"})
-    assert ms.status_code == 422 and "at least one figure above zero" in ms.text
+    assert ms.status_code == 422 and "至少报告一项大于零的数字" in ms.text
     api.client.post(f"/ui/projects/{small}/milestones", data={
         "achieved.sessions_held": "2", "achieved.trainees_trained": "150"})
     over = api.client.post(f"/ui/projects/{small}/disbursements",
                            data={"amount_cny": "40000.01", "purpose": "场地"})
-    assert over.status_code == 409 and "over its approved budget" in over.text
+    assert over.status_code == 409 and "超过批准预算" in over.text
     api.client.post(f"/ui/projects/{small}/disbursements",
                     data={"amount_cny": "40000", "purpose": "场地和讲师"})
     page = api.client.get(f"/ui/projects/{small}").text
@@ -159,7 +159,7 @@ def test_a_resent_proposal_and_disbursement_request_are_applied_once(
     assert len(got["disbursements"]) == 1 and got["requested_unpaid_cny"] == "300.00"
     # a form from a page that was shown before the project changed is refused, not applied
     stale = api.client.post(url, data={"version": "2", "amount_cny": "100", "purpose": "再次"})
-    assert stale.status_code == 412 and "version 2 is stale; the current version is 3" in stale.text
+    assert stale.status_code == 412 and "版本 2 已过时，当前版本为 3" in stale.text
     assert api.client.get(f"{PP}/{pid}", headers=api.auth("hrss")).json()["version"] == 3
 
 
@@ -170,7 +170,7 @@ def test_registers_pages_for_admins_and_readers(api: Api) -> None:
     code = credit_code(71)
     bad = api.client.post("/ui/registers/employers", data={"credit_code": code[:-1] + "X",
                                                            "name": "某公司"})
-    assert bad.status_code == 422 and "credit code" in bad.text
+    assert bad.status_code == 422 and "统一社会信用代码" in bad.text
     r = api.client.post("/ui/registers/employers", data={"credit_code": code, "name": "某公司"},
                         follow_redirects=False)
     assert r.status_code == 303

@@ -166,7 +166,7 @@ def test_inspector_schedules_from_safetys_proposal_and_only_auditors_audit(api: 
         "proposal_id": proposal, "theme": "事故单位复查", "starts_on": today, "ends_on": today,
         "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",
         "inspectors_text": "s-9, 张安, safety\nghost-1, 无名, hrss"})
-    assert ghost.status_code == 422 and "ghost-1 is not in the inspector register" in ghost.text
+    assert ghost.status_code == 422 and "检查人员 ghost-1 不在检查人员名录中" in ghost.text
     r = api.client.post("/ui/inspections/new", follow_redirects=False, data={
         "proposal_id": proposal, "theme": "事故单位复查", "starts_on": today, "ends_on": today,
         "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",
@@ -178,7 +178,7 @@ def test_inspector_schedules_from_safetys_proposal_and_only_auditors_audit(api: 
         "proposal_id": proposal, "theme": "再来一次", "starts_on": today, "ends_on": today,
         "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",
         "inspectors_text": "s-8, 赵强, safety\nh-8, 刘社, hrss"})
-    assert again.status_code == 409 and "already scheduled" in again.text
+    assert again.status_code == 409 and "已安排为联合检查" in again.text
     assert api.client.get("/ui/audit").status_code == 403
     sign_in(api, "hrss", "auditor")
     assert api.client.get("/ui/audit").status_code == 200
@@ -191,7 +191,13 @@ def test_revision_form_uses_the_apis_rules_and_regrades(api: Api) -> None:
     bad = api.client.post(url, data={"deaths": "-1", "serious_injuries": "1", "missing": "0",
                                      "direct_loss_cny": "120000", "reason": ""})
     assert bad.status_code == 422
-    assert "greater than or equal to 0" in bad.text and "at least 1 character" in bad.text
+    assert "不能小于 0" in bad.text and "至少 1 个字符" in bad.text  # the page's language
+    assert "greater than" not in bad.text and "Input should" not in bad.text
+    api.client.cookies.set("linkage_lang", "en")  # the same refusal on an English page
+    bad_en = api.client.post(url, data={"deaths": "-1", "serious_injuries": "1", "missing": "0",
+                                        "direct_loss_cny": "120000", "reason": ""})
+    assert "must be at least 0" in bad_en.text and "at least 1 character" in bad_en.text
+    api.client.cookies.set("linkage_lang", "zh-CN")
     ok = api.client.post(url, data={"deaths": "3", "serious_injuries": "1", "missing": "0",
                                     "direct_loss_cny": "120000", "reason": "伤者抢救无效"})
     assert ok.status_code == 200 and "补报已提交" in ok.text and "伤者抢救无效" in ok.text

@@ -56,8 +56,10 @@ def test_every_route_needs_an_admin_of_the_accounts_agency(api: Api) -> None:
             r = api.client.request(method.upper(), path, json=body, headers=who)
             assert r.status_code == 403, (path, r.text)
         if path != USERS or method == "post":  # the list is allowed: its own agency only
-            r = api.client.request(method.upper(), path, json=body, headers=hrss_admin)
+            r = api.client.request(method.upper(), path, json=body,
+                                   headers={**hrss_admin, "Accept-Language": "en"})
             assert r.status_code == 403 and "safety" in r.json()["detail"], (path, r.text)
+            assert r.json()["code"] == "agency_not_allowed"
     assert events(api) == before
     listed = api.client.get(USERS, headers=hrss_admin).json()
     assert {a["agency"] for a in listed} == {"hrss"}
@@ -84,8 +86,9 @@ def test_an_agency_admin_runs_the_lifecycle_of_its_accounts(api: Api) -> None:
 
     r = api.client.post(f"{USERS}/{uid}/tokens/{phone['id']}/revocation", headers=admin)
     assert r.status_code == 200, r.text
-    refused = api.client.get(NOTICES, headers=bearer(phone["token"]))
+    refused = api.client.get(NOTICES, headers={**bearer(phone["token"]), "Accept-Language": "en"})
     assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert refused.json()["code"] == "token_revoked"
     assert api.client.get(NOTICES, headers=bearer(first["token"])).status_code == 200
 
     r = api.client.post(f"{USERS}/{uid}/role", json={"role": "inspector"}, headers=admin)
@@ -107,7 +110,7 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(api: Api) -> None:
     before = events(api)
 
     def refused(status: int, method: str, path: str, h: dict[str, str], body: Any = None) -> str:
-        r = api.client.request(method, path, json=body, headers=h)
+        r = api.client.request(method, path, json=body, headers={**h, "Accept-Language": "en"})
         assert r.status_code == status, r.text
         return str(r.json()["detail"])
 

@@ -98,8 +98,9 @@ def test_database_outage_is_503_and_recovers(
         with TestClient(create_app(lambda: c, background=False)) as client:
             assert client.post("/api/v1/accident-notices", json=notice_body(), headers=h).status_code == 201
             proxy.cut()
-            down = client.post("/api/v1/accident-notices", json=notice_body(), headers=h)
-            assert down.status_code == 503
+            down = client.post("/api/v1/accident-notices", json=notice_body(),
+                               headers={**h, "Accept-Language": "en"})
+            assert down.status_code == 503 and down.json()["code"] == "database_unavailable"
             assert "database is unavailable" in down.json()["detail"]
             assert client.get("/readyz").status_code == 503  # not ready: the database is down
             assert client.get("/healthz").status_code == 200  # but alive: no restart needed

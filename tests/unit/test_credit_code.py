@@ -24,6 +24,7 @@ from domain.common import (
     credit_code_check_char,
     credit_code_problem,
 )
+from domain.messages import Msg
 
 # Codes as published by registered enterprises (not computed by the code under test).
 PUBLISHED_CODES = [
@@ -91,7 +92,9 @@ def test_check_value_zero_maps_to_character_0() -> None:
 def test_wrong_check_digit_is_rejected_with_a_message() -> None:
     code = PUBLISHED_CODES[0][:17] + "4"
     problem = credit_code_problem(code)
-    assert problem == "check digit is 4, GB 32100-2015 gives 3"
+    assert problem == Msg("credit_code_check_digit", {"given": "4", "expected": "3"})
+    assert str(problem) == "unified social credit code check digit is 4, GB 32100-2015 gives 3"
+    assert problem.text("zh-CN") == "统一社会信用代码校验位为 4，按 GB 32100-2015 应为 3"
     with pytest.raises(InvalidValue) as caught:
         check_credit_code(code)
     assert caught.value.field == "credit_code"
@@ -108,7 +111,7 @@ def test_employer_rejects_wrong_check_digit_naming_the_field() -> None:
 @pytest.mark.parametrize("length", [0, 1, 15, 17, 19, 20])
 def test_wrong_length_is_rejected(length: int) -> None:
     code = (PUBLISHED_CODES[0] * 2)[:length]
-    assert credit_code_problem(code) == f"must be 18 characters, got {length}"
+    assert credit_code_problem(code) == Msg("credit_code_length", {"length": length})
     with pytest.raises(InvalidValue, match=f"got {length}"):
         check_credit_code(code, "x")
 
@@ -120,16 +123,16 @@ def test_forbidden_letters_are_rejected(letter: str, position: int) -> None:
     bad = code[:position] + letter + code[position + 1:]
     problem = credit_code_problem(bad)
     assert problem is not None
-    assert "not allowed" in problem
-    assert problem.endswith(letter)
+    assert problem.code == "credit_code_characters"
+    assert "not allowed" in str(problem)
+    assert str(problem).endswith(letter)
     with pytest.raises(InvalidValue, match="not allowed"):
         check_credit_code(bad)
 
 
 def test_forbidden_letters_are_all_named_sorted() -> None:
     bad = "9135010OI000100Y4Z"
-    assert credit_code_problem(bad) == (
-        "contains characters not allowed by GB 32100-2015: IOZ")
+    assert credit_code_problem(bad) == Msg("credit_code_characters", {"chars": "IOZ"})
 
 
 @pytest.mark.parametrize("char", ["a", "m", "-", " ", "中"])
@@ -137,7 +140,7 @@ def test_lower_case_and_other_characters_are_rejected(char: str) -> None:
     bad = char + PUBLISHED_CODES[0][1:]
     problem = credit_code_problem(bad)
     assert problem is not None
-    assert "not allowed" in problem
+    assert "not allowed" in str(problem)
 
 
 @given(valid_code_st)
@@ -154,7 +157,7 @@ def test_any_single_substitution_is_detected(code: str, position: int, char: str
     assert changed != code
     problem = credit_code_problem(changed)
     assert problem is not None
-    assert problem.startswith("check digit is ")
+    assert problem.code == "credit_code_check_digit"
 
 
 @pytest.mark.parametrize("position", range(18))

@@ -92,6 +92,6 @@ def test_the_form_refuses_control_characters_and_fractions_of_a_fen(
     page.fill("#f-direct_loss_cny", "1.005")
     page.fill("#f-location", "\u200b ")
     page.get_by_role("button", name="提交通报").click()
-    expect(page.locator("[data-error-for='direct_loss_cny']")).to_contain_text(
-        "at most two decimal places")
+    expect(page.locator("[data-error-for='direct_loss_cny']")).to_contain_text("最多两位小数")
+    expect(page.locator("[data-error-for='direct_loss_cny']")).not_to_contain_text("Value error")
     expect(page.locator("[data-error-for='location']")).not_to_be_empty()

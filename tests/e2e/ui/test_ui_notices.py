@@ -120,8 +120,8 @@ def test_bad_credit_code_shows_the_fields_message_and_stores_nothing(
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     fill_notice(page, "校验码错误有限公司", bad)
     before = count_notices(ui)
-    message = re.compile(r"check digit is .*GB 32100-2015 gives")
-    # Live, as the liaison leaves the field: the API's own wording.
+    message = re.compile(r"^统一社会信用代码校验位为 \w，按 GB 32100-2015 应为 \w$")
+    # Live, as the liaison leaves the field: the API's own wording, in the page's language.
     page.focus("#f-employer-credit_code")
     page.keyboard.press("Tab")
     expect(page.locator("#e-employer-credit_code")).to_have_text(message)
