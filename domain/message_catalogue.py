@@ -184,6 +184,8 @@ GENERAL: dict[str, tuple[str, str]] = {
     "aggregate_missing": ("未找到记录 {aggregate_id}", "aggregate {aggregate_id} not found"),
     "aggregate_not_yet": ("记录 {aggregate_id} 在 {as_of} 时尚不存在",
                           "aggregate {aggregate_id} did not exist at {as_of}"),
+    "aggregate_not_at_position": ("记录 {aggregate_id} 在位置 {position} 时尚不存在",
+                                  "aggregate {aggregate_id} did not exist at position {position}"),
     "no_such_version": ("记录 {aggregate_id} 没有版本 {version}（最新为 {latest}）",
                         "aggregate {aggregate_id} has no version {version} (latest {latest})"),
     "last_system_admin": ("{name} 是最后一个在用的全系统管理员：请先设立另一个",

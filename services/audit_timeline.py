@@ -95,7 +95,8 @@ def version_at_position(app: LinkageApp, aggregate_id: UUID | str, position: int
         if n.originator_id == target:
             version = n.originator_version
     if version is None:
-        raise NotFound(f"aggregate {aggregate_id} did not exist at position {position}")
+        raise NotFound("aggregate_not_at_position", aggregate_id=aggregate_id,
+                       position=position)
     return int(version)
 
 
