@@ -45,7 +45,7 @@ def _run(action: Callable[[Any], Any]) -> Any:
             return action(accounts)
         except DomainError as e:
             where = f"--{e.field}: " if e.field else ""
-            typer.echo(f"error: {where}{e.message}", err=True)
+            typer.echo(f"错误 / error: {where}{e.text('zh-CN')} / {e.message}", err=True)
             raise typer.Exit(2) from e
 
 
