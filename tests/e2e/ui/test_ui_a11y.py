@@ -7,8 +7,8 @@ scenario's ids, so a page added later is checked without being listed here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -44,7 +44,44 @@ def site(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Sit
         ui.container.close()
 
 
-def opened(browser: Any, site: Site, page: Page, lang: str, width: int) -> Any:
+@dataclass(frozen=True)
+class View:
+    """A page as a user sees it: after `act` (e.g. a form sent empty), answering `status`."""
+    name: str
+    viewer: str | None
+    url: str
+    status: int = 200
+    act: Callable[[Any], None] | None = field(default=None, compare=False)
+
+
+def submit_empty(tab: Any) -> None:
+    """Sends the page's first form as it comes, past the browser's own checks: the server's messages."""
+    tab.evaluate("document.querySelectorAll('form').forEach(f => { f.noValidate = true; })")
+    with tab.expect_navigation():
+        tab.locator("main form[method=post] [type=submit]").first.click()
+    assert tab.locator("#error-summary, [aria-invalid=true]").count() > 0, tab.url
+
+
+def fill_bad_token(tab: Any) -> None:
+    tab.fill("#token", "not-a-token")
+    with tab.expect_navigation():
+        tab.click("button[type=submit]")
+    assert tab.locator("main [role=alert], main .flash.bad").count() > 0
+
+
+# States no GET alone shows: messages after a refused form, the error page, the calendar's week.
+STATES = (View("notice-form-errors", "safety", "/ui/notices/new", act=submit_empty),
+          View("inspection-form-errors", "inspector", "/ui/inspections/new", act=submit_empty),
+          View("login-refused", None, "/ui/login", act=fill_bad_token),
+          View("not-found", "safety", "/ui/notices/00000000-0000-4000-8000-000000000000", 404),
+          View("calendar-week", "inspector", "/ui/inspections?view=week"))
+
+
+def views(site: Site) -> list[View]:
+    return [View(p.name, p.viewer, p.url) for p in site.pages] + list(STATES)
+
+
+def opened(browser: Any, site: Site, page: View, lang: str, width: int) -> Any:
     """A fresh context signed in as the page's viewer, in the language, showing the page."""
     ctx = browser.new_context(viewport={"width": width, "height": 900 if width > 500 else 844},
                               locale=lang, timezone_id="Asia/Shanghai")
@@ -55,7 +92,9 @@ def opened(browser: Any, site: Site, page: Page, lang: str, width: int) -> Any:
     ctx.add_cookies(cookies)
     tab = ctx.new_page()
     answer = tab.goto(site.ui.url + page.url)
-    assert answer is not None and answer.status == 200, (page, answer and answer.status)
+    assert answer is not None and answer.status == page.status, (page, answer and answer.status)
+    if page.act:
+        page.act(tab)
     assert tab.evaluate("document.documentElement.lang") == lang, page
     return tab
 
@@ -82,7 +121,7 @@ AXE_RUN = """async () => {
 def test_no_serious_or_critical_axe_violation_on_any_page(
         site: Site, browser: Any, axe_source: str, lang: str) -> None:
     found: list[str] = []
-    for page in site.pages:
+    for page in views(site):
         tab = opened(browser, site, page, lang, 1280)
         tab.evaluate(axe_source)
         for v in tab.evaluate(AXE_RUN):
@@ -121,7 +160,7 @@ PHONE_CHECK = """([phone, tap]) => {
 def test_every_page_fits_a_phone_with_tap_targets_a_finger_can_hit(
         site: Site, browser: Any, lang: str) -> None:
     found: list[str] = []
-    for page in site.pages:
+    for page in views(site):
         tab = opened(browser, site, page, lang, PHONE)
         got = tab.evaluate(PHONE_CHECK, [PHONE, TAP])
         if got["width"] > PHONE:
