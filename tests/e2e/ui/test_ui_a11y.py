@@ -1,5 +1,6 @@
 """Every staff-UI page, in 简体中文 and English: no serious or critical axe-core violation at desktop
-width, and at phone width (390 px) no horizontal scrolling and tap targets at least 40 px high.
+width, and at phone width (390 px) no horizontal scrolling and tap targets at least 40 px high;
+with no internet (every request to another host refused), none asks for anything elsewhere.
 
 The pages are the app's GET routes under /ui (tests/e2e/ui_pages.py), opened with a seeded
 scenario's ids, so a page added later is checked without being listed here.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -20,7 +22,7 @@ from tests.e2e.ui_support import UiServer
 
 LANGS = ("zh-CN", "en")
 PHONE = 390
-TAP = 40  # px: the least height of a button, a header link or a form control at phone width
+TAP = 40  # px: the least height of a button, a header or navigation link or a form control on a phone
 
 
 @dataclass
@@ -81,8 +83,9 @@ def views(site: Site) -> list[View]:
     return [View(p.name, p.viewer, p.url) for p in site.pages] + list(STATES)
 
 
-def opened(browser: Any, site: Site, page: View, lang: str, width: int) -> Any:
-    """A fresh context signed in as the page's viewer, in the language, showing the page."""
+def opened(browser: Any, site: Site, page: View, lang: str, width: int) -> tuple[Any, list[str]]:
+    """A fresh context signed in as the page's viewer, in the language, showing the page; and the
+    requests it made to other hosts (refused)."""
     ctx = browser.new_context(viewport={"width": width, "height": 900 if width > 500 else 844},
                               locale=lang, timezone_id="Asia/Shanghai")
     ctx.set_default_timeout(15_000)
@@ -91,12 +94,23 @@ def opened(browser: Any, site: Site, page: View, lang: str, width: int) -> Any:
         cookies.append({"name": session.COOKIE, "value": site.sids[page.viewer], "url": site.ui.url})
     ctx.add_cookies(cookies)
     tab = ctx.new_page()
+    here = urlparse(site.ui.url).netloc
+    outside: list[str] = []
+
+    def offline(r: Any) -> None:  # a machine with no internet: nothing may come from elsewhere
+        if urlparse(r.request.url).netloc == here:
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    tab.route("**/*", offline)
     answer = tab.goto(site.ui.url + page.url)
     assert answer is not None and answer.status == page.status, (page, answer and answer.status)
     if page.act:
         page.act(tab)
     assert tab.evaluate("document.documentElement.lang") == lang, page
-    return tab
+    return tab, outside
 
 
 def test_every_ui_get_route_is_checked_or_excluded_with_a_reason(site: Site) -> None:
@@ -122,12 +136,14 @@ def test_no_serious_or_critical_axe_violation_on_any_page(
         site: Site, browser: Any, axe_source: str, lang: str) -> None:
     found: list[str] = []
     for page in views(site):
-        tab = opened(browser, site, page, lang, 1280)
+        tab, outside = opened(browser, site, page, lang, 1280)
         tab.evaluate(axe_source)
         for v in tab.evaluate(AXE_RUN):
             if v["impact"] in ("serious", "critical"):
                 found.append(f"{page.name} ({page.url}): {v['id']} [{v['impact']}] {v['help']}\n    "
                              + "\n    ".join(v["nodes"]))
+        if outside:
+            found.append(f"{page.name}: asks for files from elsewhere: {outside}")
         tab.context.close()
     assert found == [], "\n".join(found)
 
@@ -143,7 +159,7 @@ PHONE_CHECK = """([phone, tap]) => {
             && ![...el.children].some(c => c.getBoundingClientRect().right > phone + 0.5))
     .slice(0, 5).map(el => name(el) + ' right=' + Math.round(el.getBoundingClientRect().right));
   const small = [];
-  const controls = 'button, select, textarea, input:not([type=hidden]), .button, header a';
+  const controls = 'button, select, textarea, input:not([type=hidden]), .button, header a, nav a';
   for (const el of document.querySelectorAll(controls)) {
     if (!shown(el)) continue;
     let target = el;
@@ -161,11 +177,13 @@ def test_every_page_fits_a_phone_with_tap_targets_a_finger_can_hit(
         site: Site, browser: Any, lang: str) -> None:
     found: list[str] = []
     for page in views(site):
-        tab = opened(browser, site, page, lang, PHONE)
+        tab, outside = opened(browser, site, page, lang, PHONE)
         got = tab.evaluate(PHONE_CHECK, [PHONE, TAP])
         if got["width"] > PHONE:
             found.append(f"{page.name}: scrolls sideways ({got['width']} px): {got['wide']}")
         if got["small"]:
             found.append(f"{page.name}: tap targets under {TAP} px: {got['small']}")
+        if outside:
+            found.append(f"{page.name}: asks for files from elsewhere: {outside}")
         tab.context.close()
     assert found == [], "\n".join(found)
