@@ -24,8 +24,3 @@ def test_every_domain_and_service_module_has_its_line() -> None:
     gone = [r for r in rows if r.startswith(("domain/", "services/")) and not (ROOT / r).exists()]
     assert not gone, f"README's 'What is here' names modules that no longer exist: {gone}"
 
-
-def test_every_image_the_readme_shows_is_in_the_repository() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert images and [i for i in images if not (ROOT / i).is_file()] == []
