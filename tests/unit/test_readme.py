@@ -23,4 +23,3 @@ def test_every_domain_and_service_module_has_its_line() -> None:
     assert not missing, f"README's 'What is here' lacks: {missing}"
     gone = [r for r in rows if r.startswith(("domain/", "services/")) and not (ROOT / r).exists()]
     assert not gone, f"README's 'What is here' names modules that no longer exist: {gone}"
-
