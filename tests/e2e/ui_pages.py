@@ -9,6 +9,8 @@ goes in `EXCLUDED` with the reason; a new path parameter needs its id in `seed`'
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 import time
 import urllib.error
@@ -16,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -39,6 +41,8 @@ EXCLUDED: dict[str, str] = {
     "/ui/security/export": "a CSV download",
     "/ui/audit/report": "an HTML report downloaded as an attachment (Content-Disposition)",
 }
+# Path parameters that are no id: a page for each value (named `<page>-<value>`).
+VALUES: dict[str, tuple[str, ...]] = {"kind": ("employers", "inspectors")}
 # A richer view than the bare route shows (the aggregate as of a moment before its revision).
 QUERY: dict[str, str] = {"/ui/audit/aggregates/{aggregate_id}": "as_of={moment}"}
 # Who may open pages: each page is checked as the one it shows the most to.
@@ -213,22 +217,34 @@ def pages(ui: UiServer, ids: dict[str, str], sids: dict[str, str]) -> tuple[list
     for route in ui_get_routes(ui):
         if route in EXCLUDED:
             continue
-        missing = [p for p in re.findall(r"{(\w+)}", route) if p not in ids]
+        params = re.findall(r"{(\w+)}", route)
+        missing = [p for p in params if p not in ids and p not in VALUES]
         if missing:
             problems.append(f"{route}: no id for {missing} in tests/e2e/ui_pages.py seed() "
                             "(or add the route to EXCLUDED with the reason)")
             continue
-        url = route.format(**ids)
-        if route in QUERY:
-            url += "?" + QUERY[route].format(**ids)
-        sizes = {}
-        for who in (None, *VIEWERS) if route == "/ui/login" else VIEWERS:
-            status, kind, size = fetch(ui, url, sids[who] if who else None)
-            if status == 200 and kind.startswith("text/html"):
-                sizes[who] = size
-        if sizes:  # the viewer shown the most (its forms and buttons too); ties: the first
-            found.append(Page(page_name(route), route, max(sizes, key=lambda w: sizes[w]), url))
-        else:
-            problems.append(f"{route}: no viewer in {VIEWERS} gets a page at {url} "
-                            "(add a viewer, or add the route to EXCLUDED with the reason)")
+        named = [p for p in params if p in VALUES]
+        for chosen in itertools.product(*(VALUES[p] for p in named)):
+            values = {**ids, **dict(zip(named, chosen, strict=True))}
+            url = route.format(**values)
+            if route in QUERY:
+                url += "?" + QUERY[route].format(**values)
+            page = Page("-".join((page_name(route), *chosen)), route, None, url)
+            viewer = best_viewer(ui, page, sids)
+            if viewer is False:
+                problems.append(f"{route}: no viewer in {VIEWERS} gets a page at {url} "
+                                "(add a viewer, or add the route to EXCLUDED with the reason)")
+            else:
+                found.append(dataclasses.replace(page, viewer=viewer))
     return found, problems
+
+
+def best_viewer(ui: UiServer, page: Page, sids: dict[str, str]) -> str | Literal[False] | None:
+    """The viewer the page shows the most to (its forms and buttons too; ties: the first), or
+    False when it answers none of them with a page."""
+    sizes: dict[str | None, int] = {}
+    for who in (None, *VIEWERS) if page.route == "/ui/login" else VIEWERS:
+        status, kind, size = fetch(ui, page.url, sids[who] if who else None)
+        if status == 200 and kind.startswith("text/html"):
+            sizes[who] = size
+    return max(sizes, key=lambda w: sizes[w]) if sizes else False

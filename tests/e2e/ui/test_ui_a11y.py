@@ -120,7 +120,7 @@ def test_every_ui_get_route_is_checked_or_excluded_with_a_reason(site: Site) -> 
     # the pages every user sees most, so a broken discovery cannot pass by checking nothing
     assert {"/ui/login", "/ui/queue", "/ui/notices/{notice_id}", "/ui/inspections",
             "/ui/meetings/{meeting_id}", "/ui/audit/aggregates/{aggregate_id}",
-            "/ui/accounts/{account_id}"} <= checked
+            "/ui/accounts/{account_id}", "/ui/projects/{project_id}"} <= checked
 
 
 AXE_RUN = """async () => {
