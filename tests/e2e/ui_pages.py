@@ -38,13 +38,15 @@ EXCLUDED: dict[str, str] = {
     "/ui/": "redirects to the user's home page",
     "/ui/lang/{lang}": "sets the language cookie and redirects back",
     "/ui/ack/{notice_id}": "a signed link from a message: checks it, then redirects to the notice",
-    "/ui/security/export": "a CSV download",
+    "/ui/security/export": "a CSV (or Excel) download",
+    "/ui/audit/export.{kind}": "the history as a CSV or Excel download",
     "/ui/audit/report": "an HTML report downloaded as an attachment (Content-Disposition)",
 }
 # Path parameters that are no id: a page for each value (named `<page>-<value>`).
 VALUES: dict[str, tuple[str, ...]] = {"kind": ("employers", "inspectors")}
-# A richer view than the bare route shows (the aggregate as of a moment before its revision).
-QUERY: dict[str, str] = {"/ui/audit/aggregates/{aggregate_id}": "as_of={moment}"}
+# A richer view than the bare route shows (the notice, hrss's read model, as of a moment).
+QUERY: dict[str, str] = {"/ui/audit/aggregates/{aggregate_id}": "as_of={moment}",
+                         "/ui/audit/as-of": "agency=hrss&as_of={moment}"}
 # Who may open pages: each page is checked as the one it shows the most to.
 VIEWERS = ("safety", "hrss", "inspector", "finance", "auditor", "admin")
 
