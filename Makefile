@@ -5,8 +5,11 @@ PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# axe-core for the browser tests' accessibility checks, pinned by tests/e2e/ui/package-lock.json
+UI := tests/e2e/ui
+UI_STAMP := $(UI)/node_modules/.installed-$(shell cat $(UI)/package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint demo schema error-codes kafka-start kafka-stop postgres-start bench clean
+.PHONY: run test lint ui-deps demo schema error-codes kafka-start kafka-stop postgres-start bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +29,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINKAGE_TEST_*)
+$(UI_STAMP): $(UI)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd $(UI) && npm ci --no-audit --no-fund --prefer-offline && touch $(abspath $@); \
+	else echo "npm not found: the accessibility browser tests skip (fail with LINKAGE_REQUIRE_SERVICES=1)"; fi
+
+ui-deps: $(UI_STAMP)  ## npm ci of axe-core (from npm's cache when it is there)
+
+test: lint ui-deps  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINKAGE_TEST_*)
 	$(BIN)/python -m pytest -q
 
 schema: $(STAMP)
@@ -45,4 +55,4 @@ postgres-start:
 	bash scripts/postgres.sh start
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache $(UI)/node_modules

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ import pytest
 from tests.e2e.ui_support import UiServer, chromium_path, launch
 
 REQUIRED = os.environ.get("LINKAGE_REQUIRE_SERVICES") == "1"
+# axe-core, pinned by package-lock.json beside this file (`make test` runs `npm ci` here)
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _unavailable(why: str) -> None:
@@ -60,3 +63,11 @@ def new_page(browser: Any) -> Iterator[Any]:
     yield make
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, injected into pages by the accessibility tests."""
+    if not AXE.exists():
+        _unavailable("axe-core (npm ci --prefix tests/e2e/ui, which make test runs)")
+    return AXE.read_text(encoding="utf-8")
