@@ -100,15 +100,19 @@ class SqlTx(Tx):
     def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:
         self._idx[(coll, key)] = (order, tuple(sorted(set(tags))))
 
-    def _where(self, coll: str, tags: Sequence[str]) -> tuple[str, list[Any]]:
+    def _where(self, coll: str, tags: Sequence[str], before: str | None = None
+               ) -> tuple[str, list[Any]]:
         main, *rest = tags
-        return (" AND ".join(["i.coll = ?", "i.tag = ?", *[_MEMBER] * len(rest)]),
-                [coll, main, *rest])
+        where = " AND ".join(["i.coll = ?", "i.tag = ?", *[_MEMBER] * len(rest)])
+        if before is not None:
+            return where + " AND i.ord < ?", [coll, main, *rest, before]
+        return where, [coll, main, *rest]
 
     def page(self, coll: str, tags: Sequence[str], after: tuple[str, str] | None = None,
-             limit: int = 50, offset: int = 0) -> list[tuple[str, str, Doc]]:
+             limit: int = 50, offset: int = 0, before: str | None = None
+             ) -> list[tuple[str, str, Doc]]:
         self.flush()
-        where, params = self._where(coll, tags)
+        where, params = self._where(coll, tags, before)
         if after is not None:
             where += " AND (i.ord > ? OR (i.ord = ? AND i.key > ?))"
             params += [after[0], after[0], after[1]]
@@ -118,11 +122,26 @@ class SqlTx(Tx):
             [*params, limit, offset])
         return [(o, k, json.loads(d)) for o, k, d in self.cur.fetchall()]
 
-    def count(self, coll: str, tags: Sequence[str]) -> int:
+    def count(self, coll: str, tags: Sequence[str], before: str | None = None) -> int:
         self.flush()
-        where, params = self._where(coll, tags)
+        where, params = self._where(coll, tags, before)
         self.cur.execute(self._q(f"SELECT COUNT(*) FROM {{idx}} i WHERE {where}"), params)
         return int(self.cur.fetchone()[0])
+
+    def facets(self, coll: str, tags: Sequence[str], prefix: str,
+               before: str | None = None) -> dict[str, int]:
+        self.flush()
+        # the facet's entries (a range of the primary key), each kept if its document is
+        # listed under every tag asked for (a primary-key lookup each)
+        where = ["i.coll = ?", "i.tag{bytewise} >= ?", "i.tag{bytewise} < ?",
+                 *[_MEMBER] * len(tags)]
+        params: list[Any] = [coll, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), *tags]
+        if before is not None:
+            where.append("i.ord < ?")
+            params.append(before)
+        self.cur.execute(self._q(f"SELECT i.tag, COUNT(*) FROM {{idx}} i WHERE "
+                                 f"{' AND '.join(where)} GROUP BY i.tag"), params)
+        return {str(tag): int(n) for tag, n in self.cur.fetchall()}
 
     def flush(self) -> None:
         """Send the buffered writes (at commit, and before any query that must see them)."""

@@ -122,6 +122,12 @@ def urgency_key(deadlines: Iterable[datetime | str | None], grade: str | None) -
     return f"0|{times[0]}|{rank}" if times else f"1||{rank}"
 
 
+def overdue_before(now: datetime) -> str:
+    """The urgency keys of the items whose deadline has passed at `now` all sort before this
+    one (and no other key does): "overdue only" is a prefix of the urgency order."""
+    return f"0|{utc_key(now)}"
+
+
 def notice_urgency(status: str, deadlines: Mapping[str, datetime | str],
                    pending: Iterable[str], grade: str) -> str:
     """A notice is as urgent as the nearest deadline of an agency still pending."""

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any
 
+from domain.notice_rules import overdue_before
 from services.notice_view import summary_view
 from services.ports import Tx
 from services.projections import ALL
@@ -40,29 +42,61 @@ def decode_cursor(cursor: str | None) -> tuple[str, str] | None:
 
 
 def _page(tx: Tx, coll: str, tags: list[str], cursor: str | None, limit: int,
-          offset: int) -> tuple[list[Any], str | None]:
-    rows = tx.page(coll, tags, decode_cursor(cursor), limit + 1, offset)
+          offset: int, before: str | None = None) -> tuple[list[Any], str | None]:
+    rows = tx.page(coll, tags, decode_cursor(cursor), limit + 1, offset, before)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1][0], rows[-1][1]) if more and rows else None
 
 
+def _tags(filters: dict[str, str | None]) -> list[str]:
+    """The index tags of the filters given (the first one leads the query); all: ALL."""
+    return [f"{name}:{value}" for name, value in filters.items() if value] or [ALL]
+
+
+def _before(overdue_at: datetime | None) -> str | None:
+    return None if overdue_at is None else overdue_before(overdue_at)
+
+
+def facets(tx: Tx, coll: str, filters: dict[str, str | None],
+           overdue_at: datetime | None, now: datetime) -> dict[str, dict[str, int]]:
+    """How many items each value of each filter would list, the other filters applied (a
+    value's count ignores the filter's own choice), and how many of them are overdue at
+    `now`: a few indexed queries, whatever the list's length."""
+    out: dict[str, dict[str, int]] = {}
+    for name in filters:
+        others = [t for t in _tags({k: v for k, v in filters.items() if k != name}) if t != ALL]
+        found = tx.facets(coll, others, f"{name}:", _before(overdue_at))
+        out[name] = {tag.split(":", 1)[1]: n for tag, n in sorted(found.items())}
+    out["overdue"] = {"true": tx.count(coll, _tags(filters), overdue_before(now))}
+    return out
+
+
+NOTICE_FILTERS = ("status", "grade", "district", "cause")
+QUEUE_FILTERS = ("kind", "grade", "district", "cause")
+
+
 def notice_page(tx: Tx, *, status: str | None = None, grade: str | None = None,
                 pending_for: str | None = None, district: str | None = None,
+                cause: str | None = None, overdue_at: datetime | None = None,
                 cursor: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    """A page of notice summaries (SummaryView) matching every filter given."""
-    tags = [ALL] if status is None else [f"status:{status}"]
-    tags += [f"{name}:{value}" for name, value in
-             (("grade", grade), ("pending", pending_for), ("district", district)) if value]
-    rows, next_cursor = _page(tx, "notices", tags, cursor, limit, offset)
-    return {"total": tx.count("notices", tags), "offset": offset, "limit": limit,
+    """A page of notice summaries (SummaryView) matching every filter given; `overdue_at`:
+    only the notices with a deadline still owed that has passed at that time."""
+    tags = _tags({"status": status, "grade": grade, "pending": pending_for,
+                  "district": district, "cause": cause})
+    before = _before(overdue_at)
+    rows, next_cursor = _page(tx, "notices", tags, cursor, limit, offset, before)
+    return {"total": tx.count("notices", tags, before), "offset": offset, "limit": limit,
             "next_cursor": next_cursor, "items": [summary_view(doc) for _, _, doc in rows]}
 
 
-def queue_page(tx: Tx, *, kind: str | None = None, cursor: str | None = None,
+def queue_page(tx: Tx, *, kind: str | None = None, grade: str | None = None,
+               district: str | None = None, cause: str | None = None,
+               overdue_at: datetime | None = None, cursor: str | None = None,
                limit: int = 500) -> dict[str, Any]:
     """A page of an agency's work queue, the most urgent first."""
-    tags = [ALL] if kind is None else [f"kind:{kind}"]
-    rows, next_cursor = _page(tx, "queue", tags, cursor, limit, 0)
+    tags = _tags({"kind": kind, "grade": grade, "district": district, "cause": cause})
+    before = _before(overdue_at)
+    rows, next_cursor = _page(tx, "queue", tags, cursor, limit, 0, before)
     return {"items": [doc for _, _, doc in rows], "next_cursor": next_cursor,
-            "total": tx.count("queue", tags)}
+            "total": tx.count("queue", tags, before)}

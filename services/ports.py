@@ -46,13 +46,21 @@ class Tx(ABC):
 
     @abstractmethod
     def page(self, coll: str, tags: Sequence[str], after: tuple[str, str] | None = None,
-             limit: int = 50, offset: int = 0) -> list[tuple[str, str, Doc]]:
+             limit: int = 50, offset: int = 0, before: str | None = None
+             ) -> list[tuple[str, str, Doc]]:
         """(order, key, document) of the documents listed under every one of `tags`, in
-        (order, key) order, starting after the (order, key) `after`: one indexed query."""
+        (order, key) order, starting after the (order, key) `after` and, given `before`, only
+        those whose order sorts before it: one indexed query."""
 
     @abstractmethod
-    def count(self, coll: str, tags: Sequence[str]) -> int:
-        """How many documents are listed under every one of `tags`."""
+    def count(self, coll: str, tags: Sequence[str], before: str | None = None) -> int:
+        """How many documents are listed under every one of `tags` (and before `before`)."""
+
+    @abstractmethod
+    def facets(self, coll: str, tags: Sequence[str], prefix: str,
+               before: str | None = None) -> dict[str, int]:
+        """For each tag starting with `prefix` (e.g. "district:"), how many of the documents
+        listed under every one of `tags` (and before `before`) carry it: one indexed query."""
 
     @abstractmethod
     def collections(self) -> list[str]:

@@ -42,10 +42,24 @@ def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:
     return before, after
 
 
+# Every document listed with this version's tags carries it: `reindex` lists again, once, the
+# documents listed by an earlier version (whose tags lack cause, grade or district filters).
+LISTED = "listed:2"
+
+
 def notice_tags(s: Doc) -> list[str]:
-    """The filters a notice list answers from the index: status, grade, district, pending."""
-    return [ALL, f"status:{s['status']}", f"grade:{s['grade']}", f"district:{s['district']}",
+    """The filters a notice list answers from the index: status, grade, district, cause,
+    pending."""
+    return [ALL, LISTED, f"status:{s['status']}", f"grade:{s['grade']}",
+            f"district:{s['district']}", f"cause:{s['cause']}",
             *(f"pending:{a}" for a in pending(s))]
+
+
+def queue_tags(item: Doc) -> list[str]:
+    """A queue item's filters: its kind, and the grade, district and cause of its notice."""
+    return [ALL, LISTED, f"kind:{item['kind']}",
+            *(f"{name}:{item[name]}" for name in ("grade", "district", "cause")
+              if item.get(name))]
 
 
 def index_notice(tx: Tx, key: str, s: Doc) -> None:
@@ -57,15 +71,17 @@ def put_queue_item(tx: Tx, key: str, item: Doc) -> None:
     """A work item, listed in urgency order (nearest deadline, then grade)."""
     tx.put("queue", key, item)
     tx.index("queue", key, urgency_key([item.get("deadline")], item.get("grade")),
-             [ALL, f"kind:{item['kind']}"])
+             queue_tags(item))
 
 
 def reindex(store: Store) -> int:
-    """List documents stored before lists were indexed (once, after an upgrade)."""
+    """List documents stored before lists were indexed, or listed with an earlier version's
+    tags (once, after an upgrade)."""
     done = 0
     with store.transaction() as tx:
         for coll, put in (("notices", index_notice), ("queue", _reindex_item)):
-            if tx.count(coll, [ALL]) == 0:
+            listed = tx.count(coll, [ALL])
+            if listed == 0 or tx.count(coll, [LISTED]) < listed:
                 for key, doc in tx.scan(coll):
                     put(tx, key, doc)
                     done += 1

@@ -74,17 +74,28 @@ class MemoryTx(Tx):
     def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:
         self.entries.setdefault(coll, {})[key] = (order, set(tags))
 
-    def _listed(self, coll: str, tags: Sequence[str]) -> list[tuple[str, str]]:
+    def _listed(self, coll: str, tags: Sequence[str], before: str | None = None
+                ) -> list[tuple[str, str]]:
         return sorted((order, key) for key, (order, have) in self.entries.get(coll, {}).items()
-                      if set(tags) <= have)
+                      if set(tags) <= have and (before is None or order < before))
 
     def page(self, coll: str, tags: Sequence[str], after: tuple[str, str] | None = None,
-             limit: int = 50, offset: int = 0) -> list[tuple[str, str, Doc]]:
-        rows = [r for r in self._listed(coll, tags) if after is None or r > after]
+             limit: int = 50, offset: int = 0, before: str | None = None
+             ) -> list[tuple[str, str, Doc]]:
+        rows = [r for r in self._listed(coll, tags, before) if after is None or r > after]
         return [(o, k, copy.deepcopy(self.data[coll][k])) for o, k in rows[offset:offset + limit]]
 
-    def count(self, coll: str, tags: Sequence[str]) -> int:
-        return len(self._listed(coll, tags))
+    def count(self, coll: str, tags: Sequence[str], before: str | None = None) -> int:
+        return len(self._listed(coll, tags, before))
+
+    def facets(self, coll: str, tags: Sequence[str], prefix: str,
+               before: str | None = None) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for _, key in self._listed(coll, tags, before):
+            for tag in self.entries[coll][key][1]:
+                if tag.startswith(prefix):
+                    found[tag] = found.get(tag, 0) + 1
+        return dict(sorted(found.items()))
 
     def get(self, coll: str, key: str) -> Doc | None:
         doc = self.data.get(coll, {}).get(key)

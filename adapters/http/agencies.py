@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit, reads
 from adapters.http.errors import problem
 from adapters.http.fresh import FreshDep
-from adapters.http.schemas import Agency
+from adapters.http.schemas import Agency, Cause, Grade
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
 from services.notifications.log import alerts
@@ -44,6 +44,10 @@ class QueueOut(BaseModel):
 def agency_queue(
     agency: Agency, c: ContainerDep, actor: UserDep,
     kind: Annotated[str | None, Query(max_length=50)] = None,
+    grade: Grade | None = None,
+    district: Annotated[str | None, Query(max_length=100)] = None,
+    cause: Cause | None = None,
+    overdue: Annotated[bool, Query(description="only items whose deadline has passed")] = False,
     cursor: Annotated[str | None, Query(
         max_length=1000, description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
@@ -52,11 +56,14 @@ def agency_queue(
     then items without a deadline; a page continues from `cursor`."""
     with c.store(agency).transaction(write=False) as tx:
         try:
-            page = queue_page(tx, kind=kind, cursor=cursor, limit=limit)
+            page = queue_page(tx, kind=kind, grade=grade, district=district, cause=cause,
+                              overdue_at=c.clock() if overdue else None, cursor=cursor,
+                              limit=limit)
         except BadCursor as e:
             raise problem(422, "bad_cursor", "cursor") from e
         positions = tx.positions()
-    if kind in (None, "delivery_failed"):  # issue 18: failed deliveries, after the rest
+    filtered = grade or district or cause or overdue
+    if kind in (None, "delivery_failed") and not filtered:  # issue 18: failed deliveries
         with c.store("notify").transaction(write=False) as tx:
             failed = alerts(tx, agency)
         page["total"] += len(failed)

@@ -166,6 +166,9 @@ def list_notices(
     grade: Grade | None = None,
     pending_for: Agency | None = None,
     district: Annotated[str | None, Query(max_length=100)] = None,
+    cause: Cause | None = None,
+    overdue: Annotated[bool, Query(
+        description="only notices with an acknowledgement deadline passed")] = False,
     cursor: Annotated[str | None, Query(
         max_length=1000, description="`next_cursor` of the previous page")] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -177,7 +180,9 @@ def list_notices(
     with c.index.consumer.store.transaction(write=False) as tx:
         try:
             return notice_page(tx, status=status, grade=grade, pending_for=pending_for,
-                               district=district, cursor=cursor, limit=limit, offset=offset)
+                               district=district, cause=cause,
+                               overdue_at=c.clock() if overdue else None,
+                               cursor=cursor, limit=limit, offset=offset)
         except BadCursor as e:
             raise problem(422, "bad_cursor", "cursor") from e
 

@@ -22,19 +22,22 @@ def install(app: FastAPI) -> None:
         auth,
         contacts,
         deliveries,
+        downloads,
         finance,
         inspection_form,
         inspections,
         meetings,
         notice_form,
+        notice_print,
         notices,
         prevention,
         project,
         registers,
     )
 
-    for group in (auth, notice_form, notices, inspection_form, inspections, meetings, finance,
-                  audit, audit_pages, accounts, deliveries, contacts, prevention, project, registers):
+    for group in (auth, notice_form, notice_print, notices, downloads, inspection_form,
+                  inspections, meetings, finance, audit, audit_pages, accounts, deliveries,
+                  contacts, prevention, project, registers):
         app.include_router(group.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

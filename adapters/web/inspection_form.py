@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 from adapters.http.deps import ContainerDep
 from adapters.http.inspection_models import ScheduleIn
 from adapters.http.inspections import from_proposal
-from adapters.web import i18n
+from adapters.web import catalogue_notices, i18n
 from adapters.web.inspections import parse
 from adapters.web.once import OnceDep
 from adapters.web.render import problem, refused, render
@@ -23,6 +23,7 @@ from domain.vocabulary import AGENCIES
 from services.agencies.safety import proposal as find_proposal
 from services.policies import inspections as policy
 
+assert catalogue_notices
 router = APIRouter(prefix="/ui/inspections", include_in_schema=False)
 
 
@@ -89,6 +90,12 @@ def new_inspection(request: Request, c: ContainerDep, actor: WebUserDep,
     today = c.clock().astimezone(i18n.TZ).date().isoformat()
     values: dict[str, Any] = {"starts_on": today, "ends_on": today, "lead_agency": actor.agency,
                               "agencies": [actor.agency], "mode": "manual", "proposal_id": proposal}
+    if proposal:  # a theme suggested from the proposal's employer (the clerk may change it)
+        with c.store("safety").transaction(write=False) as tx:
+            prop = find_proposal(tx, proposal)
+        if prop is not None:
+            values["theme"] = i18n.translate(lang_of(request), "joint_theme",
+                                             name=prop["employer"]["name"])
     return _form(request, c, actor, values, {})
 
 

@@ -89,6 +89,8 @@ UI_ROUTES: dict[str, Who] = {
     "/ui/notices/new": (LIAISON, None),
     "/ui/notices/{notice_id}/revise": (LIAISON, None),
     "/ui/notices/{notice_id}/acknowledge": (LIAISON, None),
+    "/ui/notices/{notice_id}/close": (("liaison", "inspector"), ("safety",)),
+    "/ui/notices/{notice_id}/withdraw": (LIAISON, None),
     "/ui/inspections/new": (INSPECTOR, None),
     "/ui/inspections/{inspection_id}/start": (INSPECTOR, None),
     "/ui/inspections/{inspection_id}/finding": (INSPECTOR, None),

@@ -39,6 +39,7 @@ EXCLUDED: dict[str, str] = {
     "/ui/lang/{lang}": "sets the language cookie and redirects back",
     "/ui/ack/{notice_id}": "a signed link from a message: checks it, then redirects to the notice",
     "/ui/security/export": "a CSV (or Excel) download",
+    "/ui/download/{file}": "a list's CSV or Excel download (the API's export)",
     "/ui/audit/export.{kind}": "the history as a CSV or Excel download",
     "/ui/audit/report": "an HTML report downloaded as an attachment (Content-Disposition)",
 }
