@@ -8,7 +8,7 @@ from adapters.web import i18n
 i18n.register({
     # closing and withdrawing a notice
     "close_notice": ("结案", "Close the notice"),
-    "conclusion": ("调查结论", "Investigation conclusion"),
+    "notice_conclusion": ("调查结论", "Investigation conclusion"),
     "conclusion_help": ("写明事故调查的结论；结案后不再接受签收和补报。",
                         "State the investigation's conclusion; a closed notice takes no more "
                         "acknowledgements or revisions."),
@@ -41,7 +41,7 @@ i18n.register({
     "ack_person": ("签收人", "Acknowledged by"),
     "ack_time": ("签收时间", "Acknowledged at"),
     "routing": ("签收情况", "Acknowledgements"),
-    "outcome": ("办理结果", "Outcome"),
+    "notice_outcome": ("办理结果", "Outcome"),
     "version_no": ("版本", "Version"),
     # lists: filters, paging, downloads
     "filters": ("筛选条件", "Filters"),
@@ -49,7 +49,11 @@ i18n.register({
     "clear_filters": ("清除筛选", "Clear filters"),
     "all": ("全部", "All"),
     "overdue_only": ("仅看逾期", "Overdue only"),
-    "kind": ("事项类型", "Kind"),
+    "filter.status": ("状态", "Status"),
+    "filter.grade": ("等级", "Grade"),
+    "filter.district": ("区县", "District"),
+    "filter.cause": ("事故类别", "Cause"),
+    "filter.kind": ("事项类型", "Kind"),
     "first_page": ("回到第一页", "First page"),
     "downloads": ("下载", "Download"),
     "download_csv": ("下载 CSV", "Download CSV"),
