@@ -189,7 +189,7 @@ def _end(request: Request, step: str, notice_id: str, form: dict[str, str], c: C
     try:
         once(lambda: act(UUID(notice_id), actor, body.reason, version))
     except DomainError as e:
-        found = problem(e)
+        found = problem(e, lang_of(request))
         if found is None or found[0] != 422:
             return error_page(request, actor, e)
         return _notice(request, c, actor, notice_id, errors={field: found[1]}, values=values,
