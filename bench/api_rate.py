@@ -252,7 +252,7 @@ def measure(args: argparse.Namespace, workers: int, work: Path) -> dict[str, Any
             more = args.memory_filings - res["filed_total"]
             print(f"filing {more} more for the memory figure …", flush=True)
             t0 = time.perf_counter()
-            lat2, err2, _ = hammer(server, args.clients, None, more, 100_000_000, args.idempotency)
+            _, err2, _ = hammer(server, args.clients, None, more, 100_000_000, args.idempotency)
             res["memory"] = (args.memory_filings, server.rss(), time.perf_counter() - t0,
                              len(err2))
         return res

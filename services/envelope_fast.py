@@ -41,6 +41,9 @@ def _hook(d: dict[str, Any]) -> Any:
     return d
 
 
+_decode = json.JSONDecoder().decode
+
+
 @cache
 def _shape(topic: str) -> tuple[str, str, int]:
     """(event type, mechanism, schema version) of a stored topic."""
@@ -56,8 +59,16 @@ def stored_state(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, int, 
     event_type, mechanism, version = _shape(n.topic)
     if mapper.cipher is not None or mapper.compressor is not None:
         return None
+    raw = n.state
+    if b'"_type_":' in raw:  # transcoded values as the envelope carries them, by bytes first
+        raw = b"".join(_TYPED.split(raw))
+        if b'"_type_":' in raw:
+            raw = _UUID.sub(_uuid, raw)
     try:
-        state = json.loads(n.state, object_hook=_hook)
+        # Parsed by the C decoder alone when no transcoded value is left (the usual case); the
+        # hook, a Python call per JSON object, only for what the patterns above do not know.
+        state = _decode(raw.decode("utf-8")) if b'"_type_":' not in raw else \
+            json.loads(raw, object_hook=_hook)
     except _Slow:
         return None
     if state.pop("class_version", 1) != version:
