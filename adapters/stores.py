@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from adapters.sql_tx import DDL, SqlTx
+from adapters.sql_tx import DDL, PgTx, SqlTx
 from services.ports import Store, StoreUnavailable, Tx
 
 
@@ -107,7 +107,7 @@ class PostgresStore(Store):
             # the same partition. Without this, read-modify-write would lose updates.
             if write:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.tables["docs"],))
-            tx = SqlTx(cur, self.tables, "%s")
+            tx = PgTx(cur, self.tables, "%s")
             yield tx
             tx.flush()
 
