@@ -54,7 +54,7 @@ def kafka_consumer(settings: Settings, group: str, **overrides: Any) -> KafkaCon
         "group_id": group,
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
-        "max_poll_records": 500,
+        "max_poll_records": 2000,  # a backlog in few transactions; live, a poll holds few
         "fetch_max_wait_ms": settings.consumer_fetch_wait_ms,
         "fetch_min_bytes": 4096,  # a few envelopes, or the wait above, ends a fetch
         "session_timeout_ms": 6_000,

@@ -10,6 +10,13 @@
    agency's topics); the result must equal the live read model document for document.
 5. rebuild (log): time `linkage rebuild --agency X` without Kafka (fed from the notification
    log, the embedded default's path) on the same PostgreSQL; equal again.
+6. baselines, in this process with plain psycopg / kafka-python: read the same events (from the
+   notification log: one SELECT of the agency's topics, streamed 2000 rows at a time; from
+   Kafka: a plain consumer from the beginning of the agency's topics) and decode each one
+   (json.loads), then write the same documents and index rows as the rebuilt read model into
+   fresh tables with COPY. Ratio = baseline time / linkage's time (target ≥ 0.5, and ≥ 20,000
+   events/s; the live consumer ≥ 10,000 events/s). Each process's peak RSS (VmHWM) is reported
+   (target: flat; < 150 MB for a consumer).
 
 Run by hand: `.venv/bin/python bench/rebuild.py [--events 100000] [--agency finance]`.
 """
@@ -17,6 +24,7 @@ Run by hand: `.venv/bin/python bench/rebuild.py [--events 100000] [--agency fina
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from benchlib import (
     DEFAULT_KAFKA,
     DEFAULT_PG,
@@ -120,6 +129,20 @@ def snapshot(c: Container, agency: str) -> tuple[dict[str, Any], int]:
     return data, sum(len(v) for v in data.values())
 
 
+def hwm_mb(pid: int) -> float:
+    """Peak resident memory of a running process (VmHWM), MB; 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+PEAK: dict[str, float] = {}  # what → peak RSS (MB) of the last process timed for it
+
+
 def time_live(c: Container, s: Settings, agency: str, log: Path) -> float:
     ends = end_offsets(s, agency)
     with open(log, "ab") as out:
@@ -128,8 +151,9 @@ def time_live(c: Container, s: Settings, agency: str, log: Path) -> float:
                              stderr=subprocess.STDOUT)
     try:
         while True:
-            with c.store(agency).transaction() as tx:
+            with c.store(agency).transaction(write=False) as tx:
                 pos = tx.positions()
+            PEAK["live"] = hwm_mb(p.pid)
             if all(pos.get(src, -1) + 1 >= end for src, end in ends.items()):
                 return time.perf_counter() - started
             if p.poll() is not None:
@@ -142,12 +166,95 @@ def time_live(c: Container, s: Settings, agency: str, log: Path) -> float:
 
 def time_rebuild(s: Settings, agency: str, kafka: bool) -> tuple[float, str]:
     started = time.perf_counter()
-    run = subprocess.run([LINKAGE, "rebuild", "--agency", agency], env=env_of(s, kafka),
-                         capture_output=True, text=True, timeout=3600)
+    p = subprocess.Popen([LINKAGE, "rebuild", "--agency", agency], env=env_of(s, kafka),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0.0
+    while p.poll() is None:
+        peak = max(peak, hwm_mb(p.pid))
+        time.sleep(0.1)
     seconds = time.perf_counter() - started
-    if run.returncode:
-        raise SystemExit(f"rebuild failed: {run.stderr[-2000:]}")
-    return seconds, run.stdout.strip().splitlines()[-1]
+    out, err = p.communicate()
+    PEAK["kafka" if kafka else "log"] = peak
+    if p.returncode:
+        raise SystemExit(f"rebuild failed: {err[-2000:]}")
+    return seconds, out.strip().splitlines()[-1]
+
+
+def read_log(c: Container, s: Settings, agency: str) -> int:
+    """Baseline read: the agency's events from the notification log, plain psycopg, decoded."""
+    from services.feeder import stored_topics
+
+    table = f"{s.database_schema}.{c.app.recorder.events_table_name}"  # type: ignore[attr-defined]
+    n = 0
+    with psycopg.connect(s.database_url or "") as conn, conn.cursor(name="bench_read") as cur:
+        cur.itersize = 2000
+        cur.execute(f"SELECT notification_id, originator_id, originator_version, topic, state "  # type: ignore[arg-type]
+                    f"FROM {table} WHERE topic = ANY(%s) ORDER BY notification_id",
+                    (stored_topics(projection_for(agency).mechanisms),))
+        for row in cur:
+            json.loads(row[4])
+            n += 1
+    return n
+
+
+def read_kafka(s: Settings, agency: str) -> int:
+    """Baseline read: the agency's topics from the beginning, a plain consumer, decoded."""
+    names = [topics(s.topic_prefix)[m] for m in projection_for(agency).mechanisms]
+    k = KafkaConsumer(bootstrap_servers=s.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+                      max_poll_records=2000)
+    try:
+        parts = [TopicPartition(t, p) for t in names for p in sorted(k.partitions_for_topic(t) or ())]
+        k.assign(parts)
+        k.seek_to_beginning(*parts)
+        ends = k.end_offsets(parts)
+        n = 0
+        while any(k.position(tp) < ends[tp] for tp in parts):
+            for batch in k.poll(timeout_ms=1000).values():
+                for m in batch:
+                    json.loads(m.value or b"{}")
+                    n += 1
+        return n
+    finally:
+        k.close()
+
+
+def copy_docs(c: Container, s: Settings, agency: str) -> int:
+    """Baseline write: the rebuilt read model's documents and index rows, COPY into fresh tables."""
+    with c.store(agency).transaction(write=False) as tx:
+        docs = [(coll, key, json.dumps(doc, ensure_ascii=False))
+                for coll in tx.collections() for key, doc in tx.scan(coll)]
+    schema = s.database_schema
+    with psycopg.connect(s.database_url or "") as conn:
+        idx = conn.execute(f"SELECT coll, tag, ord, key FROM {schema}.rm_{agency}_doc_index").fetchall()  # type: ignore[arg-type]
+        conn.execute(f"DROP TABLE IF EXISTS {schema}.bl_docs, {schema}.bl_idx")  # type: ignore[arg-type]
+        conn.execute(f"CREATE TABLE {schema}.bl_docs (coll TEXT NOT NULL, key TEXT NOT NULL, "  # type: ignore[arg-type]
+                     "doc TEXT NOT NULL, PRIMARY KEY (coll, key))")
+        conn.execute(f"CREATE TABLE {schema}.bl_idx (coll TEXT NOT NULL, tag TEXT NOT NULL, "  # type: ignore[arg-type]
+                     "ord TEXT COLLATE \"C\" NOT NULL, key TEXT NOT NULL, PRIMARY KEY (coll, tag, ord, key))")
+        conn.commit()
+        t0 = time.perf_counter()
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY {schema}.bl_docs (coll, key, doc) FROM STDIN") as cp:  # type: ignore[arg-type]
+                for row in docs:
+                    cp.write_row(row)
+            with cur.copy(f"COPY {schema}.bl_idx (coll, tag, ord, key) FROM STDIN") as cp:  # type: ignore[arg-type]
+                for row in idx:
+                    cp.write_row(row)
+        conn.commit()
+        COPY_S[0] = time.perf_counter() - t0
+    return len(docs) + len(idx)
+
+
+COPY_S = [0.0]
+
+
+def baseline(c: Container, s: Settings, agency: str, kafka: bool) -> tuple[float, int]:
+    """Seconds to read + decode the agency's events and COPY the documents; events read."""
+    t0 = time.perf_counter()
+    n = read_kafka(s, agency) if kafka else read_log(c, s, agency)
+    read_s = time.perf_counter() - t0
+    copy_docs(c, s, agency)
+    return read_s + COPY_S[0], n
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,12 +297,30 @@ def main(argv: list[str] | None = None) -> int:
             log_s, log_line = time_rebuild(s, agency, kafka=False)
             equal_l = snapshot(c, agency)[0] == live
             print(f"{agency}: rebuild from Kafka {kafka_s:.1f} s ({kafka_line}); "
-                  f"from the log {log_s:.1f} s ({log_line}); equal {equal_k}, {equal_l}")
+                  f"from the log {log_s:.1f} s ({log_line}); equal {equal_k}, {equal_l}", flush=True)
+            bk_s, bk_n = baseline(c, s, agency, kafka=True)
+            bl_s, bl_n = baseline(c, s, agency, kafka=False)
+            print(f"{agency}: baselines: Kafka {bk_s:.1f} s ({bk_n} events), log {bl_s:.1f} s "
+                  f"({bl_n} events), COPY {COPY_S[0]:.1f} s", flush=True)
             rows.append(f"| {agency} | {applied:,} | {ndocs:,} | {live_s:.1f} | {applied / live_s:,.0f} | "
-                        f"{kafka_s:.1f} | {applied / kafka_s:,.0f} | {kafka_s / live_s:.2f} | "
-                        f"{log_s:.1f} | {applied / log_s:,.0f} | {'yes' if equal_k and equal_l else 'NO'} |")
+                        f"{bk_s / live_s:.2f} | {kafka_s:.1f} | {applied / kafka_s:,.0f} | "
+                        f"{bk_s / kafka_s:.2f} | {log_s:.1f} | {applied / log_s:,.0f} | "
+                        f"{bl_s / log_s:.2f} | {bk_s:.1f} / {bl_s:.1f} | "
+                        f"{PEAK.get('live', 0):.0f} / {PEAK.get('kafka', 0):.0f} / "
+                        f"{PEAK.get('log', 0):.0f} | {'yes' if equal_k and equal_l else 'NO'} |")
+            best = max(applied / kafka_s, applied / log_s)
+            met = best >= 20_000 and min(bk_s / kafka_s, bl_s / log_s) >= 0.5
             notes.append(f"* {agency}: `{kafka_line}` / `{log_line}` (the command's own timing, "
-                         "without process start-up)")
+                         f"without process start-up); baseline COPY of {ndocs:,} documents and "
+                         f"their index rows {COPY_S[0]:.1f} s.")
+            notes.append(f"* **{agency}: rebuild {applied / kafka_s:,.0f} ev/s from Kafka "
+                         f"(ratio {bk_s / kafka_s:.2f}), {applied / log_s:,.0f} ev/s from the log "
+                         f"(ratio {bl_s / log_s:.2f}) — target ≥ 0.5 and ≥ 20,000 ev/s "
+                         f"{'MET' if met else 'MISSED'}; "
+                         f"live consumer {applied / live_s:,.0f} ev/s — target ≥ 10,000 ev/s "
+                         f"{'MET' if applied / live_s >= 10_000 else 'MISSED'}; peak RSS "
+                         f"{max(PEAK.values()):.0f} MB — target < 150 MB "
+                         f"{'MET' if max(PEAK.values()) < 150 else 'MISSED'}.**")
     finally:
         c.close()
         drop_schema(args.pg_url, schema)
@@ -212,9 +337,13 @@ def main(argv: list[str] | None = None) -> int:
         "beginning of the agency's topics) and without (from the notification log); equal = the "
         "rebuilt read model equals the live one, document for document.",
         "",
-        "| agency | events consumed | documents | live s | live ev/s | rebuild (Kafka) s | "
-        "rebuild (Kafka) ev/s | rebuild/live time | rebuild (log) s | rebuild (log) ev/s | equal |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "baseline = plain kafka-python / psycopg reading and decoding the same events, then COPY of "
+        "the same documents and index rows; ratio = baseline time / linkage's time.",
+        "",
+        "| agency | events consumed | documents | live s | live ev/s | live ratio | rebuild (Kafka) s | "
+        "rebuild (Kafka) ev/s | ratio | rebuild (log) s | rebuild (log) ev/s | ratio | baseline "
+        "Kafka / log s | peak RSS MB: live / rebuild Kafka / log | equal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows, "", *notes,
     ])
     print(body)
