@@ -111,6 +111,27 @@ class Proc:
         fields = stat.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
+    def rss_mb(self) -> tuple[float, float]:
+        """(resident now, peak) in MB, the process and its children (uvicorn's workers)."""
+        if not self.alive() or self.p is None:
+            return 0.0, 0.0
+        now = peak = 0.0
+        pids, todo = [], [self.p.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                with contextlib.suppress(OSError):
+                    todo.extend(int(c) for c in (task / "children").read_text().split())
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        now += int(line.split()[1]) / 1024
+                    elif line.startswith("VmHWM:"):
+                        peak += int(line.split()[1]) / 1024
+        return now, peak
+
     def stop(self) -> None:
         if self.p is None or self.p.poll() is not None:
             return
@@ -339,7 +360,8 @@ def ms(x: float) -> str:
 
 def summarize(args: argparse.Namespace, tracker: Tracker, load: Load, poller: Poller,
               cpu: dict[str, float], load_s: float, problems: dict[str, tuple[int, int]],
-              warmup_s: float, busy: float, idle: dict[str, float]) -> tuple[str, bool]:
+              warmup_s: float, busy: float, idle: dict[str, float],
+              rss: dict[str, tuple[float, float]] | None = None) -> tuple[str, bool]:
     measured = [f for f in tracker.filed if not f.warmup]
     lat = [x for f in measured if (x := f.latency()) is not None]
     missing = [f for f in measured if f.latency() is None]
@@ -383,7 +405,10 @@ def summarize(args: argparse.Namespace, tracker: Tracker, load: Load, poller: Po
                 lines.append(f"| {a} | {ms(percentile(xs, 50))} | {ms(percentile(xs, 99))} | "
                              f"{ms(max(xs))} | {len(xs)} |")
         verdict = "MET" if ok else "MISSED"
-        lines += ["", f"**p99 = {ms(p99)} ms — target p99 < 500 ms {verdict}**"
+        held = achieved >= 0.95 * args.rate
+        lines += ["", f"**p99 = {ms(p99)} ms at {achieved:.0f} notices/s (offered {args.rate:g}/s, "
+                  f"{'held' if held else 'NOT held'}) — target p99 < 500 ms {verdict}; "
+                  f"p99 < 100 ms {'MET' if ok and p99 < 0.1 else 'MISSED'}**"
                   + (f" ({len(missing)} notices never reached every queue within "
                      f"{args.drain_timeout:g} s)" if missing else "") + "."]
     else:
@@ -401,6 +426,12 @@ def summarize(args: argparse.Namespace, tracker: Tracker, load: Load, poller: Po
         + ", ".join(f"{name} {s:.1f} ({s / load_s * 100:.0f}%)" for name, s in cpu.items())
         + f"; other processes {max(0.0, other):.1f}.",
     ]
+    if rss:
+        lines.append("* Resident memory at the end, now / peak (MB; serve: all its processes): "
+                     + ", ".join(f"{n} {a:.0f} / {b:.0f}" for n, (a, b) in rss.items())
+                     + " — targets serve < 250, relay and each consumer < 150: "
+                     + ("MET" if all(b < (250 if n == "serve" else 150) for n, (_, b) in rss.items())
+                        else "MISSED") + ".")
     if idle:
         lines.append(f"* Idle for {args.idle_seconds:g} s before the load (nothing to do), the "
                      "processes used (% of one core): "
@@ -452,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--idle-seconds", type=float, default=5.0,
                     help="measure the processes' idle CPU this long before the load (default 5)")
     ap.add_argument("--partitions", type=int, default=3, help="partitions per topic (Settings' default)")
+    ap.add_argument("--serve-workers", type=int, default=1, help="`linkage serve --workers N` (1)")
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--kafka", default=DEFAULT_KAFKA)
     ap.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
@@ -476,8 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     # "tuple concurrently updated" (seen while writing this benchmark).
     procs = [Proc("relay", ["relay"], env, work / "relay.log")]
     procs += [Proc(a, ["consume", "--agency", a], env, work / f"{a}.log") for a in AGENCIES]
-    procs.append(Proc("serve", ["serve", "--host", "127.0.0.1", "--port", str(port)], env,
-                      work / "serve.log"))
+    procs.append(Proc("serve", ["serve", "--host", "127.0.0.1", "--port", str(port),
+                                "--workers", str(args.serve_workers)], env, work / "serve.log"))
     markers = {"relay": "relay publishing from", "serve": "Application startup complete",
                **{a: f"{a} consumer on" for a in AGENCIES}}
     tracker = Tracker()
@@ -561,11 +593,12 @@ def main(argv: list[str] | None = None) -> int:
             dead = [p.name for p in procs if not p.alive()]
             if dead:
                 print(f"warning: {', '.join(dead)} exited during the run", file=sys.stderr)
+            rss = {p.name: p.rss_mb() for p in procs}
             for p in procs:
                 p.stop()
             problems = {p.name: p.log_problems() for p in procs}
             body, ok = summarize(args, tracker, load, poller, cpu, load_s, problems, warmup_s,
-                                 busy, idle)
+                                 busy, idle, rss)
             if dead:
                 body += f"\n* Exited during the run: {', '.join(dead)}"
             print()
