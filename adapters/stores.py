@@ -38,8 +38,8 @@ class SqliteStore(Store):
         return conn
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Tx]:
-        conn = self._connect()
+    def transaction(self, write: bool = True, key: str | None = None) -> Iterator[Tx]:
+        conn = self._connect()  # one writer at a time whatever the key (BEGIN IMMEDIATE)
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
@@ -99,14 +99,22 @@ class PostgresStore(Store):
             raise
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Tx]:
+    def transaction(self, write: bool = True, key: str | None = None) -> Iterator[Tx]:
         with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
             # One writer at a time per read model, as SQLite's BEGIN IMMEDIATE gives: instances
             # of one agency's consumer on different partitions update shared documents (an
             # employer's notices, a fund year's totals), and during a rebalance two may hold
             # the same partition. Without this, read-modify-write would lose updates.
-            if write:
+            # A keyed writer (services/freshness.remember: one user's last write, from every
+            # server process) shares the store's lock and takes its key's alone: concurrent
+            # requests of different users no longer queue one behind the other.
+            if write and key is None:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.tables["docs"],))
+            elif write:
+                cur.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))",
+                            (self.tables["docs"],))
+                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                            (f"{self.tables['docs']}#{key}",))
             tx = PgTx(cur, self.tables, "%s")
             yield tx
             tx.flush()

@@ -76,7 +76,7 @@ def remember(store: Store, w: Writes, now: datetime) -> None:
     this write added to those of the user's writes in the last RECENT, the newest KEEP."""
     if w.actor_id is None or w.position is None:
         return
-    with store.transaction() as tx:
+    with store.transaction(key=w.actor_id) as tx:
         old = tx.get(LAST_WRITE, w.actor_id)
         marks: dict[str, list[Any]] = {}
         if old is not None and now - datetime.fromisoformat(old["at"]) <= RECENT:

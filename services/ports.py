@@ -89,9 +89,11 @@ class Store(ABC):
     name: str
 
     @abstractmethod
-    def transaction(self, write: bool = True) -> AbstractContextManager[Tx]:
+    def transaction(self, write: bool = True, key: str | None = None) -> AbstractContextManager[Tx]:
         """Commits on normal exit, rolls back on an exception. Writers go one at a time;
-        `write=False` promises only reads, which then need not wait for them."""
+        `write=False` promises only reads, which then need not wait for them. `key` promises
+        a writer that touches only documents under that key (one user's): it then waits only
+        for writers of the same key and for writers of the whole store."""
 
     @abstractmethod
     def reset(self) -> None:
