@@ -72,3 +72,18 @@ def test_kafka_keeps_its_log_on_the_volume() -> None:
     log_dirs = kafka["environment"]["KAFKA_LOG_DIRS"]
     assert any(v.split(":")[1] == log_dirs for v in kafka["volumes"])
     assert (ROOT / ".env.example").read_text().count("POSTGRES_PASSWORD=") == 1
+
+
+def test_replicas_fit_the_partitions_and_the_published_ports() -> None:
+    """Several of each process: no more instances of an agency's consumer than partitions (the
+    extra ones would stand idle), one relay, and a host port for every API instance."""
+    services = compose()["services"]
+    partitions = int(services["api"]["environment"]["LINKAGE_TOPIC_PARTITIONS"])
+    for agency in AGENCIES:
+        replicas = services[f"consumer-{agency}"].get("deploy", {}).get("replicas", 1)
+        assert 2 <= replicas <= partitions, agency
+    assert services["relay"].get("deploy", {}).get("replicas", 1) == 1
+    api = services["api"]
+    host = api["ports"][0].rsplit(":", 1)[0]
+    first, _, last = host.partition("-")
+    assert int(last or first) - int(first) + 1 == api["deploy"]["replicas"] >= 2
