@@ -42,6 +42,7 @@ from typing import Any
 import httpx
 from benchlib import (
     DEFAULT_PG,
+    Summary,
     append_results,
     cpu_ticks,
     create_schema,
@@ -333,8 +334,22 @@ def main(argv: list[str] | None = None) -> int:
                          f"{errs} errors) — target < 250 MB {'MET' if rss < 250 else 'MISSED'}")
     body = "\n".join(lines)
     print(body)
+    summary = [Summary(
+        f"HTTP filing on PostgreSQL, {args.clients} client threads, {args.seconds:g} s",
+        "bench/api_rate.py" + "".join(f" --workers {w}" for w in args.workers or []),
+        f"{best['rate']:,.0f} filings/s ({best['workers']} worker(s)), POST p99 {best['p99']:.0f} ms",
+        f"{best['rate'] / base:.2f} (bare library {base:,.0f} saves/s, one thread)",
+        "≥ 0.5× (stretch 1.0×), POST p99 < 100 ms", ratio_met and best["p99"] < 100)]
+    for r in results:
+        if "memory" in r:
+            n, rss, _, _ = r["memory"]
+            summary.append(Summary("memory: `linkage serve` RSS after 100,000 filings",
+                                   f"bench/api_rate.py --memory-filings {n}",
+                                   f"{rss:.0f} MB after {n:,} filings ({r['workers']} worker(s))",
+                                   "—", "< 250 MB after 100,000", rss < 250 and n >= 100_000))
     if not args.no_record:
-        append_results("HTTP filing throughput (bench/api_rate.py)", started, info, body)
+        append_results("HTTP filing throughput (bench/api_rate.py)", started, info, body,
+                       summary=summary)
     return 0
 
 

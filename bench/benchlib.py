@@ -35,32 +35,13 @@ DEFAULT_KAFKA = os.environ.get("LINKAGE_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 
 HEADER = """# linkage benchmarks
 
-Hand-run benchmarks; never part of the test suite (pytest only collects `tests/`).
-Each run appends a section below with the date, the machine, the exact command, the commit
-and its figures. The two transport benchmarks need the real services: PostgreSQL
-(`--pg-url`, default `postgresql://linkage:linkage@127.0.0.1:5432/linkage_test`, the role
-must be allowed to CREATE SCHEMA; the end-to-end one holds about 30 connections) and a Kafka
-broker (`--kafka`, default `127.0.0.1:9092`; `bash scripts/kafka.sh start`). Each run works
-in a fresh schema `bench_<hex>` (dropped at the end) and on fresh topics `bench<hex>.…`
-(deleted at the end). Run them on an otherwise idle machine: each section reports the CPU
-that other processes used meanwhile and flags the run as noisy above 0.25 cores.
+Hand-run benchmarks (see bench/*.py): the table holds the latest figure of each measure, the run
+log follows.
 
-* **Relay throughput** — `.venv/bin/python bench/relay_rate.py` (options: `--events 5000
-  --rounds 3 --batch 1000 --partitions 3 --no-sqlite --diagnose`). Alternates (a) a plain
-  kafka-python producer configured by `adapters.kafka_topics.producer()` sending the
-  pre-encoded envelopes and (b) `Relay.drain()` over the same notification log (publish +
-  broker ack + position record), on fresh topics each round; reports median events/s, CPU per
-  event and relay/baseline (target ≥ 0.8). Also times the relay over a SQLite event store
-  (`--no-sqlite` skips it) and, with `--diagnose`, the relay without pipelining (depth 1).
-* **End-to-end latency** — `.venv/bin/python bench/e2e_latency.py` (options: `--rate 100
-  --seconds 60 --workers 32 --poll-interval 0.02`). Runs `linkage serve`, `linkage relay` and
-  `linkage consume --agency X` (hrss, safety, health, finance) as subprocesses (one at a
-  time), files notices (one per employer) through the HTTP API at a steady open-loop rate and
-  measures from each 201 to the moment the notice is in every required agency's read model
-  (`rm_<agency>_docs`, coll='queue', polled every 20 ms); reports p50/p95/p99/max (target
-  p99 < 500 ms), the achieved rate and every process's CPU.
+<!-- summary:start -->
+<!-- summary:end -->
 
-Add `--no-record` to either to print without touching this file.
+# Run log
 """
 
 
@@ -212,11 +193,56 @@ def command_line() -> str:
     return shlex.join([exe, *sys.argv])
 
 
+SUMMARY_START, SUMMARY_END = "<!-- summary:start -->", "<!-- summary:end -->"
+SUMMARY_HEAD = ("| measure | command | latest figure | ratio to its baseline (same run) | target | "
+                "met | run (UTC), load average |", "|---|---|---|---|---|---|---|")
+
+
+@dataclass
+class Summary:
+    """One row of the summary table that opens RESULTS.md (a run replaces its measure's row)."""
+
+    measure: str
+    command: str
+    figure: str
+    ratio: str
+    target: str
+    met: bool | None
+
+    def row(self, when: str) -> str:
+        met = "—" if self.met is None else ("**yes**" if self.met else "**no**")
+        cells = (self.measure, f"`{self.command}`", self.figure, self.ratio, self.target, met, when)
+        return "| " + " | ".join(c.replace("|", "/") for c in cells) + " |"
+
+
+def update_summary(rows: Sequence[Summary], when: str, path: Path = RESULTS) -> None:
+    """Replace (or add) these measures' rows in the summary block at the top of RESULTS.md."""
+    text = path.read_text(encoding="utf-8")
+    if SUMMARY_START not in text:
+        head, _, rest = text.partition("\n\n")
+        text = f"{head}\n\n{SUMMARY_START}\n{SUMMARY_END}\n\n{rest}"
+    before, _, after = text.partition(SUMMARY_START)
+    block, _, after = after.partition(SUMMARY_END)
+    table: dict[str, str] = {}
+    for line in block.strip().splitlines():
+        if line.startswith("| ") and line not in SUMMARY_HEAD:
+            table[line.split(" | ", 1)[0][2:]] = line
+    for r in rows:
+        table[r.measure] = r.row(when)
+    lines = [*SUMMARY_HEAD, *table.values()]
+    path.write_text(before + SUMMARY_START + "\n" + "\n".join(lines) + "\n" + SUMMARY_END + after,
+                    encoding="utf-8")
+
+
 def append_results(title: str, started: datetime, info: dict[str, str], body: str,
-                   path: Path = RESULTS) -> None:
-    """Append one section to RESULTS.md, creating it with the how-to header if missing."""
+                   path: Path = RESULTS, summary: Sequence[Summary] = ()) -> None:
+    """Append one section to RESULTS.md, creating it with the how-to header if missing, and
+    put this run's figures in the summary table at its top."""
     if not path.exists() or not path.read_text(encoding="utf-8").strip():
         path.write_text(HEADER, encoding="utf-8")
+    if summary:
+        update_summary(summary, f"{started.astimezone(UTC).strftime('%Y-%m-%d %H:%M')}, "
+                                f"{info['load average before run'].split()[0]}", path)
     lines = [
         "", f"## {title} — {started.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}", "",
         f"* Machine: {info['nproc']} cores ({info['cpu']}), {info['memory']} RAM, {info['os']},"

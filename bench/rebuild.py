@@ -39,6 +39,7 @@ import psycopg
 from benchlib import (
     DEFAULT_KAFKA,
     DEFAULT_PG,
+    Summary,
     append_results,
     create_schema,
     credit_code,
@@ -276,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
                  topic_partitions=args.partitions, data_dir=tmp)
     create_schema(args.pg_url, schema)
     c = bootstrap(s)
-    rows, notes = [], []
+    rows, notes, summary = [], [], []
     try:
         t0 = time.perf_counter()
         head = fill(c, args.events, started)
@@ -313,6 +314,25 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"* {agency}: `{kafka_line}` / `{log_line}` (the command's own timing, "
                          f"without process start-up); baseline COPY of {ndocs:,} documents and "
                          f"their index rows {COPY_S[0]:.1f} s.")
+            summary += [
+                Summary(f"agency read-model rebuild, PostgreSQL ({agency}), from the log",
+                        f"bench/rebuild.py --events {args.events} --agency {agency}",
+                        f"{applied:,} events in {log_s:.1f} s ({applied / log_s:,.0f} ev/s), peak RSS "
+                        f"{PEAK.get('log', 0):.0f} MB", f"{bl_s / log_s:.2f} (psycopg read + COPY)",
+                        "≥ 0.5× and ≥ 20,000 ev/s; 1M < 60 s", bl_s / log_s >= 0.5
+                        and applied / log_s >= 20_000 and args.events >= 1_000_000 and log_s < 60),
+                Summary(f"agency read-model rebuild, PostgreSQL ({agency}), from Kafka",
+                        f"bench/rebuild.py --events {args.events} --agency {agency}",
+                        f"{applied:,} events in {kafka_s:.1f} s ({applied / kafka_s:,.0f} ev/s), peak RSS "
+                        f"{PEAK.get('kafka', 0):.0f} MB", f"{bk_s / kafka_s:.2f} (kafka-python read + COPY)",
+                        "≥ 0.5× and ≥ 20,000 ev/s; 1M < 60 s", bk_s / kafka_s >= 0.5
+                        and applied / kafka_s >= 20_000 and args.events >= 1_000_000 and kafka_s < 60),
+                Summary(f"live consumer on a backlog ({agency})",
+                        f"bench/rebuild.py --events {args.events} --agency {agency}",
+                        f"{applied:,} events in {live_s:.1f} s ({applied / live_s:,.0f} ev/s), peak RSS "
+                        f"{PEAK.get('live', 0):.0f} MB", f"{bk_s / live_s:.2f} (kafka-python read + COPY)",
+                        "≥ 10,000 ev/s on 100,000; RSS < 150 MB",
+                        applied / live_s >= 10_000 and PEAK.get("live", 0) < 150)]
             notes.append(f"* **{agency}: rebuild {applied / kafka_s:,.0f} ev/s from Kafka "
                          f"(ratio {bk_s / kafka_s:.2f}), {applied / log_s:,.0f} ev/s from the log "
                          f"(ratio {bl_s / log_s:.2f}) — target ≥ 0.5 and ≥ 20,000 ev/s "
@@ -348,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     ])
     print(body)
     if not args.no_record:
-        append_results("Agency read-model rebuild (bench/rebuild.py)", started, info, body)
+        append_results("Agency read-model rebuild (bench/rebuild.py)", started, info, body,
+                       summary=summary)
     return 0
 
 

@@ -35,7 +35,16 @@ from typing import Any
 from uuid import uuid4
 
 import psycopg
-from benchlib import DEFAULT_PG, append_results, create_schema, credit_code, drop_schema, machine, tag
+from benchlib import (
+    DEFAULT_PG,
+    Summary,
+    append_results,
+    create_schema,
+    credit_code,
+    drop_schema,
+    machine,
+    tag,
+)
 
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
@@ -255,10 +264,20 @@ def main() -> None:
                      f"({r['baseline_cpu'] / r['verified_cpu']:.2f}) | ×{growth:.2f}, ×{growth_cpu:.2f} | "
                      f"{r['rss_before']:.0f} → {r['rss_peak']:.0f} MiB | {r['chain_s']:.2f} s | "
                      f"{r['db_mb']:.0f} MiB |")
-    verdicts = []
+    verdicts, summary = [], []
     for r in results:
         if r["size"] == max(sizes):
             ok = r["ratio"] >= 0.9 and (r["size"] < 1_000_000 or r["verified_s"] < limit[r["db"]])
+            mine = [x for x in results if x["db"] == r["db"]]
+            flat = max(x["rss_peak"] for x in mine) - min(x["rss_peak"] for x in mine)
+            summary.append(Summary(
+                f"audit replay with chain verification ({'SQLite' if r['db'] == 'sqlite' else 'PostgreSQL'})",
+                f"bench/replay.py --db {r['db']} --sizes {args.sizes}",
+                f"{r['size']:,} events in {r['verified_s']:.1f} s ({r['verified_eps']:,.0f} ev/s); "
+                f"peak RSS {r['rss_peak']:.0f} MiB, {flat:+.0f} MiB across sizes",
+                f"{r['ratio']:.2f} (bare recorder read + decode)",
+                f"≥ 0.9×, 1M < {limit[r['db']]:g} s, memory flat",
+                ok and r["size"] >= 1_000_000 and flat < 50))
             verdicts.append(f"**{r['db']}, {r['size']:,} events: ratio {r['ratio']:.2f} in "
                             f"{r['verified_s']:.1f} s — target ≥ 0.9"
                             + (f" and < {limit[r['db']]:g} s" if r["size"] >= 1_000_000 else "")
@@ -269,7 +288,8 @@ def main() -> None:
             + "\n".join(lines) + "\n\n" + "\n".join(verdicts))
     print(body)
     if not args.no_record:
-        append_results("Audit replay with verification (bench/replay.py)", started, info, body)
+        append_results("Audit replay with verification (bench/replay.py)", started, info, body,
+                       summary=summary)
 
 
 if __name__ == "__main__":
