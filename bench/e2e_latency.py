@@ -390,7 +390,8 @@ def summarize(args: argparse.Namespace, tracker: Tracker, load: Load, poller: Po
     ok = False
     rows: list[Summary] = []
     command = f"bench/e2e_latency.py --rate {args.rate:g} --seconds {args.seconds:g}" + (
-        f" --serve-workers {args.serve_workers}" if args.serve_workers > 1 else "")
+        f" --serve-workers {args.serve_workers}" if args.serve_workers > 1 else "") + (
+        f" --fetch-wait-ms {args.fetch_wait_ms}" if args.fetch_wait_ms is not None else "")
     if lat:
         p99 = percentile(lat, 99)
         ok = p99 < 0.5 and not missing and not tracker.errors
@@ -504,6 +505,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure the processes' idle CPU this long before the load (default 5)")
     ap.add_argument("--partitions", type=int, default=3, help="partitions per topic (Settings' default)")
     ap.add_argument("--serve-workers", type=int, default=1, help="`linkage serve --workers N` (1)")
+    ap.add_argument("--fetch-wait-ms", type=int,
+                    help="LINKAGE_CONSUMER_FETCH_WAIT_MS for the consumers (default: the setting's)")
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--kafka", default=DEFAULT_KAFKA)
     ap.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
@@ -519,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     groups = f"bench{run}-"
     work = Path(tempfile.mkdtemp(prefix="linkage-bench-e2e-"))
     env = env_for(args.pg_url, schema, args.kafka, prefix, groups, args.partitions, work / "var")
+    if args.fetch_wait_ms is not None:
+        env["LINKAGE_CONSUMER_FETCH_WAIT_MS"] = str(args.fetch_wait_ms)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     print(f"run {run}: schema {schema}, topics {prefix}*, {base}, logs in {work}", flush=True)
