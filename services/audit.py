@@ -23,7 +23,7 @@ from services.application import LinkageApp, NotFound
 from services.chain import Verification, notifications, verified
 from services.consumer import Consumer, Message, Outcome
 from services.envelope import _ENVELOPE_FIELDS, encode, envelope_of, mechanism_of_type
-from services.envelope_fast import payload_of, stored_state
+from services.envelope_fast import stored_state
 from services.feeder import LOG_SOURCE, stored_topics
 from services.ports import Doc, Store
 
@@ -86,18 +86,29 @@ def record(event: Any, notification_id: int) -> Doc:
 
 
 def record_stored(n: Notification, event_type: str, mechanism: str, state: Doc) -> Doc:
-    """The same record as `record`, from the stored JSON state (no domain event)."""
+    """The same record as `record`, from the stored JSON state (no domain event). Takes
+    `state` over: what is left of it once the envelope's fields are taken out is the payload."""
+    pop = state.pop
+    at, actor_id, actor_name, agency = (pop("timestamp"), pop("actor_id"), pop("actor_name"),
+                                        pop("actor_agency"))
+    for k in _OTHER_ENVELOPE_FIELDS:
+        if k in state:
+            del state[k]
     return {
         "notification_id": n.id,
-        "time": state["timestamp"],
+        "time": at,
         "mechanism": mechanism,
         "event_type": event_type,
         "aggregate_id": str(n.originator_id),
         "aggregate_version": n.originator_version,
-        "actor": {"id": state["actor_id"], "name": state["actor_name"]},
-        "agency": state["actor_agency"],
-        "payload": payload_of(state),
+        "actor": {"id": actor_id, "name": actor_name},
+        "agency": agency,
+        "payload": state,
     }
+
+
+_OTHER_ENVELOPE_FIELDS = tuple(sorted(
+    _ENVELOPE_FIELDS - {"timestamp", "actor_id", "actor_name", "actor_agency"}))
 
 
 @dataclass(frozen=True)
