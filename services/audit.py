@@ -22,7 +22,7 @@ from services.agencies import projection_for
 from services.application import LinkageApp, NotFound
 from services.chain import Verification, notifications, verified
 from services.consumer import Consumer, Message, Outcome
-from services.envelope import _ENVELOPE_FIELDS, encode, envelope_of, mechanism_of_type
+from services.envelope import _ENVELOPE_FIELDS, CAUSE_FIELDS, encode, envelope_of, mechanism_of_type
 from services.envelope_fast import stored_state
 from services.feeder import LOG_SOURCE, stored_topics
 from services.ports import Doc, Store
@@ -107,8 +107,8 @@ def record_stored(n: Notification, event_type: str, mechanism: str, state: Doc) 
     }
 
 
-_OTHER_ENVELOPE_FIELDS = tuple(sorted(
-    _ENVELOPE_FIELDS - {"timestamp", "actor_id", "actor_name", "actor_agency"}))
+_OTHER_ENVELOPE_FIELDS = (*sorted(_ENVELOPE_FIELDS - {"timestamp", "actor_id", "actor_name",
+                                                        "actor_agency"}), *CAUSE_FIELDS)
 
 
 @dataclass(frozen=True)
