@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -280,6 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     started, info = datetime.now(UTC), machine()
     work = Path(tempfile.mkdtemp(prefix="linkage-bench-api-"))
+    try:
+        return run(args, started, info, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, started: datetime, info: dict[str, str], work: Path) -> int:
     bases: list[tuple[float, float]] = [baseline(args.pg_url, args.baseline_seconds)]
     print(f"baseline: {bases[0][0]:,.0f} saves/s ({bases[0][1]:.2f} ms CPU each)", flush=True)
     results = []
