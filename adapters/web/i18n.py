@@ -147,6 +147,12 @@ EXTRA: dict[str, tuple[str, str]] = {}
 
 
 def register(messages: dict[str, tuple[str, str]]) -> None:
+    """Add a page group's messages; a key already worded differently is refused (two groups
+    sharing a key would silently reword each other's pages)."""
+    for key, pair in messages.items():
+        known = CATALOGUE.get(key) or EXTRA.get(key)
+        if known is not None and known != pair:
+            raise ValueError(f"message key {key!r} is already worded {known!r}, not {pair!r}")
     EXTRA.update(messages)
 
 

@@ -27,3 +27,14 @@ def test_every_message_is_in_both_languages_and_no_other_page_rewords_it() -> No
         assert zh.strip() and en.strip(), key
         assert i18n.translate("zh-CN", key) == zh, key
         assert i18n.translate("en", key) == en, key
+
+
+def test_two_page_groups_cannot_word_one_key_differently() -> None:
+    import pytest
+
+    from adapters.web import i18n
+
+    i18n.register({"_probe_key": ("甲", "A")})
+    i18n.register({"_probe_key": ("甲", "A")})  # the same wording again is fine
+    with pytest.raises(ValueError, match="_probe_key"):
+        i18n.register({"_probe_key": ("乙", "B")})
