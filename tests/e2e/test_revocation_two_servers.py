@@ -113,6 +113,9 @@ def test_revoked_deactivated_and_expired_tokens_get_401_on_both_servers(
             # the short token expires on its own (3 s after it was issued)
             wait_for(lambda u=url: status(u, short["token"]) == 401, 30)  # type: ignore[misc]
         r = httpx.get(servers[0] + NOTICES, headers={"Authorization": f"Bearer {short['token']}"})
-        assert "expired" in r.json()["detail"]
+        assert r.json()["code"] == "token_expired" and "令牌已过期" in r.json()["detail"]
+        r = httpx.get(servers[0] + NOTICES, headers={"Authorization": f"Bearer {short['token']}",
+                                                      "Accept-Language": "en"})
+        assert r.json()["code"] == "token_expired" and "expired" in r.json()["detail"]
     finally:
         c.close()
