@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -130,6 +131,19 @@ def test_postgres_dump_restore_then_rebuild(pg_url: str, pg_schema: str, tmp_pat
         finally:
             restored.close()
     finally:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(fresh_db)))
+        drop_database(pg_url, fresh_db)
+
+
+def drop_database(pg_url: str, name: str) -> None:
+    """Clean up; an autovacuum worker busy on the fresh copy belongs to the server, which our
+    role may not terminate (FORCE then refuses): wait for it a little."""
+    for attempt in range(20):
+        try:
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(name)))
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
