@@ -20,6 +20,7 @@ from adapters.web.inspections import parse
 from adapters.web.once import OnceDep, WebOnce
 from adapters.web.render import NAV, problem, refused, render
 from adapters.web.session import WebUserDep, lang_of
+from domain import messages
 from domain.common import Actor, DomainError
 from domain.registers import REGISTER_KINDS
 from domain.vocabulary import AGENCIES
@@ -134,6 +135,8 @@ def link_account(request: Request, key: str, form: FormDep, c: ContainerDep, act
     account = find_account(c, body.account_id) if body is not None else None
     if body is None or account is None:
         return show(request, c, actor, "inspectors",
-                    errors or {"account_id": "no such account"}, status=422)
+                    errors or {"account_id": messages.render(
+                        "no_such_account", lang_of(request), {"account_id": body.account_id})},
+                    status=422)
     return change(request, c, actor, "inspectors", "account", once,
                   lambda: c.registers.link_account(actor, key, account))

@@ -182,6 +182,9 @@ def test_registers_pages_for_admins_and_readers(api: Api) -> None:
     made = api.container.accounts.add(admin, name="陈卫", agency="health", role="inspector")
     page = api.client.get("/ui/registers/inspectors").text
     assert f'<option value="{made["id"]}">陈卫</option>' in page
+    unknown = api.client.post("/ui/registers/inspectors/s-1/account",
+                              data={"account_id": "acct-nobody"})
+    assert unknown.status_code == 422 and "没有账号 acct-nobody" in unknown.text
     api.client.post("/ui/registers/inspectors/s-1/account", data={"account_id": made["id"]})
     nobody = api.client.post("/ui/registers/inspectors/s-1/deactivation", data={"reason": ""})
     assert nobody.status_code == 422
