@@ -27,6 +27,7 @@ from psycopg.sql import SQL, Composed, Identifier
 from adapters.bootstrap import Container, bootstrap
 from adapters.faults import maybe_crash
 from adapters.kafka_topics import ensure_topics, producer
+from adapters.log_wakeup import LogWakeup
 from adapters.settings import Settings
 from services.application import LinkageApp
 from services.envelope import topics
@@ -245,8 +246,10 @@ def run_relay(settings: Settings, once: bool = False, stop: threading.Event | No
         return
     log.info("relay publishing from %s to %s", settings.describe(), settings.kafka_bootstrap)
     last_report = 0.0
+    wakeup = LogWakeup(c.app.recorder).start()  # PostgreSQL: publish at commit, not next poll
     try:
         while not stop.is_set():
+            wakeup.clear()  # before reading: a commit during the drain wakes the next wait
             try:
                 published = relay.drain(stop, seconds=10)
             except (KafkaError, OSError) as e:
@@ -272,8 +275,9 @@ def run_relay(settings: Settings, once: bool = False, stop: threading.Event | No
                 log.info("relay position %s, lag %s", relay.position(), relay.lag())
                 last_report = now
             if not published:
-                stop.wait(interval)
+                wakeup.wait(interval if wakeup.pg is None else max(interval, 0.5), stop)
     finally:
+        wakeup.stop()
         if server is not None:
             server.shutdown()
         relay.kafka.close(timeout=10)
