@@ -157,10 +157,10 @@ class Accounts:
         self.index.catch_up()  # this process's next read sees it; others poll the log
         return a.version
 
-    def _issue(self, a: Account, actor: Actor, name: str,
-               expires_at: datetime | None) -> dict[str, Any]:
+    def _issue(self, a: Account, actor: Actor, name: str, expires_at: datetime | None,
+               secret: str | None = None) -> dict[str, Any]:
         now = self.clock()
-        token, token_id = new_token(), str(uuid4())
+        token, token_id = (new_token() if secret is None else "lk_" + secret), str(uuid4())
         expires_at = expires_at or now + self.token_lifetime
         a.issue_token(actor=actor, token_id=token_id, name=name, token_hash=token_hash(token),
                       now=now, expires_at=expires_at)
@@ -168,16 +168,22 @@ class Accounts:
                 "expires_at": expires_at.isoformat()}
 
     def add(self, actor: Actor, *, name: str, agency: str, role: str, system_admin: bool = False,
-            token_name: str = "default", expires_at: datetime | None = None) -> dict[str, Any]:
-        """A new account and its first token (shown once, never stored)."""
+            token_name: str = "default", expires_at: datetime | None = None,
+            secret: str | None = None) -> dict[str, Any]:
+        """A new account and its first token (shown once, never stored); `secret`: the token's
+        random part chosen by the caller (a keyed request's, the same on every retry)."""
         a = Account.add(actor=actor, name=name, agency=agency, role=role, now=self.clock(),
                         system_admin=system_admin)
-        token = self._issue(a, actor, token_name, expires_at)
+        token = self._issue(a, actor, token_name, expires_at, secret)
         self._commit(a)
         return {**view(a, self.clock()), "token": token}
 
     def get(self, account_id: UUID | str) -> dict[str, Any]:
         return view(self.app.load(account_id, Account), self.clock())
+
+    def refresh(self) -> None:
+        """This process's index up to the log (after a keyed request saved its staged events)."""
+        self.index.catch_up()
 
     def list(self, agency: str | None = None, role: str | None = None,
              active: bool | None = None) -> list[Doc]:
@@ -227,9 +233,9 @@ class Accounts:
         return self._commit(a)
 
     def issue_token(self, actor: Actor, account_id: str, name: str,
-                    expires_at: datetime | None = None) -> dict[str, Any]:
+                    expires_at: datetime | None = None, secret: str | None = None) -> dict[str, Any]:
         a = self.app.load(account_id, Account)
-        token = self._issue(a, actor, name, expires_at)
+        token = self._issue(a, actor, name, expires_at, secret)
         self._commit(a)
         return token
 

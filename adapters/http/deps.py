@@ -7,7 +7,10 @@ still runs in a worker thread (run_in_threadpool), never on the event loop.
 
 from __future__ import annotations
 
+import base64
+import copy
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -243,16 +246,36 @@ class Idempotency:
     def scoped_key(self) -> str | None:
         return f"{self.actor.id}:{self.key}" if self.key else None
 
-    def run(self, request: Request, body: Any, action: Callable[[], tuple[int, Any]]) -> JSONResponse:
-        digest = hashlib.sha256(json.dumps(
+    @staticmethod
+    def digest(request: Request, body: Any) -> str:
+        return hashlib.sha256(json.dumps(
             [request.method, request.url.path, body], sort_keys=True, default=str
         ).encode()).hexdigest()
+
+    def secret_for(self, request: Request, body: Any) -> str | None:
+        """A secret the answer shows once (a new token), the same for every retry of the key.
+
+        Derived from the caller's own bearer token, the key and the body, so a replay can show
+        it again while the request log stores the answer without it. None without a key or a
+        bearer token (the secret is then random and the request is not replayed)."""
+        caller = bearer(request.headers.get("authorization"))
+        if not self.key or not caller:
+            return None
+        mac = hmac.new(caller.encode("utf-8"), digestmod=hashlib.sha256)
+        mac.update(f"linkage-secret:{self.scoped_key()}:{self.digest(request, body)}".encode())
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
+
+    def run(self, request: Request, body: Any, action: Callable[[], tuple[int, Any]],
+            reveal: Callable[[Any], Any] | None = None) -> JSONResponse:
+        """`reveal` puts back into a success's body what the request log does not keep."""
+        digest = self.digest(request, body)
         lang = lang_of(request)  # a replay answers in the first request's language
         answer = run_once(self.container.app, self.scoped_key(), digest, action,
                           lambda e: error_body(e, lang))
         maybe_crash("api-after-commit")  # stored, not yet answered: the retry must replay
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-        return JSONResponse(answer.body, status_code=answer.status, headers=headers)
+        out = reveal(copy.deepcopy(answer.body)) if reveal and answer.status < 300 else answer.body
+        return JSONResponse(out, status_code=answer.status, headers=headers)
 
 
 async def idempotency(c: ContainerDep, actor: UserDep,

@@ -2,22 +2,27 @@
 
 An admin manages its own agency's accounts; a system-wide admin (the first account, made by
 `linkage users add --role admin --system`) every agency's, and only it may make another
-system-wide admin. A token is shown once, in the answer that issues it: these routes keep no
-Idempotency-Key replay of it (a replay would have to store the token).
+system-wide admin. Every POST takes an Idempotency-Key like any other. A token is shown in the
+answer that issues it; under a key the request log stores that answer without the token, and
+a replay shows the same token again, derived from the caller's bearer token, the key and the
+body (`Idempotency.secret_for`), so no token is ever stored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import Container
-from adapters.http.deps import ContainerDep, UserDep, VersionDep, permit
+from adapters.http.deps import ContainerDep, Idempotency, IdempotencyDep, UserDep, VersionDep, permit
 from adapters.http.errors import problem
 from domain.account import NoSuchToken
 from domain.common import Actor
@@ -111,15 +116,53 @@ def list_accounts(c: ContainerDep, caller: AdminDep, agency: Agency | None = Non
     return c.accounts.list(agency=agency, role=role, active=active)
 
 
+def _without_token(status: int, body: Doc, at: tuple[str, ...]) -> tuple[int, Doc]:
+    """The answer as the request log keeps it: the token taken out (a replay puts it back)."""
+    inner = body
+    for k in at[:-1]:
+        inner = inner[k]
+    inner[at[-1]] = None
+    return status, body
+
+
+def _put_token(token: str, at: tuple[str, ...]) -> Callable[[Doc], Doc]:
+    def put(body: Doc) -> Doc:
+        inner = body
+        for k in at[:-1]:
+            inner = inner[k]
+        inner[at[-1]] = token
+        return body
+    return put
+
+
+def _issuing(request: Request, c: Container, idem: Idempotency, body: BaseModel,
+             issue: Callable[[str | None], Doc], at: tuple[str, ...]) -> Any:
+    """Run a request whose answer shows a new token: keyed, the same token on every retry."""
+    dumped = body.model_dump(mode="json")
+    secret = idem.secret_for(request, dumped)
+    if secret is None:  # no key (or no bearer token to derive it from): a one-off token
+        return JSONResponse(jsonable_encoder(issue(None)), status_code=201)
+
+    def action() -> tuple[int, Doc]:
+        return _without_token(201, jsonable_encoder(issue(secret)), at)
+
+    answer = idem.run(request, dumped, action, _put_token("lk_" + secret, at))
+    c.accounts.refresh()  # the new token signs in on this process at once
+    return answer
+
+
 @router.post("", status_code=201)
-def add_account(c: ContainerDep, caller: AdminDep, body: NewAccount) -> dict[str, Any]:
-    """A new account and its first token (the `token` field is shown this once)."""
+def add_account(request: Request, c: ContainerDep, caller: AdminDep, body: NewAccount,
+                idem: IdempotencyDep) -> Any:
+    """A new account and its first token (the `token` field is shown in this answer, and again
+    in a replay of its Idempotency-Key; never stored)."""
     check_agency(caller, body.agency)
     if body.system and not caller.account["system"]:
         raise Forbidden("not_system_admin")
-    return c.accounts.add(caller.actor, name=body.name, agency=body.agency, role=body.role,
-                          system_admin=body.system, token_name=body.token_name,
-                          expires_at=_expiry(c, body.expires_in_days))
+    return _issuing(request, c, idem, body, lambda secret: c.accounts.add(
+        caller.actor, name=body.name, agency=body.agency, role=body.role,
+        system_admin=body.system, token_name=body.token_name,
+        expires_at=_expiry(c, body.expires_in_days), secret=secret), ("token", "token"))
 
 
 @router.get("/{account_id}")
@@ -139,49 +182,67 @@ def list_tokens(c: ContainerDep, caller: AdminDep, account_id: UUID) -> list[dic
     return tokens
 
 
+def _changing(request: Request, c: Container, idem: Idempotency, account_id: UUID,
+              body: BaseModel | None, change: Callable[[], Doc], forget: bool = True) -> Any:
+    """A keyed change of an account: applied once, its answer replayed; then every cached
+    sign-in of the account is dropped on this process (others within 5 s)."""
+    dumped = None if body is None else body.model_dump(mode="json")
+    answer = idem.run(request, dumped, lambda: (200, change()))
+    c.accounts.refresh()
+    if forget:
+        _forget(request, account_id)
+    return answer
+
+
 @router.post("/{account_id}/role")
 def change_role(request: Request, c: ContainerDep, caller: AdminDep, account_id: UUID,
-                body: RoleChange, expected: VersionDep) -> dict[str, Any]:
+                body: RoleChange, expected: VersionDep, idem: IdempotencyDep) -> Any:
     target(c, caller, account_id)
-    version = c.accounts.change_role(caller.actor, str(account_id), body.role, expected)
-    _forget(request, account_id)
-    return {"id": str(account_id), "version": version, "role": body.role}
+    return _changing(request, c, idem, account_id, body, lambda: {
+        "id": str(account_id), "role": body.role,
+        "version": c.accounts.change_role(caller.actor, str(account_id), body.role, expected)})
 
 
 @router.post("/{account_id}/deactivation")
 def deactivate(request: Request, c: ContainerDep, caller: AdminDep, account_id: UUID,
-               body: Deactivation, expected: VersionDep) -> dict[str, Any]:
+               body: Deactivation, expected: VersionDep, idem: IdempotencyDep) -> Any:
     """Every token and web session of the account stops working on every server within 5 s."""
     target(c, caller, account_id)
-    version = c.accounts.deactivate(caller.actor, str(account_id), body.reason, expected)
-    _forget(request, account_id)
-    return {"id": str(account_id), "version": version, "active": False}
+    return _changing(request, c, idem, account_id, body, lambda: {
+        "id": str(account_id), "active": False,
+        "version": c.accounts.deactivate(caller.actor, str(account_id), body.reason, expected)})
 
 
 @router.post("/{account_id}/reactivation")
-def reactivate(c: ContainerDep, caller: AdminDep, account_id: UUID,
-               expected: VersionDep) -> dict[str, Any]:
+def reactivate(request: Request, c: ContainerDep, caller: AdminDep, account_id: UUID,
+               expected: VersionDep, idem: IdempotencyDep) -> Any:
     target(c, caller, account_id)
-    version = c.accounts.reactivate(caller.actor, str(account_id), expected)
-    return {"id": str(account_id), "version": version, "active": True}
+    return _changing(request, c, idem, account_id, None, lambda: {
+        "id": str(account_id), "active": True,
+        "version": c.accounts.reactivate(caller.actor, str(account_id), expected)}, forget=False)
 
 
 @router.post("/{account_id}/tokens", status_code=201)
-def issue_token(c: ContainerDep, caller: AdminDep, account_id: UUID,
-                body: NewToken) -> dict[str, Any]:
-    """A new named token: the `token` field is shown this once, only its hash is kept."""
+def issue_token(request: Request, c: ContainerDep, caller: AdminDep, account_id: UUID,
+                body: NewToken, idem: IdempotencyDep) -> Any:
+    """A new named token: the `token` field is shown in this answer (and again in a replay of
+    its Idempotency-Key); only its hash is kept."""
     target(c, caller, account_id)
-    return c.accounts.issue_token(caller.actor, str(account_id), body.name,
-                                  _expiry(c, body.expires_in_days))
+    return _issuing(request, c, idem, body, lambda secret: c.accounts.issue_token(
+        caller.actor, str(account_id), body.name, _expiry(c, body.expires_in_days), secret),
+        ("token",))
 
 
 @router.post("/{account_id}/tokens/{token_id}/revocation")
 def revoke_token(request: Request, c: ContainerDep, caller: AdminDep, account_id: UUID,
-                 token_id: str) -> dict[str, Any]:
+                 token_id: str, idem: IdempotencyDep) -> Any:
     target(c, caller, account_id)
-    try:
-        version = c.accounts.revoke_token(caller.actor, str(account_id), token_id)
-    except NoSuchToken as e:
-        raise problem(404, e.code, **e.params) from e
-    _forget(request, account_id)
-    return {"id": str(account_id), "version": version, "token_id": token_id, "revoked": True}
+
+    def revoke() -> Doc:
+        try:
+            version = c.accounts.revoke_token(caller.actor, str(account_id), token_id)
+        except NoSuchToken as e:
+            raise problem(404, e.code, **e.params) from e
+        return {"id": str(account_id), "version": version, "token_id": token_id, "revoked": True}
+
+    return _changing(request, c, idem, account_id, None, revoke)

@@ -134,3 +134,54 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(api: Api) -> None:
         409, "POST", f"{USERS}/{root_id}/deactivation",
         bearer(add(api, root, name="第三", agency="safety", role="admin")["token"]["token"]), {})
     assert events(api) == before + 3  # the deactivation, the third admin and its token: no more
+
+
+def test_keyed_account_writes_are_applied_once_and_replay_the_same_token(api: Api) -> None:
+    """A retry under the same Idempotency-Key answers the first response, the new token
+    included, and stores nothing new; the token itself is never stored."""
+    root = system_admin(api)
+    admin = bearer(add(api, root, name="人社管理员", role="admin")["token"]["token"])
+    body = {"name": "赵六", "agency": "hrss", "role": "liaison"}
+    keyed = {**admin, "Idempotency-Key": "add-zhao"}
+    first = api.client.post(USERS, json=body, headers=keyed)
+    before = events(api)
+    again = api.client.post(USERS, json=body, headers=keyed)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json() and first.json()["token"]["token"].startswith("lk_")
+    assert events(api) == before  # nothing new stored
+    token = first.json()["token"]["token"]
+    assert api.client.get(NOTICES, headers=bearer(token)).status_code == 200
+    names = [a["name"] for a in api.client.get(USERS, headers=admin).json()]
+    assert names.count("赵六") == 1
+    stored = api.container.app.request_log.select_request(f"{_actor_id(admin)(api)}:add-zhao")
+    assert stored is not None and stored.body["token"]["token"] is None
+    assert token.removeprefix("lk_") not in repr(stored)
+    other = api.client.post(USERS, json={**body, "name": "钱七"}, headers=keyed)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+    uid = first.json()["id"]
+    tkey = {**admin, "Idempotency-Key": "phone-token"}
+    t1 = api.client.post(f"{USERS}/{uid}/tokens", json={"name": "手机"}, headers=tkey)
+    t2 = api.client.post(f"{USERS}/{uid}/tokens", json={"name": "手机"}, headers=tkey)
+    assert t1.status_code == t2.status_code == 201 and t1.json() == t2.json()
+    assert t2.headers.get("Idempotent-Replayed") == "true"
+    assert api.client.get(NOTICES, headers=bearer(t1.json()["token"])).status_code == 200
+    tokens = api.client.get(f"{USERS}/{uid}/tokens", headers=admin).json()
+    assert [t["name"] for t in tokens].count("手机") == 1
+
+    dkey = {**admin, "Idempotency-Key": "off"}
+    d1 = api.client.post(f"{USERS}/{uid}/deactivation", json={"reason": "调离"}, headers=dkey)
+    d2 = api.client.post(f"{USERS}/{uid}/deactivation", json={"reason": "调离"}, headers=dkey)
+    assert d1.status_code == d2.status_code == 200 and d1.json() == d2.json()
+    assert d2.headers.get("Idempotent-Replayed") == "true"
+    assert api.client.get(NOTICES, headers=bearer(token)).status_code == 401  # at once, here
+    assert api.client.get(f"{USERS}/{uid}", headers=admin).json()["version"] == d1.json()["version"]
+
+
+def _actor_id(h: dict[str, str]) -> Any:
+    def of(api: Api) -> str:
+        found = api.container.accounts.sign_in(h["Authorization"].removeprefix("Bearer "))
+        assert found.actor is not None
+        return found.actor.id
+    return of
