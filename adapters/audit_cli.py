@@ -30,11 +30,12 @@ def parse_time(value: str | None, name: str) -> datetime | None:
     try:
         t = datetime.fromisoformat(value)
     except ValueError as e:
-        raise typer.BadParameter("must be an ISO 8601 time, e.g. 2026-05-01T08:00:00+08:00",
+        raise typer.BadParameter("须为 ISO 8601 时间 / must be an ISO 8601 time, e.g. "
+                                 "2026-05-01T08:00:00+08:00",
                                  param_hint=name) from e
     if t.tzinfo is None:
         if len(value) > 10:
-            raise typer.BadParameter("must carry a UTC offset", param_hint=name)
+            raise typer.BadParameter("须带时区偏移 / must carry a UTC offset", param_hint=name)
         t = t.replace(tzinfo=UTC)
     return t
 
@@ -81,11 +82,11 @@ def replay(
     from services.chain import notifications
 
     if fmt not in ("jsonl", "csv"):
-        raise typer.BadParameter("must be jsonl or csv", param_hint="--format")
+        raise typer.BadParameter("须为 jsonl 或 csv / must be jsonl or csv", param_hint="--format")
     try:
         agg = UUID(aggregate) if aggregate else None
     except ValueError as e:
-        raise typer.BadParameter("must be a UUID", param_hint="--aggregate") from e
+        raise typer.BadParameter("须为 UUID / must be a UUID", param_hint="--aggregate") from e
     filters = audit.Filters(parse_time(start, "--from"), parse_time(end, "--to"), agg, agency,
                             actor, type_)
     with _container() as c, _output(out) as f:
@@ -118,18 +119,27 @@ def replay(
 
 
 @audit_app.command("as-of")
-def as_of(moment: Annotated[str, typer.Argument(help="ISO 8601 time with offset")]) -> None:
-    """Rebuild every agency's read model as of a moment into separate stores (asof_<agency>)."""
+def as_of(
+    moment: Annotated[str | None, typer.Argument(
+        help="ISO 8601 time with offset (or give --position)")] = None,
+    position: Annotated[int | None, typer.Option(
+        "--position", min=1, help="The log position (notification id) to stop at instead")] = None,
+) -> None:
+    """Rebuild every agency's read model as of a moment, or once the log reached a position,
+    into separate stores (asof_<agency>)."""
     from adapters import audit_wiring
     from services.projections import queue
 
+    if (moment is None) == (position is None):
+        raise typer.BadParameter("给出时间或 --position 之一 / give either MOMENT or --position",
+                                 param_hint="MOMENT")
     at = parse_time(moment, "MOMENT")
-    assert at is not None
     with _container() as c:
         total = c.app.recorder.max_notification_id() or 0
-        with typer.progressbar(length=max(total, 1), label=f"rebuilding as of {at.isoformat()}",
+        label = f"rebuilding as of {at.isoformat()}" if at else f"rebuilding up to event {position}"
+        with typer.progressbar(length=max(min(total, position or total), 1), label=label,
                                file=sys.stderr) as bar:
-            outcomes = audit_wiring.rebuild_as_of(c, at, bar.update)
+            outcomes = audit_wiring.rebuild_as_of(c, at, bar.update, position=position)
         for agency, outcome in outcomes.items():
             with c.store(audit_wiring.as_of_store(agency)).transaction() as tx:
                 items = queue(tx)

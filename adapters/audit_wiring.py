@@ -111,14 +111,17 @@ def as_of_store(agency: str) -> str:
     return f"asof_{agency}"
 
 
-def rebuild_as_of(c: Container, at: datetime,
-                  progress: Callable[[int], None] | None = None) -> dict[str, Outcome]:
-    """Every agency's read model as of `at`, each into its own separate store (asof_<agency>)."""
+def rebuild_as_of(c: Container, at: datetime | None,
+                  progress: Callable[[int], None] | None = None,
+                  position: int | None = None) -> dict[str, Outcome]:
+    """Every agency's read model as of `at` (or once the log reached `position`), each into its
+    own separate store (asof_<agency>)."""
     stores: dict[str, Store] = {agency: c.store(as_of_store(agency)) for agency in AGENCIES}
-    outcomes = audit.rebuild_as_of(c.app, at, stores, progress)
+    outcomes = audit.rebuild_as_of(c.app, at, stores, progress, position=position)
     for store in stores.values():
         with store.transaction() as tx:
-            tx.put(AS_OF_META, "meta", {"as_of": at.isoformat()})
+            tx.put(AS_OF_META, "meta", {"as_of": at.isoformat() if at else None,
+                                        "position": position})
     return outcomes
 
 

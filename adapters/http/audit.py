@@ -156,7 +156,8 @@ def queue_as_of(agency: Agency, c: ContainerDep, user: UserDep,
         meta = tx.get(audit_wiring.AS_OF_META, "meta")
         if meta is None:
             raise problem(404, "no_as_of_rebuild")
-        return {"agency": agency, "as_of": meta["as_of"], "items": queue(tx)}
+        return {"agency": agency, "as_of": meta["as_of"], "position": meta.get("position"),
+                "items": queue(tx)}
 
 
 @router.get("/report", response_class=HTMLResponse, dependencies=READ)

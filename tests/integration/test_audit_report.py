@@ -149,6 +149,13 @@ def test_cli_commands(settings: Settings, clock: ManualClock, exported: Path,
     assert r.exit_code == 0 and r.stdout.startswith("OK: 10 events"), r.output
     r = run("audit", "as-of", (clock.now + timedelta(days=1)).isoformat())
     assert r.exit_code == 0 and "finance: " in r.stdout, r.output
+    whole = {ln.split(":")[0]: int(ln.split()[1]) for ln in r.stdout.splitlines() if "applied" in ln}
+    r = run("audit", "as-of", "--position", "1")  # the first event only: the notice as filed
+    assert r.exit_code == 0, r.output
+    first = {ln.split(":")[0]: int(ln.split()[1]) for ln in r.stdout.splitlines() if "applied" in ln}
+    assert first["safety"] == 1 and sum(first.values()) < sum(whole.values())
+    r = run("audit", "as-of")
+    assert r.exit_code == 2 and "--position" in r.output
 
     report = tmp_path / "report.html"
     r = run("audit", "report", "--out", str(report), "--from", "2000-01-01")
