@@ -87,6 +87,8 @@ def _form(request: Request, c: ContainerDep, actor: Actor, values: dict[str, Any
 @router.get("/new", response_class=HTMLResponse)
 def new_inspection(request: Request, c: ContainerDep, actor: WebUserDep,
                    proposal: str = "") -> Response:
+    if (page := refused(request, actor, policy.SCHEDULE)) is not None:
+        return page  # the form only for those who may schedule (the POST checks it again)
     today = c.clock().astimezone(i18n.TZ).date().isoformat()
     values: dict[str, Any] = {"starts_on": today, "ends_on": today, "lead_agency": actor.agency,
                               "agencies": [actor.agency], "mode": "manual", "proposal_id": proposal}

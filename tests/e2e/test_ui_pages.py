@@ -182,6 +182,8 @@ def test_inspector_schedules_from_safetys_proposal_and_only_auditors_audit(api: 
     assert api.client.get("/ui/audit").status_code == 403
     sign_in(api, "hrss", "auditor")
     assert api.client.get("/ui/audit").status_code == 200
+    form = api.client.get(f"/ui/inspections/new?proposal={proposal}")  # no form for an auditor
+    assert form.status_code == 403 and 'name="theme"' not in form.text
 
 
 def test_revision_form_uses_the_apis_rules_and_regrades(api: Api) -> None:
