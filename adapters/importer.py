@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from adapters.bootstrap import Container
 from adapters.http.notices import NoticeIn
+from adapters.http.validation import items
 from adapters.import_mapping import Mapping, MappingError, Row, RowError
 from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
 from domain.common import Actor, DomainError
@@ -65,7 +66,16 @@ def read_rows(path: Path, mapping: Mapping) -> tuple[list[str], list[Row]]:
 
 
 def _reason(e: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors())
+    """Each offending field with the API's own message, in Chinese then English."""
+    return "; ".join(f"{z['field']}: {z['message']} / {en['message']}"
+                     for z, en in zip(items(e.errors(), "zh-CN"), items(e.errors(), "en"),
+                                      strict=True))
+
+
+def _domain_reason(err: DomainError) -> str:
+    where = getattr(err, "field", None)
+    text = f"{err.text('zh-CN')} / {err.text('en')}"
+    return f"{where}: {text}" if where else text
 
 
 class Importer:
@@ -95,8 +105,7 @@ class Importer:
                                       body.direct_loss_cny),
                 now=self.c.clock(), deadlines=self.deadlines, notice_id=notice_id)
         except DomainError as err:
-            where = getattr(err, "field", None)
-            raise RowError(f"{where}: {err}" if where else str(err)) from err
+            raise RowError(_domain_reason(err)) from err
 
     def exists(self, notice_id: UUID) -> bool:
         return bool(self.c.app.recorder.select_events(notice_id, limit=1))

@@ -119,6 +119,8 @@ def test_dry_run_rejects_and_an_idempotent_rerun(container: Container, tmp_path:
     assert set(rejected) == {"A3", "A4", "A5", "A6", "A1", "A7"}
     assert "employer.credit_code" in rejected["A3"] and "check digit" in rejected["A3"]
     assert "occurred_at" in rejected["A4"] and "future" in rejected["A4"]
+    assert "校验位" in rejected["A3"] and "不能晚于现在" in rejected["A4"]  # Chinese first
+    assert "不能小于 0" in rejected["A6"]
     assert rejected["A5"].startswith("cause:") and "触电" in rejected["A5"]
     assert "deaths" in rejected["A6"]
     assert "row 1" in rejected["A1"]
