@@ -145,6 +145,12 @@ class Chainer:
 
 def stored_links(store: Store) -> Iterator[list[Any]]:
     """[notification id, head hex, aggregate hex, version, event type] in order."""
+    for links in stored_link_blocks(store):
+        yield from links
+
+
+def stored_link_blocks(store: Store) -> Iterator[list[list[Any]]]:
+    """The links of `stored_links`, one chain document's list at a time."""
     with store.transaction() as tx:
         meta = tx.get(META, "head")
     if meta is None:
@@ -157,7 +163,7 @@ def stored_links(store: Store) -> Iterator[list[Any]]:
             docs = [tx.get(CHAIN, k) for k in keys]
         for doc in docs:
             if doc is not None:
-                yield from doc["links"]
+                yield doc["links"]
         block += LINK_BLOCKS
 
 
@@ -196,7 +202,7 @@ def _named_link(lk: list[Any]) -> Doc:
             "aggregate_version": lk[3], "event_type": lk[4]}
 
 
-def _broken(result: Verification, n: Notification, lk: list[Any]) -> None:
+def broken(result: Verification, n: Notification, lk: list[Any]) -> None:
     same = aggregate_uuid(n.originator_id).hex == lk[2] and n.originator_version == lk[3]
     why = ("its stored bytes or topic changed" if same else
            f"the chain has {lk[4]} of {UUID(hex=lk[2])} version {lk[3]} there:"
@@ -206,6 +212,46 @@ def _broken(result: Verification, n: Notification, lk: list[Any]) -> None:
                 **_named(n))
 
 
+def missing(result: Verification, pending: Notification | None, lk: list[Any]) -> None:
+    """The log's next event is not the chain's next link (`pending` None: the log ended)."""
+    lid = lk[0]
+    if pending is None or pending.id > lid:
+        result.fail(f"event {lid} ({lk[4]} of {UUID(hex=lk[2])} version {lk[3]}) is in "
+                    "the chain but missing from the log: deleted", **_named_link(lk))
+    else:
+        result.fail(f"event {pending.id} is in the log but not in the chain: inserted",
+                    **_named(pending))
+
+
+def checkpoints_hold(result: Verification, points: dict[int, list[Doc]], lk: list[Any]) -> bool:
+    """Check (and take out of `points`) the exported checkpoints at link `lk`."""
+    lid = lk[0]
+    for cp in points.pop(lid):
+        result.checkpoints_checked += 1
+        if cp["head"] != lk[1]:
+            result.fail(f"the chain head at event {lid} differs from the checkpoint "
+                        f"exported at {cp.get('at')}: the chain was rewritten at or "
+                        f"before event {lid}", **_named_link(lk))
+            return False
+    return True
+
+
+def no_checkpoints_left(result: Verification, points: dict[int, list[Doc]]) -> bool:
+    """After the last link: a checkpoint left over is of an id the chain does not hold."""
+    for nid in sorted(points):
+        result.fail(f"a checkpoint covers event {nid}, which the chain no longer holds: "
+                    "the chain or the log was truncated", notification_id=nid)
+        return False
+    return True
+
+
+def checkpoints_by_id(checkpoints: Sequence[Doc]) -> dict[int, list[Doc]]:
+    points: dict[int, list[Doc]] = {}
+    for cp in checkpoints:
+        points.setdefault(int(cp["notification_id"]), []).append(cp)
+    return points
+
+
 def verified(app: LinkageApp, store: Store, result: Verification,
              checkpoints: Sequence[Doc] = ()) -> Iterator[Notification]:
     """Yield the log's notifications in order while checking each against the chain.
@@ -213,9 +259,7 @@ def verified(app: LinkageApp, store: Store, result: Verification,
     Stops at the first broken link (recorded in `result`); notifications after the chain head
     are yielded too and counted in `result.unchained` (not yet covered by the chain).
     """
-    points: dict[int, list[Doc]] = {}
-    for cp in checkpoints:
-        points.setdefault(int(cp["notification_id"]), []).append(cp)
+    points = checkpoints_by_id(checkpoints)
     log = notifications(app)
     pending: Notification | None = next(log, None)
     prev, checked, last = GENESIS, 0, None
@@ -223,26 +267,15 @@ def verified(app: LinkageApp, store: Store, result: Verification,
         for lk in stored_links(store):
             lid = lk[0]
             if pending is None or pending.id != lid:
-                if pending is None or pending.id > lid:
-                    result.fail(f"event {lid} ({lk[4]} of {UUID(hex=lk[2])} version {lk[3]}) is in "
-                                "the chain but missing from the log: deleted", **_named_link(lk))
-                else:
-                    result.fail(f"event {pending.id} is in the log but not in the chain: inserted",
-                                **_named(pending))
+                missing(result, pending, lk)
                 return
             n = pending
             prev = link(prev, n)
             if prev.hex() != lk[1]:
-                _broken(result, n, lk)
+                broken(result, n, lk)
                 return
-            if lid in points:
-                for cp in points.pop(lid):
-                    result.checkpoints_checked += 1
-                    if cp["head"] != lk[1]:
-                        result.fail(f"the chain head at event {lid} differs from the checkpoint "
-                                    f"exported at {cp.get('at')}: the chain was rewritten at or "
-                                    f"before event {lid}", **_named_link(lk))
-                        return
+            if lid in points and not checkpoints_hold(result, points, lk):
+                return
             checked += 1
             last = lk
             yield n
@@ -251,9 +284,7 @@ def verified(app: LinkageApp, store: Store, result: Verification,
         result.checked = checked
         if last is not None:
             result.head, result.head_notification_id = last[1], last[0]
-    for nid in sorted(points):  # checkpoints of ids the chain does not hold
-        result.fail(f"a checkpoint covers event {nid}, which the chain no longer holds: "
-                    "the chain or the log was truncated", notification_id=nid)
+    if not no_checkpoints_left(result, points):
         return
     while pending is not None:
         result.unchained += 1
