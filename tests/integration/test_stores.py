@@ -118,6 +118,28 @@ def test_dead_letters_are_kept_with_their_reason(store: Store) -> None:
         assert tx.position("t:1") == 4
 
 
+def test_replace_loses_no_update_of_a_document_changed_from_several_threads(store: Store) -> None:
+    """Store.replace (one user's last write, on every POST): concurrent changes of one
+    document all count, whether the store swaps or locks."""
+
+    def bump(doc: dict[str, int] | None) -> dict[str, int]:
+        return {"n": (doc or {"n": 0})["n"] + 1}
+
+    def writer() -> None:
+        for _ in range(25):
+            store.replace("last-write", "user-a", bump)
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    store.replace("last-write", "user-b", bump)
+    with store.transaction(write=False) as tx:
+        assert tx.get("last-write", "user-a") == {"n": 150}
+        assert tx.get("last-write", "user-b") == {"n": 1}
+
+
 def test_keyed_writers_of_different_keys_do_not_wait_for_each_other(
         pg_url: str, pg_schema: str, tmp_path: Path) -> None:
     """One user's last write (services/freshness.remember) never waits for another user's; a
