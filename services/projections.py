@@ -34,10 +34,12 @@ class Projection(ABC):
 
 def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:
     key = str(env.aggregate_id)
-    before = tx.get("notices", key)
+    # Read only: fold copies what it changes, and the summaries are never changed in place
+    # (notice_changed reads them), so the store's copy may be shared and encoded once a batch.
+    before = tx.peek("notices", key)
     after = fold(before, env)
     if after is not None:
-        tx.put("notices", key, after)
+        tx.keep("notices", key, after)
         index_notice(tx, key, after)
     return before, after
 
@@ -68,8 +70,9 @@ def index_notice(tx: Tx, key: str, s: Doc) -> None:
 
 
 def put_queue_item(tx: Tx, key: str, item: Doc) -> None:
-    """A work item, listed in urgency order (nearest deadline, then grade)."""
-    tx.put("queue", key, item)
+    """A work item, listed in urgency order (nearest deadline, then grade); the caller hands
+    the item over (built for the queue, never changed afterwards)."""
+    tx.keep("queue", key, item)
     tx.index("queue", key, urgency_key([item.get("deadline")], item.get("grade")),
              queue_tags(item))
 
