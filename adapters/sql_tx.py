@@ -116,7 +116,7 @@ class SqlTx(Tx):
         self._idx[(coll, key)] = None
 
     def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:
-        self._idx[(coll, key)] = (order, tuple(sorted(set(tags))))
+        self._idx[(coll, key)] = (order, tuple(tags))  # deduplicated at flush: the last one
 
     def _where(self, coll: str, tags: Sequence[str], before: str | None = None
                ) -> tuple[str, list[Any]]:
@@ -179,7 +179,7 @@ class SqlTx(Tx):
             self._rows("DELETE FROM {idx} WHERE (coll, key) IN ({rows})", [k for k, _ in changed])
             self._rows("INSERT INTO {idx} (coll, tag, ord, key) VALUES {rows}",
                        [(c, tag, entry[0], k) for (c, k), entry in changed if entry
-                        for tag in entry[1]])
+                        for tag in sorted(set(entry[1]))])
         if self._pos_dirty:
             rows = [(s, self._positions()[s]) for s in sorted(self._pos_dirty)]
             self._pos_dirty.clear()

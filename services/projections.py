@@ -49,12 +49,12 @@ def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:
 LISTED = "listed:2"
 
 
-def notice_tags(s: Doc) -> list[str]:
+def notice_tags(s: Doc, owed: list[str] | None = None) -> list[str]:
     """The filters a notice list answers from the index: status, grade, district, cause,
-    pending."""
+    pending (`owed`: pending(s), when the caller has it already)."""
     return [ALL, LISTED, f"status:{s['status']}", f"grade:{s['grade']}",
             f"district:{s['district']}", f"cause:{s['cause']}",
-            *(f"pending:{a}" for a in pending(s))]
+            *(f"pending:{a}" for a in (pending(s) if owed is None else owed))]
 
 
 def queue_tags(item: Doc) -> list[str]:
@@ -65,8 +65,9 @@ def queue_tags(item: Doc) -> list[str]:
 
 
 def index_notice(tx: Tx, key: str, s: Doc) -> None:
-    tx.index("notices", key, notice_urgency(s["status"], s["deadlines"], pending(s), s["grade"]),
-             notice_tags(s))
+    owed = pending(s)
+    tx.index("notices", key, notice_urgency(s["status"], s["deadlines"], owed, s["grade"]),
+             notice_tags(s, owed))
 
 
 def put_queue_item(tx: Tx, key: str, item: Doc) -> None:
