@@ -14,6 +14,7 @@ from kafka.errors import KafkaError
 
 from adapters.bootstrap import bootstrap
 from adapters.faults import maybe_crash
+from adapters.gc_tuning import for_batches
 from adapters.settings import Settings
 from services.agencies import projection_for
 from services.consumer import Consumer, Message, Outcome
@@ -153,6 +154,8 @@ def run_consumer(settings: Settings, agency: str, once: bool = False,
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     c = bootstrap(settings)
+    if threading.current_thread() is threading.main_thread():
+        for_batches()  # a process of its own (not a test's thread: the collector is global)
     projection = projection_for(agency)
     store = c.store(agency)
     runner = Consumer(projection, store, lambda: maybe_crash("consumer-before-commit"))

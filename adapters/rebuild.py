@@ -13,6 +13,7 @@ import typer
 from kafka import KafkaConsumer, TopicPartition
 
 from adapters.bootstrap import Container, bootstrap
+from adapters.gc_tuning import for_batches
 from adapters.settings import Settings
 from services.agencies import projection_for
 from services.consumer import Consumer, Message, Outcome
@@ -64,6 +65,7 @@ def rebuild_agency(settings: Settings, agency: str) -> Outcome:
     # A line per replayed event would drown the progress bar (and cost more than applying it).
     logging.getLogger("linkage.events").setLevel(logging.WARNING)
     c = bootstrap(settings)
+    for_batches()
     started = time.perf_counter()
     try:
         store = c.store(agency)

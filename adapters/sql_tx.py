@@ -25,6 +25,7 @@ _MEMBER = ("EXISTS (SELECT 1 FROM {idx} j WHERE j.coll = i.coll AND j.tag = ? AN
 
 
 _ABSENT = ""  # cached marker: the row is known not to exist (a document is never "")
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps' own path, minus its checks
 
 
 class SqlTx(Tx):
@@ -39,7 +40,8 @@ class SqlTx(Tx):
         self.cur = cur
         self.t = tables
         self.ph = ph
-        self._docs: dict[tuple[str, str], str] = {}  # JSON text, or _ABSENT
+        # JSON text, _ABSENT, or a document handed over by `keep`/`peek` (encoded once, at flush)
+        self._docs: dict[tuple[str, str], str | Doc] = {}
         self._dirty: set[tuple[str, str]] = set()
         self._wanted: set[tuple[str, str]] = set()
         self._pos: dict[str, int | None] | None = None  # every position, read on first use
@@ -49,7 +51,7 @@ class SqlTx(Tx):
     def _q(self, text: str) -> str:
         return text.format(**self.t).replace("?", self.ph)
 
-    def _load(self, coll: str, key: str) -> str:
+    def _load(self, coll: str, key: str) -> str | Doc:
         k = (coll, key)
         if k not in self._docs:  # read with whatever else is wanted, in the same query
             self._wanted.add(k)
@@ -71,20 +73,36 @@ class SqlTx(Tx):
     def get(self, coll: str, key: str) -> Doc | None:
         text = self._load(coll, key)
         # A fresh copy each time: callers change what they get before putting it back.
+        if isinstance(text, dict):
+            text = _dumps(text)
         return json.loads(text) if text else None
 
+    def peek(self, coll: str, key: str) -> Doc | None:
+        found = self._load(coll, key)
+        if isinstance(found, dict):
+            return found
+        if not found:
+            return None
+        doc: Doc = json.loads(found)
+        self._docs[(coll, key)] = doc  # parsed once for every later peek of the batch
+        return doc
+
     def put(self, coll: str, key: str, doc: Doc) -> None:
-        self._docs[(coll, key)] = json.dumps(doc, ensure_ascii=False)
+        self._docs[(coll, key)] = _dumps(doc)
+        self._dirty.add((coll, key))
+
+    def keep(self, coll: str, key: str, doc: Doc) -> None:
+        self._docs[(coll, key)] = doc
         self._dirty.add((coll, key))
 
     def put_new(self, coll: str, key: str, doc: Doc) -> bool:
         k = (coll, key)
         if k in self._docs:
-            if self._docs[k]:
+            if self._docs[k] != _ABSENT:  # ({} is a document: compare, not truth)
                 return False
             self.put(coll, key, doc)
             return True
-        text = json.dumps(doc, ensure_ascii=False)  # unknown here: one INSERT tells
+        text = _dumps(doc)  # unknown here: one INSERT tells
         self.cur.execute(self._q("INSERT INTO {docs} (coll, key, doc) VALUES (?, ?, ?) "
                                  "ON CONFLICT (coll, key) DO NOTHING"), (coll, key, text))
         if self.cur.rowcount == 1:
@@ -98,7 +116,7 @@ class SqlTx(Tx):
         self._idx[(coll, key)] = None
 
     def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:
-        self._idx[(coll, key)] = (order, tuple(sorted(set(tags))))
+        self._idx[(coll, key)] = (order, tuple(tags))  # deduplicated at flush: the last one
 
     def _where(self, coll: str, tags: Sequence[str], before: str | None = None
                ) -> tuple[str, list[Any]]:
@@ -148,8 +166,10 @@ class SqlTx(Tx):
         if self._dirty:
             dirty = sorted(self._dirty)
             self._dirty.clear()
-            puts = [(c, k, self._docs[(c, k)]) for c, k in dirty if self._docs[(c, k)]]
-            gone = [(c, k) for c, k in dirty if not self._docs[(c, k)]]
+            docs = self._docs
+            puts = [(c, k, d if isinstance(d, str) else _dumps(d))
+                    for c, k in dirty if (d := docs[(c, k)]) != _ABSENT]
+            gone = [(c, k) for c, k in dirty if docs[(c, k)] == _ABSENT]
             self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows} "
                        "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc", puts)
             self._rows("DELETE FROM {docs} WHERE (coll, key) IN ({rows})", gone)
@@ -159,7 +179,7 @@ class SqlTx(Tx):
             self._rows("DELETE FROM {idx} WHERE (coll, key) IN ({rows})", [k for k, _ in changed])
             self._rows("INSERT INTO {idx} (coll, tag, ord, key) VALUES {rows}",
                        [(c, tag, entry[0], k) for (c, k), entry in changed if entry
-                        for tag in entry[1]])
+                        for tag in sorted(set(entry[1]))])
         if self._pos_dirty:
             rows = [(s, self._positions()[s]) for s in sorted(self._pos_dirty)]
             self._pos_dirty.clear()
@@ -221,13 +241,21 @@ class SqlTx(Tx):
                 for s, p, r, raw, at in self.cur.fetchall()]
 
 
+COPY_FROM = 500  # rows from which COPY beats one statement with arrays (a rebuild's batches)
+
+
 class PgTx(SqlTx):
     """PostgreSQL: a multi-row statement sends one array per column, so its text is the same
     whatever the number of rows. psycopg converts it once and the server prepares it; a text
-    per row count was split, parsed and planned again on every call (most of a rebuild's CPU)."""
+    per row count was split, parsed and planned again on every call (most of a rebuild's CPU).
+    Many rows to insert go by COPY instead: psycopg's C row formatter, where the arrays are
+    built value by value in Python (a third of the client's time in a rebuild)."""
 
     def _rows(self, text: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         if not rows:
+            return []
+        if len(rows) >= COPY_FROM and text.startswith("INSERT INTO {"):
+            self._copy(text, rows)
             return []
         columns = list(zip(*rows, strict=True))
         unnest = "SELECT * FROM unnest(" + ", ".join(
@@ -235,3 +263,26 @@ class PgTx(SqlTx):
         query = text.replace("VALUES {rows}", unnest).replace("({rows})", f"({unnest})")
         self.cur.execute(query.format(**self.t), [list(col) for col in columns])
         return self.cur.fetchall() if self.cur.description is not None else []
+
+    def _copy(self, text: str, rows: list[tuple[Any, ...]]) -> None:
+        """`INSERT INTO t (cols) VALUES {rows} …`: a plain insert is a COPY into t; an upsert
+        copies into a temporary table, which the statement then empties into t (the rows'
+        keys are unique, as ON CONFLICT needs)."""
+        head, _, rest = text.partition(" VALUES {rows}")
+        if not rest:
+            with self.cur.copy(head.replace("INSERT INTO", "COPY", 1).format(**self.t)
+                               + " FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+            return
+        kinds = ["bigint" if type(v) is int else "text" for v in rows[0]]
+        temp = "linkage_rows_" + "_".join(kinds)
+        # Created once per session; emptied by the statement below, and at commit anyway.
+        self.cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} ("  # type: ignore[arg-type]
+                         + ", ".join(f"c{i} {k}" for i, k in enumerate(kinds))
+                         + ") ON COMMIT DELETE ROWS")
+        with self.cur.copy(f"COPY {temp} FROM STDIN") as cp:  # type: ignore[arg-type]
+            for row in rows:
+                cp.write_row(row)
+        self.cur.execute((f"WITH copied AS (DELETE FROM {temp} RETURNING *) " + head
+                          + " SELECT * FROM copied" + rest).format(**self.t))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from domain.vocabulary import AGENCIES, CAUSES, GRADES, grade_at_least
@@ -106,8 +107,15 @@ def may_close(status: str, pending: Collection[str]) -> bool:
 
 def utc_key(moment: datetime | str) -> str:
     """A time as a fixed-width UTC string: such strings sort as the times do."""
-    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    if isinstance(moment, str):
+        return _utc_key_of_text(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+@lru_cache(maxsize=4096)
+def _utc_key_of_text(moment: str) -> str:
+    # A read model keys a notice's deadlines again at each of its events: parsed once.
+    return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def urgency_key(deadlines: Iterable[datetime | str | None], grade: str | None) -> str:

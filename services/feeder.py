@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from threading import Lock
 
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from services.application import LinkageApp
 from services.consumer import Consumer, Message, Outcome
 from services.envelope import MECHANISMS, event_classes
-from services.envelope_fast import envelope_bytes
+from services.envelope_fast import envelope_bytes, trusted_envelope
 
 LOG_SOURCE = "log"
 
@@ -32,6 +33,13 @@ class LogFeeder:
         self.topics = stored_topics(consumer.projection.mechanisms)
         self._lock = Lock()
 
+    def _message(self, n: Notification) -> Message:
+        env = trusted_envelope(self.app.mapper, n)
+        if env is not None:  # our own store's event: no bytes to decode and validate again
+            return Message(LOG_SOURCE, n.id, b"", env)
+        # The relay's own encoding, so both transports carry the same bytes.
+        return Message(LOG_SOURCE, n.id, envelope_bytes(self.app.mapper, n)[3])
+
     def position(self) -> int:
         # Read without the store's writer lock: handle() reads it again under that lock and
         # skips what another process applied meanwhile.
@@ -49,9 +57,7 @@ class LogFeeder:
                 )
                 if not notes:
                     return total
-                # The relay's own encoding, so both transports carry the same bytes.
-                messages = [Message(LOG_SOURCE, n.id, envelope_bytes(self.app.mapper, n)[3])
-                            for n in notes]
+                messages = [self._message(n) for n in notes]
                 total += self.consumer.handle(messages)
                 start = notes[-1].id
                 if progress:

@@ -26,8 +26,18 @@ class Tx(ABC):
         """A hint: these documents will be read, fetch them together (a store may ignore it)."""
         del coll, keys
 
+    def peek(self, coll: str, key: str) -> Doc | None:
+        """The document to read only, perhaps the store's own copy: the caller must not change
+        it (nor anything in it). Saves `get`'s copy where an event reads what it replaces."""
+        return self.get(coll, key)
+
     @abstractmethod
     def put(self, coll: str, key: str, doc: Doc) -> None: ...
+
+    def keep(self, coll: str, key: str, doc: Doc) -> None:
+        """`put`, handing the document over: the caller must not change it (nor anything in
+        it) afterwards, so a store may keep it as it is and encode it once, at commit."""
+        self.put(coll, key, doc)
 
     @abstractmethod
     def put_new(self, coll: str, key: str, doc: Doc) -> bool:

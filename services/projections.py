@@ -34,10 +34,12 @@ class Projection(ABC):
 
 def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:
     key = str(env.aggregate_id)
-    before = tx.get("notices", key)
+    # Read only: fold copies what it changes, and the summaries are never changed in place
+    # (notice_changed reads them), so the store's copy may be shared and encoded once a batch.
+    before = tx.peek("notices", key)
     after = fold(before, env)
     if after is not None:
-        tx.put("notices", key, after)
+        tx.keep("notices", key, after)
         index_notice(tx, key, after)
     return before, after
 
@@ -47,12 +49,12 @@ def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:
 LISTED = "listed:2"
 
 
-def notice_tags(s: Doc) -> list[str]:
+def notice_tags(s: Doc, owed: list[str] | None = None) -> list[str]:
     """The filters a notice list answers from the index: status, grade, district, cause,
-    pending."""
+    pending (`owed`: pending(s), when the caller has it already)."""
     return [ALL, LISTED, f"status:{s['status']}", f"grade:{s['grade']}",
             f"district:{s['district']}", f"cause:{s['cause']}",
-            *(f"pending:{a}" for a in pending(s))]
+            *(f"pending:{a}" for a in (pending(s) if owed is None else owed))]
 
 
 def queue_tags(item: Doc) -> list[str]:
@@ -63,13 +65,15 @@ def queue_tags(item: Doc) -> list[str]:
 
 
 def index_notice(tx: Tx, key: str, s: Doc) -> None:
-    tx.index("notices", key, notice_urgency(s["status"], s["deadlines"], pending(s), s["grade"]),
-             notice_tags(s))
+    owed = pending(s)
+    tx.index("notices", key, notice_urgency(s["status"], s["deadlines"], owed, s["grade"]),
+             notice_tags(s, owed))
 
 
 def put_queue_item(tx: Tx, key: str, item: Doc) -> None:
-    """A work item, listed in urgency order (nearest deadline, then grade)."""
-    tx.put("queue", key, item)
+    """A work item, listed in urgency order (nearest deadline, then grade); the caller hands
+    the item over (built for the queue, never changed afterwards)."""
+    tx.keep("queue", key, item)
     tx.index("queue", key, urgency_key([item.get("deadline")], item.get("grade")),
              queue_tags(item))
 

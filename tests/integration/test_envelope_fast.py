@@ -14,7 +14,7 @@ from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import SYSTEM_WATCHER, Actor
 from services.audit import record, record_stored
 from services.envelope import decode, envelope_from_notification
-from services.envelope_fast import envelope_bytes, stored_state
+from services.envelope_fast import envelope_bytes, stored_state, trusted_envelope
 from tests.support import ManualClock, acknowledge_pending, credit_code
 
 SAFETY = Actor("u-s", "王敏", "safety", "liaison")
@@ -52,6 +52,12 @@ def test_fast_envelope_equals_the_decoded_one(
         slow = envelope_from_notification(container.app.mapper, note)
         aggregate_id, mechanism, event_type, raw = envelope_bytes(container.app.mapper, note)
         assert decode(raw) == slow, event_type
+        # A consumer fed from the log builds it without the bytes: the same envelope.
+        trusted = trusted_envelope(container.app.mapper, note)
+        assert trusted is not None, event_type
+        decoded = decode(raw)  # what the consumer decoded from the bytes before
+        assert trusted == slow and trusted.model_fields_set == decoded.model_fields_set, event_type
+        assert trusted.model_dump_json() == slow.model_dump_json(), event_type
         assert (aggregate_id, mechanism, event_type) == (
             str(slow.aggregate_id), slow.mechanism, slow.event_type)
         kinds.add(mechanism)

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.settings import Settings
+from adapters.sql_tx import COPY_FROM
 from services.ports import Store
 
 
@@ -105,6 +106,46 @@ def test_a_write_after_prefetch_is_not_overwritten_by_it(store: Store) -> None:
     with store.transaction(write=False) as tx:
         assert [k for k, _ in tx.scan("notices")] == ["n1"]
         assert tx.get("notices", "n1") == {"v": 2}
+
+
+def test_kept_and_peeked_documents_are_stored_as_put(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put("c", "old", {"n": 1, "tags": ["a"]})
+    with store.transaction() as tx:
+        old = tx.peek("c", "old")
+        assert old == {"n": 1, "tags": ["a"]} and tx.peek("c", "old") == old
+        new = {**old, "n": 2}  # changed by copying, never in place
+        tx.keep("c", "old", new)
+        tx.keep("c", "empty", {})  # an empty document is a document
+        assert tx.peek("c", "old") == new and tx.peek("c", "missing") is None
+        got = tx.get("c", "old")
+        assert got == new and got is not new  # get still hands out a copy
+        assert tx.put_new("c", "empty", {"x": 1}) is False
+        assert tx.get("c", "empty") == {}
+    with store.transaction(write=False) as tx:
+        assert dict(tx.scan("c")) == {"empty": {}, "old": {"n": 2, "tags": ["a"]}}
+
+
+def test_many_rows_at_once_are_inserted_and_replaced(store: Store) -> None:
+    """Past COPY_FROM rows PostgreSQL's writes go by COPY: the same result, flushed twice in
+    one transaction (a query in between) and replacing earlier rows."""
+    n = COPY_FROM + 10
+    with store.transaction() as tx:
+        for i in range(0, n, 2):
+            tx.put("many", f"k{i:04d}", {"i": i, "old": True})
+    with store.transaction() as tx:
+        for i in range(n):
+            tx.keep("many", f"k{i:04d}", {"i": i, "text": "引号\"\t\\"})
+            tx.index("many", f"k{i:04d}", f"{n - i:04d}", ["*", f"even:{i % 2 == 0}"])
+        assert tx.count("many", ["*"]) == n  # flushed here
+        for i in range(n):
+            tx.keep("many", f"k{i:04d}", {"i": i, "again": True})
+            tx.index("many", f"k{i:04d}", f"{i:04d}", ["*", "again"])
+    with store.transaction(write=False) as tx:
+        docs = dict(tx.scan("many"))
+        assert len(docs) == n and docs["k0000"] == {"i": 0, "again": True}
+        assert tx.count("many", ["again"]) == n and tx.count("many", ["even:True"]) == 0
+        assert [k for _, k, _ in tx.page("many", ["*"], limit=2)] == ["k0000", "k0001"]
 
 
 def test_dead_letters_are_kept_with_their_reason(store: Store) -> None:
