@@ -36,8 +36,9 @@ $(UI_STAMP): $(UI)/package-lock.json
 
 ui-deps: $(UI_STAMP)  ## npm ci of axe-core (from npm's cache when it is there)
 
+# pytest as two processes at once, the browser tests and the rest: scripts/test.sh says why
 test: lint ui-deps  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINKAGE_TEST_*)
-	$(BIN)/python -m pytest -q
+	PY=$(BIN)/python bash scripts/test.sh
 
 schema: $(STAMP)
 	$(BIN)/linkage schema --out docs/event-schema.json

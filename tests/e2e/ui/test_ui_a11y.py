@@ -83,34 +83,60 @@ def views(site: Site) -> list[View]:
     return [View(p.name, p.viewer, p.url) for p in site.pages] + list(STATES)
 
 
-def opened(browser: Any, site: Site, page: View, lang: str, width: int) -> tuple[Any, list[str]]:
-    """A fresh context signed in as the page's viewer, in the language, showing the page; and the
-    requests it made to other hosts (refused)."""
-    ctx = browser.new_context(viewport={"width": width, "height": 900 if width > 500 else 844},
-                              locale=lang, timezone_id="Asia/Shanghai")
-    ctx.set_default_timeout(15_000)
-    cookies = [{"name": session.LANG_COOKIE, "value": lang, "url": site.ui.url}]
-    if page.viewer:
-        cookies.append({"name": session.COOKIE, "value": site.sids[page.viewer], "url": site.ui.url})
-    ctx.add_cookies(cookies)
-    tab = ctx.new_page()
-    here = urlparse(site.ui.url).netloc
-    outside: list[str] = []
+class Tabs:
+    """A tab per viewer in one language, reused from page to page: a fresh context (and renderer
+    process) per page cost most of this test's CPU. Plain GET pages set no cookie and no storage,
+    so a page sees nothing of the one before; a page that acts (sends a form) gets a fresh context."""
 
-    def offline(r: Any) -> None:  # a machine with no internet: nothing may come from elsewhere
-        if urlparse(r.request.url).netloc == here:
-            r.continue_()
+    def __init__(self, browser: Any, site: Site, lang: str) -> None:
+        self.browser, self.site, self.lang = browser, site, lang
+        self.tabs: dict[str | None, Any] = {}
+        self.outside: list[str] = []  # requests to other hosts (refused) since the last page
+
+    def fresh(self, viewer: str | None) -> Any:
+        ctx = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale=self.lang,
+                                       timezone_id="Asia/Shanghai")
+        ctx.set_default_timeout(15_000)
+        cookies = [{"name": session.LANG_COOKIE, "value": self.lang, "url": self.site.ui.url}]
+        if viewer:
+            cookies.append({"name": session.COOKIE, "value": self.site.sids[viewer],
+                            "url": self.site.ui.url})
+        ctx.add_cookies(cookies)
+        tab = ctx.new_page()
+        here = urlparse(self.site.ui.url).netloc
+
+        def offline(r: Any) -> None:  # a machine with no internet: nothing may come from elsewhere
+            if urlparse(r.request.url).netloc == here:
+                r.continue_()
+            else:
+                self.outside.append(r.request.url)
+                r.abort()
+
+        tab.route("**/*", offline)
+        return tab
+
+    def open(self, page: View) -> Any:
+        """The page at desktop width, signed in as its viewer, in the language."""
+        if page.act:
+            tab = self.fresh(page.viewer)
         else:
-            outside.append(r.request.url)
-            r.abort()
+            tab = self.tabs.get(page.viewer) or self.tabs.setdefault(page.viewer, self.fresh(page.viewer))
+            tab.set_viewport_size({"width": 1280, "height": 900})
+        self.outside.clear()
+        answer = tab.goto(self.site.ui.url + page.url)
+        assert answer is not None and answer.status == page.status, (page, answer and answer.status)
+        if page.act:
+            page.act(tab)
+        assert tab.evaluate("document.documentElement.lang") == self.lang, page
+        return tab
 
-    tab.route("**/*", offline)
-    answer = tab.goto(site.ui.url + page.url)
-    assert answer is not None and answer.status == page.status, (page, answer and answer.status)
-    if page.act:
-        page.act(tab)
-    assert tab.evaluate("document.documentElement.lang") == lang, page
-    return tab, outside
+    def done(self, page: View, tab: Any) -> None:
+        if page.act:
+            tab.context.close()
+
+    def close(self) -> None:
+        for tab in self.tabs.values():
+            tab.context.close()
 
 
 def test_every_ui_get_route_is_checked_or_excluded_with_a_reason(site: Site) -> None:
@@ -162,8 +188,9 @@ def test_no_axe_violation_and_every_page_fits_a_phone_with_tap_targets_a_finger_
     serious or critical violations; then at phone width (390 px) no sideways scrolling and tap
     targets of at least 40 px."""
     found: list[str] = []
+    tabs = Tabs(browser, site, lang)
     for page in views(site):
-        tab, outside = opened(browser, site, page, lang, 1280)
+        tab = tabs.open(page)
         tab.evaluate(axe_source)
         for v in tab.evaluate(AXE_RUN):
             if v["impact"] in ("serious", "critical"):
@@ -175,7 +202,8 @@ def test_no_axe_violation_and_every_page_fits_a_phone_with_tap_targets_a_finger_
             found.append(f"{page.name}: scrolls sideways ({got['width']} px): {got['wide']}")
         if got["small"]:
             found.append(f"{page.name}: tap targets under {TAP} px: {got['small']}")
-        if outside:
-            found.append(f"{page.name}: asks for files from elsewhere: {outside}")
-        tab.context.close()
+        if tabs.outside:
+            found.append(f"{page.name}: asks for files from elsewhere: {tabs.outside}")
+        tabs.done(page, tab)
+    tabs.close()
     assert found == [], "\n".join(found)
