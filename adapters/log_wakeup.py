@@ -62,8 +62,8 @@ class LogWakeup:
                 with self.pg.datastore.get_connection() as conn:
                     conn.execute(listen)
                     conn.commit()
-                    self.listening.set()
                     self.arrived.set()  # anything committed before LISTEN: read once more
+                    self.listening.set()
                     while not self.stopped.is_set():
                         # A short timeout so that stop() is seen; any notify is enough.
                         for _ in conn.notifies(timeout=0.5, stop_after=1):
