@@ -36,9 +36,10 @@ $(UI_STAMP): $(UI)/package-lock.json
 
 ui-deps: $(UI_STAMP)  ## npm ci of axe-core (from npm's cache when it is there)
 
-# pytest as two processes at once, the browser tests and the rest: scripts/test.sh says why
+# One pytest process: two at once (browser tests beside the rest) took as long on 2 cores and
+# starved the Kafka consumers' heartbeats in the broker tests.
 test: lint ui-deps  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINKAGE_TEST_*)
-	PY=$(BIN)/python bash scripts/test.sh
+	$(BIN)/python -m pytest -q
 
 schema: $(STAMP)
 	$(BIN)/linkage schema --out docs/event-schema.json
