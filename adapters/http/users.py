@@ -116,23 +116,21 @@ def list_accounts(c: ContainerDep, caller: AdminDep, agency: Agency | None = Non
     return c.accounts.list(agency=agency, role=role, active=active)
 
 
-def _without_token(status: int, body: Doc, at: tuple[str, ...]) -> tuple[int, Doc]:
-    """The answer as the request log keeps it: the token taken out (a replay puts it back)."""
+def _set_token(body: Doc, at: tuple[str, ...], token: str | None) -> Doc:
     inner = body
     for k in at[:-1]:
         inner = inner[k]
-    inner[at[-1]] = None
-    return status, body
+    inner[at[-1]] = token
+    return body
+
+
+def _without_token(status: int, body: Doc, at: tuple[str, ...]) -> tuple[int, Doc]:
+    """The answer as the request log keeps it: the token taken out (a replay puts it back)."""
+    return status, _set_token(body, at, None)
 
 
 def _put_token(token: str, at: tuple[str, ...]) -> Callable[[Doc], Doc]:
-    def put(body: Doc) -> Doc:
-        inner = body
-        for k in at[:-1]:
-            inner = inner[k]
-        inner[at[-1]] = token
-        return body
-    return put
+    return lambda body: _set_token(body, at, token)
 
 
 def _issuing(request: Request, c: Container, idem: Idempotency, body: BaseModel,
