@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from typing import Any
 
+from domain.common import beijing_date
 from tests.e2e.conftest import Api
 from tests.support import ManualClock, notice_body
 
@@ -68,7 +69,7 @@ def run(api: Api, clock: ManualClock) -> None:
     for agency in ("hrss", "safety"):
         post(api, f"/api/v1/joint-meetings/{mid}/attendance", hrss,
              {"agency": agency, "present": True, "attendees": ["代表"]})
-    due = (clock.now.date() + timedelta(days=10)).isoformat()
+    due = (beijing_date(clock.now) + timedelta(days=10)).isoformat()
     post(api, f"/api/v1/joint-meetings/{mid}/resolutions", hrss, {
         "text": "开展联合检查", "action_items": [
             {"agency": "safety", "description": "制定方案", "due_on": due}]}, 201)

@@ -12,6 +12,7 @@ from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit, re
 from adapters.http.errors import problem
 from adapters.http.fresh import FreshDep
 from adapters.http.schemas import Agency, Cause, Grade
+from domain.common import beijing_date
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
 from services.notifications.log import alerts
@@ -109,7 +110,7 @@ def hrss_rate_proposals(c: ContainerDep, actor: UserDep, year: Year = None) -> A
 @router.get("/hrss/action-items", dependencies=[reads("hrss")])
 def hrss_action_items(c: ContainerDep, actor: UserDep, overdue: bool = False) -> Any:
     """Joint-meeting action items; overdue = not done and due before today (judged now)."""
-    today = c.clock().date().isoformat()
+    today = beijing_date(c.clock()).isoformat()  # the city's calendar day, not UTC's
     with c.store("hrss").transaction() as tx:
         return {"agency": "hrss", "today": today, "items": hrss.action_items(tx, today, overdue)}
 

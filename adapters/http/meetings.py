@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
 from adapters.http.schemas import Agency, MeetingStatus, Strict
+from domain.common import beijing_date
 from services.joint_meetings import overdue_by_agency
 from services.policies import meetings as policy
 
@@ -124,10 +125,11 @@ def overdue_action_items(c: ContainerDep, actor: UserDep, agency: Agency | None 
     c.meeting_index.catch_up()
     with c.meeting_index.consumer.store.transaction() as tx:
         meetings = [d for _, d in tx.scan("meetings")]
-    grouped = overdue_by_agency(meetings, c.clock().date())
+    today = beijing_date(c.clock())  # the city's calendar day, not UTC's
+    grouped = overdue_by_agency(meetings, today)
     if agency is not None:
         grouped = {agency: grouped.get(agency, [])}
-    return {"as_of": c.clock().date().isoformat(), "agencies": grouped}
+    return {"as_of": today.isoformat(), "agencies": grouped}
 
 
 @router.get("/{meeting_id}", response_model=MeetingOut)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from adapters.bootstrap import Container
 from adapters.http.app import create_app
+from domain.common import beijing_date
 from domain.vocabulary import AGENCIES, label
 from tests.e2e.conftest import Api
 from tests.support import ManualClock, notice_body
@@ -85,7 +86,7 @@ def test_each_kind_of_error_has_a_code_and_a_message_in_the_readers_language(
     assert r.status_code == 403 and r.json()["code"] == "agency_not_required", r.text
     assert label("agency", outsider) in r.json()["detail"] and outsider not in r.json()["detail"]
     # 422 from the domain (InvalidValue): a meeting held yesterday.
-    meeting = {"title": "联席会议", "held_on": (clock.now.date() - timedelta(days=1)).isoformat(),
+    meeting = {"title": "联席会议", "held_on": (beijing_date(clock.now) - timedelta(days=1)).isoformat(),
                "agenda": ["议题"], "invited": ["hrss", "safety"]}
     both(api, "POST", "/api/v1/joint-meetings", 422, "must_not_be_in_past", "不能早于今天",
          "must not be in the past", headers=api.auth("hrss"), json=meeting)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.accounts import Accounts
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from tests.e2e.conftest import Api
 from tests.support import ManualClock, credit_code, notice_body
 
@@ -43,7 +43,7 @@ def register(api: Api) -> None:
 
 
 def body(clock: ManualClock, first: int = 0, last: int = 1, **overrides: Any) -> dict[str, Any]:
-    d = clock.now.date()
+    d = beijing_date(clock.now)
     b: dict[str, Any] = {
         "theme": "有限空间作业专项检查", "starts_on": (d + timedelta(days=first)).isoformat(),
         "ends_on": (d + timedelta(days=last)).isoformat(), "lead_agency": "safety",
@@ -75,7 +75,7 @@ def test_schedule_read_list_and_calendar(api: Api, clock: ManualClock) -> None:
     assert [x["id"] for x in listing.json()["items"]] == [i["id"]]
     assert api.client.get(URL, params={"status": "started"},
                           headers=api.auth("hrss")).json()["total"] == 0
-    d = clock.now.date()
+    d = beijing_date(clock.now)
     cal = api.client.get(f"{URL}/calendar", headers=api.auth("health", "liaison"), params={
         "inspector": "i-h1", "from": d.isoformat(), "to": (d + timedelta(days=7)).isoformat()})
     assert cal.status_code == 200
@@ -106,7 +106,7 @@ def test_bad_plans_are_422_naming_the_field(api: Api, clock: ManualClock) -> Non
         ({"agencies": ["safety"]}, "agencies"),
         ({"targets": [{"credit_code": "913501000000000000", "name": "x"}]}, "targets.0.credit_code"),
         ({"inspectors": [PEOPLE[0], PEOPLE[2]]}, "inspectors"),
-        ({"ends_on": (clock.now.date() - timedelta(days=1)).isoformat()}, "ends_on"),
+        ({"ends_on": (beijing_date(clock.now) - timedelta(days=1)).isoformat()}, "ends_on"),
         ({"lead_agency": "finance"}, "lead_agency"),
         ({"severity": "x"}, "severity"),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from domain.common import beijing_date
 from tests.e2e.conftest import Api
 from tests.support import ManualClock
 
@@ -12,7 +13,7 @@ URL = "/api/v1/joint-meetings"
 
 
 def convene(api: Api, clock: ManualClock, **kw: Any) -> str:
-    body = {"title": "工伤预防联席会议", "held_on": (clock.now.date() + timedelta(days=3)).isoformat(),
+    body = {"title": "工伤预防联席会议", "held_on": (beijing_date(clock.now) + timedelta(days=3)).isoformat(),
             "agenda": ["通报上季度工伤事故", "审议联合检查计划"], "invited": ["hrss", "safety", "health"],
             **kw}
     r = api.client.post(URL, json=body, headers=api.auth("hrss"))
@@ -27,7 +28,7 @@ def attend(api: Api, mid: str, agency: str, present: bool = True) -> Any:
 
 
 def test_only_hrss_convenes_and_bad_input_is_422(api: Api, clock: ManualClock) -> None:
-    body = {"title": "t", "held_on": clock.now.date().isoformat(), "agenda": ["a"],
+    body = {"title": "t", "held_on": beijing_date(clock.now).isoformat(), "agenda": ["a"],
             "invited": ["safety"]}
     assert api.client.post(URL, json=body, headers=api.auth("safety")).status_code == 403
     assert api.client.post(URL, json=body).status_code == 401
@@ -35,13 +36,13 @@ def test_only_hrss_convenes_and_bad_input_is_422(api: Api, clock: ManualClock) -
     assert r.status_code == 422
     assert {"agenda", "invited.0"} <= {e["field"] for e in r.json()["detail"]}
     past = api.client.post(URL, headers=api.auth("hrss"), json={
-        **body, "held_on": (clock.now.date() - timedelta(days=1)).isoformat()})
+        **body, "held_on": (beijing_date(clock.now) - timedelta(days=1)).isoformat()})
     assert past.status_code == 422 and past.json()["detail"][0]["field"] == "held_on"
 
 
 def test_full_meeting_with_each_refusal(api: Api, clock: ManualClock) -> None:
     mid = convene(api, clock)
-    due = (clock.now.date() + timedelta(days=10)).isoformat()
+    due = (beijing_date(clock.now) + timedelta(days=10)).isoformat()
     resolution = {"text": "开展建筑施工领域联合检查", "action_items": [
         {"agency": "safety", "description": "牵头制定检查方案", "due_on": due},
         {"agency": "health", "description": "职业健康检查", "due_on": due}]}

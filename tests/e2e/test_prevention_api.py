@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from domain.joint_meeting import JointMeeting
 from tests.e2e.conftest import Api
 from tests.support import ManualClock, notice_body
@@ -139,17 +139,24 @@ def test_statistics_rate_proposals_and_health_follow_up_done(api: Api) -> None:
                           headers=api.auth("hrss")).status_code == 422
 
 
-def test_overdue_action_items_are_judged_when_asked(api: Api, clock: ManualClock) -> None:
-    hrss, safety = Actor("u-h", "李强", "hrss", "liaison"), Actor("u-s", "王敏", "safety", "liaison")
-    m = JointMeeting.convene(actor=hrss, title="联席会议", held_on=clock.now.date(), agenda=["议题"],
+def meeting_with_an_item(api: Api, clock: ManualClock, due_in_days: int) -> tuple[JointMeeting, date]:
+    """A meeting held today (the city's day) whose resolution gives safety one action item."""
+    hrss = Actor("u-h", "李强", "hrss", "liaison")
+    m = JointMeeting.convene(actor=hrss, title="联席会议", held_on=beijing_date(clock.now), agenda=["议题"],
                              invited=["hrss", "safety"], now=clock.now)
     for agency in ("hrss", "safety"):
         m.record_attendance(actor=hrss, agency=agency, present=True, attendees=["代表"], now=clock.now)
-    due = clock.now.date() + timedelta(days=10)
+    due = beijing_date(clock.now) + timedelta(days=due_in_days)
     m.adopt_resolution(actor=hrss, text="整改", now=clock.now, action_items=[
         {"agency": "safety", "due_on": due, "description": "督促整改"}])
     api.container.app.commit(m)
     api.container.drain()
+    return m, due
+
+
+def test_overdue_action_items_are_judged_when_asked(api: Api, clock: ManualClock) -> None:
+    safety = Actor("u-s", "王敏", "safety", "liaison")
+    m, due = meeting_with_an_item(api, clock, 10)
     url = "/api/v1/agencies/hrss/action-items?overdue=true"
     assert api.client.get(url, headers=api.auth("hrss")).json()["items"] == []
     clock.advance(days=11)  # nothing new is stored: overdue comes from the due date and now
@@ -159,3 +166,22 @@ def test_overdue_action_items_are_judged_when_asked(api: Api, clock: ManualClock
     api.container.app.commit(m)
     api.container.drain()
     assert api.client.get(url, headers=api.auth("hrss")).json()["items"] == []
+
+
+def test_an_item_is_overdue_from_midnight_in_beijing_not_in_utc(api: Api, clock: ManualClock) -> None:
+    clock.now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # 11:00 on 2 December in Beijing
+    meeting_with_an_item(api, clock, 0)  # due today
+    hrss_url = "/api/v1/agencies/hrss/action-items?overdue=true"
+    joint_url = "/api/v1/joint-meetings/overdue-action-items"
+
+    def overdue() -> tuple[list[Any], dict[str, Any]]:
+        mine = api.client.get(hrss_url, headers=api.auth("hrss")).json()["items"]
+        return mine, api.client.get(joint_url, headers=api.auth("safety")).json()
+
+    clock.now = datetime(2026, 12, 2, 15, 59, tzinfo=UTC)  # 23:59 on the due day in Beijing
+    mine, joint = overdue()
+    assert mine == [] and joint == {"as_of": "2026-12-02", "agencies": {}}
+    clock.now = datetime(2026, 12, 2, 16, 1, tzinfo=UTC)  # 00:01 the next day; UTC is still on the 2nd
+    mine, joint = overdue()
+    assert [i["due_on"] for i in mine] == ["2026-12-02"] and mine[0]["overdue"]
+    assert joint["as_of"] == "2026-12-03" and list(joint["agencies"]) == ["safety"]

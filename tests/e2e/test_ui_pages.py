@@ -4,11 +4,11 @@ page's title and labels — on SQLite and PostgreSQL like the other e2e tests.""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from tests.e2e.conftest import Api
 from tests.support import credit_code, notice_body
 
@@ -82,7 +82,7 @@ def test_agency_pages_are_their_agencys_and_meetings_work_through_the_service(ap
     sign_in(api, "hrss")
     assert api.client.get("/ui/statistics").status_code == 200
     assert api.client.get("/ui/rate-proposals").status_code == 200
-    held = (date.today() + timedelta(days=1)).isoformat()
+    held = (beijing_date(datetime.now(UTC)) + timedelta(days=1)).isoformat()
     r = api.client.post("/ui/meetings", data={"title": "联席会议", "held_on": held,
                                               "agenda": "通报\n部署", "invited": ["hrss", "safety"]},
                         follow_redirects=False)
@@ -161,7 +161,7 @@ def test_inspector_schedules_from_safetys_proposal_and_only_auditors_audit(api: 
     calendar = api.client.get("/ui/inspections")
     assert "/ui/inspections/new?proposal=" in calendar.text
     proposal = calendar.text.split("/ui/inspections/new?proposal=", 1)[1].split('"', 1)[0]
-    today = date.today().isoformat()
+    today = beijing_date(datetime.now(UTC)).isoformat()
     ghost = api.client.post("/ui/inspections/new", follow_redirects=False, data={
         "proposal_id": proposal, "theme": "事故单位复查", "starts_on": today, "ends_on": today,
         "lead_agency": "safety", "agencies": ["safety", "hrss"], "mode": "manual",

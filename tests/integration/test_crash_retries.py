@@ -168,7 +168,7 @@ class Client:
     def meeting(self, n: int) -> None:
         url = "/api/v1/joint-meetings"
         hrss = ("hrss", "liaison")
-        due = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+        due = (datetime.now(BEIJING).date() + timedelta(days=10)).isoformat()
         mid = self.post(url, hrss, {
             "title": f"联席会议{n}", "held_on": datetime.now(BEIJING).date().isoformat(),
             "agenda": ["通报事故"], "invited": ["hrss", "safety", "health"]})["id"]

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from adapters.bootstrap import Container
 from adapters.settings import Settings
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from tests.support import ManualClock, credit_code
 
 ADMIN = Actor("u-a", "管理员", "hrss", "admin")
@@ -83,7 +83,7 @@ def test_verification_fails_after_the_stored_draw_is_altered(
                                          for n in range(1, 16)])
     c.registers.put("inspectors", ADMIN, [{"id": f"{a}{n}", "name": f"{a}{n}", "agency": a}
                                           for a in ("safety", "health") for n in range(4)])
-    d = clock.now.date()
+    d = beijing_date(clock.now)
     r = c.inspections.schedule(INSPECTOR, theme="双随机抽查", starts_on=d,
                                ends_on=d + timedelta(days=1), lead_agency="safety",
                                agencies=["safety", "health"], inspectors=[], targets=[],

@@ -38,7 +38,7 @@ MINE = ("JointInspection.", "InspectorBooking.", "Register.", "JointMeeting.")
 
 def plan(clock: ManualClock, first: int, last: int, people: list[dict[str, str]],
          **kw: Any) -> dict[str, Any]:
-    d = clock.now.date()
+    d = beijing_date(clock.now)
     return {"theme": "危化品专项检查", "starts_on": d + timedelta(days=first),
             "ends_on": d + timedelta(days=last), "lead_agency": "safety",
             "agencies": ["safety", "health"], "inspectors": people,
@@ -112,7 +112,8 @@ def test_inspections_and_meetings_survive_restart_and_rebuild(
     assert done["findings"][0]["overdue"] is False
     assert c2.inspections.verify_draw(drawn["id"])["verified"] is True
     assert c2.inspections.get(drawn["id"])["status"] == "cancelled"
-    assert c2.inspections.calendar("r-safety0", clock.now.date(), clock.now.date() + timedelta(9)) == []
+    today = beijing_date(clock.now)
+    assert c2.inspections.calendar("r-safety0", today, today + timedelta(9)) == []
     assert c2.meetings.get(mid)["status"] == "closed"
     c2.drain()
     with c2.store("safety").transaction() as tx:
@@ -175,5 +176,5 @@ def test_two_racing_schedulings_book_an_inspector_once(
     assert sorted(saves) == ["race-a", "race-b"]  # both read it free and tried to save
     assert isinstance(errors[0], DoubleBooked), repr(errors[0])
     assert errors[0].inspector_id == "h-1" and errors[0].other == wins[0]["id"]
-    days = c.inspections.calendar("h-1", clock.now.date(), clock.now.date() + timedelta(days=5))
+    days = c.inspections.calendar("h-1", beijing_date(clock.now), beijing_date(clock.now) + timedelta(days=5))
     assert [d["inspection_id"] for d in days] == [wins[0]["id"]]

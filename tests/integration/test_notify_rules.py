@@ -10,7 +10,7 @@ from uuid import UUID
 
 from adapters.bootstrap import Container
 from adapters.notify.runner import InProcessNotifier
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from services.contacts import Contacts
 from tests.integration.notify_support import receiver
 from tests.support import ManualClock, credit_code
@@ -46,7 +46,7 @@ def test_fund_cap_and_action_items(container: Container, clock: ManualClock) -> 
                                     "### [Prevention fund] approvals for 2026 reached 100% of the cap"]
         assert "**Approved so far**: ¥25,000.00" in rec.at("/finance")[0].json()["markdown"]["content"]
 
-        held = clock.now.date()
+        held = beijing_date(clock.now)
         mid = UUID(c.meetings.convene(HRSS, title="第三次联席会议", held_on=held, agenda=["事故通报"],
                                       invited=["hrss", "safety"])["id"])
         for agency, who in (("hrss", "李强"), ("safety", "王敏")):
@@ -83,7 +83,7 @@ def test_rectification_deadline_reaches_the_inspectors_agencies(
                 "name": f"{agency} 值班", "duty": "on_duty", "language": lang,
                 "webhook_url": rec.url(f"/{agency}"), "webhook_kind": "dingtalk"})
         n = InProcessNotifier(c)
-        d = clock.now.date()
+        d = beijing_date(clock.now)
         people = [{"id": "s-1", "name": "王一", "agency": "safety"},
                   {"id": "h-1", "name": "陈一", "agency": "health"}]
         c.registers.put("inspectors", Actor("u-a", "管理员", "hrss", "admin"), people)

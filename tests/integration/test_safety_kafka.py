@@ -17,7 +17,7 @@ from adapters.bootstrap import Container
 from adapters.http.app import create_app
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from services.agencies.safety import proposal_id_for
 from tests.integration.kafka_support import Proc, docs, rebuilt, wait_until
 from tests.support import ManualClock, credit_code
@@ -64,7 +64,7 @@ def test_a_large_notice_becomes_a_proposal_then_an_inspection_through_kafka(
                    "the proposal in safety's read model (relay and consumer)")
         queue = client.get("/api/v1/agencies/safety/queue", headers=auth).json()["items"]
         assert any(i["kind"] == "propose_inspection" and i["proposal_id"] == pid for i in queue)
-        d = clock.now.date()
+        d = beijing_date(clock.now)
         r = client.post("/api/v1/joint-inspections", headers=auth, json={
             "theme": "建筑起重机械专项检查", "starts_on": d.isoformat(),
             "ends_on": (d + timedelta(days=1)).isoformat(), "lead_agency": "safety",
