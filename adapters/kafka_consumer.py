@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -15,6 +16,7 @@ from kafka.errors import KafkaError
 from adapters.bootstrap import bootstrap
 from adapters.faults import maybe_crash
 from adapters.gc_tuning import for_batches
+from adapters.kafka_topics import ensure_topics
 from adapters.settings import Settings
 from services.agencies import projection_for
 from services.consumer import Consumer, Message, Outcome
@@ -61,9 +63,45 @@ def kafka_consumer(settings: Settings, group: str, **overrides: Any) -> KafkaCon
         "session_timeout_ms": 6_000,
         "heartbeat_interval_ms": 1_000,
         "client_id": group,
+        # Topics are made with the configured partitions (ensure_topics), never by a metadata
+        # request with the broker's default.
+        "allow_auto_create_topics": False,
     }
     config.update(overrides)
     return KafkaConsumer(**config)
+
+
+def subscribed(settings: Settings, group: str, names: list[str], store: Store,
+               stop: threading.Event,
+               on_error: Callable[[KafkaError], None] | None = None) -> KafkaConsumer | None:
+    """The group's consumer, subscribed once its topics and their partitions are known; None
+    if stopped first. A broker that is down is waited for.
+
+    Topics that appear while the group is joining can leave a member with no partitions and no
+    further rebalance (seen with kafka-python 3.0 when consumers started before the relay had
+    created the topics), so the consumer creates any that are missing and waits for their
+    metadata before it subscribes.
+    """
+    assert settings.kafka_bootstrap
+    while not stop.is_set():
+        kafka: KafkaConsumer | None = None
+        try:
+            ensure_topics(settings.kafka_bootstrap, names, settings.topic_partitions)
+            kafka = kafka_consumer(settings, group)
+            while not all(kafka.partitions_for_topic(n) for n in names):
+                if stop.wait(0.2):
+                    kafka.close()
+                    return None
+            kafka.subscribe(names, listener=SeekToRecorded(kafka, store))
+            return kafka
+        except KafkaError as e:  # the broker may be down: wait for it
+            log.warning("broker unavailable at start, will retry: %s", e)
+            if on_error is not None:
+                on_error(e)
+            if kafka is not None:
+                kafka.close()
+            stop.wait(2.0)
+    return None
 
 
 class OffsetHint:
@@ -159,21 +197,14 @@ def run_consumer(settings: Settings, agency: str, once: bool = False,
     projection = projection_for(agency)
     store = c.store(agency)
     runner = Consumer(projection, store, lambda: maybe_crash("consumer-before-commit"))
-    kafka: KafkaConsumer | None = None
-    while kafka is None and not stop.is_set():
-        try:
-            kafka = kafka_consumer(settings, settings.consumer_group_prefix + agency)
-        except KafkaError as e:  # the broker may be down: wait for it
-            log.warning("broker unavailable at start, will retry: %s", e)
-            stop.wait(2.0)
+    names = [topics(settings.topic_prefix)[m] for m in projection.mechanisms]
+    kafka = subscribed(settings, settings.consumer_group_prefix + agency, names, store, stop)
     total = Outcome()
     watch = Watch(agency, metrics_port)
     if kafka is None:
         watch.close()
         c.close()
         return total
-    names = [topics(settings.topic_prefix)[m] for m in projection.mechanisms]
-    kafka.subscribe(names, listener=SeekToRecorded(kafka, store))
     idle = 0
     hint = OffsetHint(kafka)
     log.info("%s consumer on %s", agency, ", ".join(names))

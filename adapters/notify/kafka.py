@@ -6,11 +6,10 @@ import logging
 import threading
 from collections.abc import Callable
 
-from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 
 from adapters.bootstrap import Container
-from adapters.kafka_consumer import OffsetHint, SeekToRecorded, consume_batch, kafka_consumer
+from adapters.kafka_consumer import OffsetHint, consume_batch, subscribed
 from adapters.probes import Readiness
 from services.consumer import Consumer
 from services.envelope import topics
@@ -22,18 +21,11 @@ log = logging.getLogger(__name__)
 def run_kafka_notify(c: Container, runner: Consumer, sender: Sender, once: bool,
                      stop: threading.Event, readiness: Readiness, owed: Callable[[], int]) -> None:
     s = c.settings
-    kafka: KafkaConsumer | None = None
-    while kafka is None and not stop.is_set():
-        try:
-            kafka = kafka_consumer(s, s.consumer_group_prefix + "notify")
-        except KafkaError as e:
-            log.warning("broker unavailable at start, will retry: %s", e)
-            readiness.failed(f"broker: {type(e).__name__}")
-            stop.wait(2.0)
+    names = [topics(s.topic_prefix)[m] for m in runner.projection.mechanisms]
+    kafka = subscribed(s, s.consumer_group_prefix + "notify", names, runner.store, stop,
+                       lambda e: readiness.failed(f"broker: {type(e).__name__}"))
     if kafka is None:
         return
-    names = [topics(s.topic_prefix)[m] for m in runner.projection.mechanisms]
-    kafka.subscribe(names, listener=SeekToRecorded(kafka, runner.store))
     hint = OffsetHint(kafka)
     idle = 0
     try:
