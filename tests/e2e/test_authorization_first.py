@@ -10,16 +10,27 @@ comes after validation and is tested with each mechanism.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from adapters.settings import Settings
 from domain.vocabulary import AGENCIES, ROLES
+from tests.conftest import sqlite_settings
 from tests.e2e.conftest import Api
 from tests.e2e.test_openapi_contract import conforms
 from tests.e2e.test_ui_pages import csrf_of
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The embedded store only: each refusal here comes before any aggregate or read model is
+    read, so PostgreSQL would repeat the same walk (~20 s) to the same answers."""
+    return sqlite_settings(tmp_path)
 LIAISON = ("liaison",)
 INSPECTOR = ("inspector",)
 CONVENOR = (("liaison", "admin"), ("hrss",))
