@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from domain.common import Actor, InvalidValue, TracedEvent, require_aware, traced
+from domain.common import Actor, InvalidValue, TracedEvent, beijing_minute, require_aware, traced
 from domain.notice_errors import (
     AlreadyAcknowledged,
     AlreadyEscalated,
@@ -257,7 +257,7 @@ class AccidentNotice(NoticeState, Aggregate):
         if now > self.revision_deadline():
             days = revision_window(self.cause).days
             raise RevisionWindowClosed("revision_window_closed", days=days,
-                                       until=self.revision_deadline().isoformat())
+                                       until=beijing_minute(self.revision_deadline()))
         grade = casualties.grade
         required = required_after_revision(
             required_agencies_for(grade, self.cause, casualties.serious_injuries),

@@ -111,6 +111,11 @@ def beijing_date(now: datetime) -> date:
     return require_aware(now, "now").astimezone(BEIJING).date()
 
 
+def beijing_minute(moment: datetime) -> str:
+    """The aware `moment` as a clerk reads it in a message: Beijing time, to the minute."""
+    return require_aware(moment, "moment").astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
 class TracedEvent(Aggregate.Event):
     """Base of every event: who acted. Every change must be traceable to a person."""
 

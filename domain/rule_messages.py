@@ -14,9 +14,9 @@ RULE_MESSAGES: dict[str, tuple[str, str]] = {
                             "(required: {required})"),
     "already_acknowledged": ("{agency}已确认过此通报", "agency {agency} has already acknowledged "
                              "this notice"),
-    "revision_window_closed": ("补报须在事故发生后 {days} 天内提交（截止 {until}）",
+    "revision_window_closed": ("补报须在事故发生后 {days} 天内提交（截止北京时间 {until}）",
                                "revisions are accepted within {days} days of the accident "
-                               "(until {until})"),
+                               "(until {until} Beijing time)"),
     "no_acknowledgement_owed": ("{agency}无待确认事项", "agency {agency} owes no acknowledgement"),
     "deadline_not_passed": ("{agency}的确认时限尚未届满", "deadline for {agency} has not passed"),
     "already_escalated": ("已对{agency}督办过", "agency {agency} has already been escalated"),

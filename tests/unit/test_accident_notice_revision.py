@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -55,6 +55,10 @@ def test_revision_accepted_exactly_at_the_bound_and_refused_one_second_after(
                       reason="another died", now=occurred_at + window + SECOND)
     assert caught.value.field == "revised_at"
     assert f"{window.days} days" in caught.value.message
+    # The deadline as a clerk reads it: Beijing time to the minute, not a UTC ISO string.
+    until = (occurred_at + window).astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    assert caught.value.text("zh-CN").endswith(f"（截止北京时间 {until}）")
+    assert caught.value.text("en").endswith(f"(until {until} Beijing time)")
     assert notice.casualties.deaths == 1
     assert len(notice.revisions) == 1
 
