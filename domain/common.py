@@ -111,6 +111,14 @@ def beijing_date(now: datetime) -> date:
     return require_aware(now, "now").astimezone(BEIJING).date()
 
 
+def beijing_month(moment: datetime | str) -> str:
+    """The calendar month (YYYY-MM) in Beijing of an aware moment or its ISO text, whatever
+    offset it was written with: statistics count the city's months, not UTC's."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return require_aware(moment, "moment").astimezone(BEIJING).strftime("%Y-%m")
+
+
 def beijing_minute(moment: datetime) -> str:
     """The aware `moment` as a clerk reads it in a message: Beijing time, to the minute."""
     return require_aware(moment, "moment").astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

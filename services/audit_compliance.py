@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from domain.common import beijing_month
 from services.ports import Doc
 
 NOTICES = "accident-notices"
@@ -171,5 +172,5 @@ def obligations(records: Iterable[Doc], now: datetime) -> list[Doc]:
 def monthly_by_grade(filed: list[Doc]) -> dict[str, dict[str, int]]:
     months: dict[str, Counter[str]] = defaultdict(Counter)
     for n in filed:
-        months[n["filed_at"][:7]][n["grade"]] += 1
+        months[beijing_month(n["filed_at"])][n["grade"]] += 1
     return {m: dict(c) for m, c in sorted(months.items())}

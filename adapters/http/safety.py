@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -19,14 +19,14 @@ def proposals(c: ContainerDep, actor: UserDep,
               status: Literal["proposed", "scheduled", "dropped"] | None = None) -> Any:
     with c.store("safety").transaction() as tx:
         items = [d for _, d in tx.scan(PROPOSALS) if status is None or d["status"] == status]
-    return {"items": sorted(items, key=lambda d: (d["occurred_at"], d["id"]))}
+    return {"items": sorted(items, key=lambda d: (datetime.fromisoformat(d["occurred_at"]), d["id"]))}
 
 
 @router.get("/investigations")
 def investigations(c: ContainerDep, actor: UserDep) -> Any:
     with c.store("safety").transaction() as tx:
         items = [d for _, d in tx.scan(INVESTIGATIONS)]
-    return {"items": sorted(items, key=lambda d: (d["occurred_at"], d["notice_id"]))}
+    return {"items": sorted(items, key=lambda d: (datetime.fromisoformat(d["occurred_at"]), d["notice_id"]))}
 
 
 @router.get("/calendar")

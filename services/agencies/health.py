@@ -10,6 +10,7 @@ the result does not depend on the order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope
@@ -84,5 +85,5 @@ class HealthProjection(AgencyProjection):
 
 def follow_ups(tx: Tx, status: str | None = None) -> list[Doc]:
     rows = [d for _, d in tx.scan(FOLLOW_UPS) if status is None or d["status"] == status]
-    rows.sort(key=lambda d: d["occurred_at"])
+    rows.sort(key=lambda d: datetime.fromisoformat(d["occurred_at"]))  # offsets differ
     return rows

@@ -1,7 +1,8 @@
 """人社局: acknowledgement queue, case statistics, floating-rate proposals, meeting action items.
 
 Table `cases`: one row per counted notice (withdrawn notices are not cases), with the figures
-as last revised, dated by the accident's own `occurred_at` (its local calendar month) — never
+as last revised, dated by the accident's own `occurred_at` (its calendar month in Beijing,
+whatever offset the filer wrote it with) — never
 by a clock, so a rebuild equals the live model. Statistics and rate proposals are summed from
 it at query time; the rate rule itself is `domain.floating_rate.propose_rate`. Table
 `action_items`: the joint meetings' action items with their due dates; whether one is overdue
@@ -11,9 +12,11 @@ is judged at query time against the caller's today.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.common import beijing_month
 from domain.floating_rate import propose_rate
 from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope, jsonable_dict
@@ -63,7 +66,7 @@ class HrssProjection(AgencyProjection):
             return
         e = after["employer"]
         tx.put(CASES, after["id"], {
-            "month": after["occurred_at"][:7], "employer": e["credit_code"],
+            "month": beijing_month(after["occurred_at"]), "employer": e["credit_code"],
             "employer_name": e["name"], "industry": e["industry"], "risk_class": e["risk_class"],
             "district": after["district"], "deaths": after["deaths"],
             "serious_injuries": after["serious_injuries"], "occurred_at": after["occurred_at"]})
@@ -114,7 +117,7 @@ def statistics(cases: list[Doc], year: int | None = None) -> Doc:
         rows = [_row(k, a.get(k, []), b.get(k, [])) for k in sorted(set(a) | set(b))]
         if dim == "employer":
             names = {c["employer"]: c["employer_name"] for c in sorted(
-                this + last, key=lambda c: c["occurred_at"])}
+                this + last, key=lambda c: datetime.fromisoformat(c["occurred_at"]))}
             for r in rows:
                 r["employer_name"] = names[r["key"]]
         rows.sort(key=lambda r: (-r["cases"], r["key"]))
@@ -136,7 +139,7 @@ def rate_proposals(cases: list[Doc], rate_year: int | None = None) -> Doc:
     record_year = rate_year - 1
     proposals: list[dict[str, Any]] = []
     for code, rows in sorted(_group(cases, "employer").items()):
-        rows.sort(key=lambda c: c["occurred_at"])
+        rows.sort(key=lambda c: datetime.fromisoformat(c["occurred_at"]))  # offsets differ
         before = [c for c in rows if int(c["month"][:4]) <= record_year]
         if not before:
             continue  # not known yet in the record year
