@@ -18,7 +18,6 @@ The HTTP and web edges call these same functions through pydantic, so a 422 name
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +25,10 @@ from domain.common import InvalidValue
 from domain.messages import Invalid, Msg, msg
 
 MAX_COUNT = 100_000
+# Unicode's control characters (category Cc) are exactly these 65 code points; one regex
+# search instead of a category lookup per character (text is checked on every command).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 MAX_MONEY_CNY = Decimal("100000000000.00")  # 1000 亿元: beyond any recorded accident's loss
 EARLIEST = datetime(1949, 10, 1, tzinfo=timezone(timedelta(hours=8)))  # Beijing time
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u180e"
@@ -46,13 +49,12 @@ def text_problem(value: object, *, max_length: int, multiline: bool = False,
     if not isinstance(value, str):
         return "", msg("must_be_text")
     text = _trim(value.replace("\r\n", "\n") if multiline else value)
-    for ch in text:
-        if ch == "\n" and multiline:
-            continue
-        if unicodedata.category(ch) == "Cc":
-            what = "NUL" if ch == "\0" else f"U+{ord(ch):04X}"
-            return text, msg("control_characters", what=what)
-    if required and not "".join(c for c in text if not c.isspace() and c not in ZERO_WIDTH):
+    found = (_CONTROL_BUT_NEWLINE if multiline else _CONTROL).search(text)
+    if found is not None:
+        ch = found.group()
+        what = "NUL" if ch == "\0" else f"U+{ord(ch):04X}"
+        return text, msg("control_characters", what=what)
+    if required and all(c.isspace() or c in ZERO_WIDTH for c in text):
         return text, msg("must_not_be_empty")
     if len(text) > max_length:
         return text, msg("text_too_long", max_length=max_length, length=len(text))
