@@ -54,6 +54,7 @@ HEADERS = {
     "notification_id": "日志序号", "time": "时间", "mechanism": "业务类别", "event_type": "事件类型",
     "aggregate_id": "对象编号", "aggregate_version": "对象版本", "actor": "操作人", "agency": "部门",
     "payload": "事件内容", "name": "姓名", "event_label": "事件名称",
+    "causation_id": "请求编号", "correlation_id": "关联编号",
     # security log (sign-ins, security events, access log)
     "last_at": "最后时间", "count": "次数", "method": "方式", "outcome": "结果",
     "account_id": "账号编号", "token_id": "令牌编号", "address": "来源地址",

@@ -74,6 +74,10 @@ def record(event: Any, notification_id: int) -> Doc:
         "actor": {"id": event.actor_id, "name": event.actor_name},
         "agency": event.actor_agency,
         "payload": payload,
+        # The request that stored it (its X-Request-ID), to be found in the logs; None before
+        # the ids were stored with events.
+        "causation_id": fields.get("causation_id"),
+        "correlation_id": fields.get("correlation_id"),
     }
 
 
@@ -83,6 +87,7 @@ def record_stored(n: Notification, event_type: str, mechanism: str, state: Doc) 
     pop = state.pop
     at, actor_id, actor_name, agency = (pop("timestamp"), pop("actor_id"), pop("actor_name"),
                                         pop("actor_agency"))
+    causation, correlation = pop("causation_id", None), pop("correlation_id", None)
     for k in OTHER_ENVELOPE_FIELDS:
         if k in state:
             del state[k]
@@ -96,6 +101,8 @@ def record_stored(n: Notification, event_type: str, mechanism: str, state: Doc) 
         "actor": {"id": actor_id, "name": actor_name},
         "agency": agency,
         "payload": state,
+        "causation_id": causation,
+        "correlation_id": correlation,
     }
 
 

@@ -109,7 +109,9 @@ def _records(app: LinkageApp, store: Store, result: chain.Verification,
                        "event_type": shape[0], "aggregate_id": agg,
                        "aggregate_version": version,
                        "actor": {"id": pop("actor_id"), "name": pop("actor_name")},
-                       "agency": pop("actor_agency"), "payload": doc}
+                       "agency": pop("actor_agency"), "payload": doc,
+                       "causation_id": pop("causation_id", None),
+                       "correlation_id": pop("correlation_id", None)}
                 for k in others:
                     if k in doc:
                         del doc[k]

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from adapters import audit_wiring
 from adapters.http.deps import ContainerDep, UserDep, auditors_read_only, permit
@@ -39,6 +39,13 @@ class AuditEvent(BaseModel):
     actor: dict[str, str]
     agency: str
     payload: dict[str, Any]
+    causation_id: str | None = Field(
+        None, description="the id of the request that stored the event (its X-Request-ID, as "
+                          "in the logs), or the background job's name; null for events stored "
+                          "before these ids were kept")
+    correlation_id: str | None = Field(
+        None, description="the caller's X-Correlation-ID when it sent one (a conversation of "
+                          "several requests), else the same as causation_id")
 
 
 class EventPage(BaseModel):

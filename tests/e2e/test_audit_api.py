@@ -12,6 +12,8 @@ from typing import Any
 from fastapi.routing import APIRoute
 
 from adapters import audit_wiring
+from services import replay_fast
+from services.chain import Verification
 from tests.e2e.conftest import Api
 from tests.support import notice_body
 
@@ -119,3 +121,28 @@ def test_events_as_of_timeline_and_verify(api: Api) -> None:
     report = api.client.get("/api/v1/audit/report", headers=auditor)
     assert report.status_code == 200 and report.text.startswith("<!DOCTYPE html>")
     assert verified["head"] in report.text
+
+
+def test_each_event_names_the_request_that_stored_it(api: Api) -> None:
+    """An auditor follows an event to the request in the logs: its X-Request-ID (causation) and
+    the caller's X-Correlation-ID, on the API and in the verified replay alike."""
+    r = api.client.post("/api/v1/accident-notices", json=notice_body(), headers={
+        **api.auth("safety"), "X-Request-ID": "req-file-1", "X-Correlation-ID": "conv-7"})
+    assert r.status_code == 201, r.text
+    ack = api.client.post(f"/api/v1/accident-notices/{r.json()['id']}/acknowledgements", json={},
+                          headers={**api.auth("hrss"), "X-Request-ID": "req-ack-2"})
+    assert ack.status_code == 200, ack.text
+    auditor = api.auth("finance", "auditor")
+    items = api.client.get("/api/v1/audit/events", headers=auditor).json()["items"]
+    ids = [(e["causation_id"], e["correlation_id"]) for e in items]
+    assert ids == [("req-file-1", "conv-7"), ("req-ack-2", "req-ack-2")]
+    lines = api.client.get("/api/v1/audit/events", params={"format": "ndjson"},
+                           headers=auditor).text.splitlines()
+    assert [json.loads(x)["causation_id"] for x in lines] == ["req-file-1", "req-ack-2"]
+    # The verified replay's fast path (the CLI's and the report's) gives the same records.
+    c = api.container
+    assert audit_wiring.chainer(c).run_once() is not None
+    records = replay_fast.fast_verified_records(c.app, c.store(audit_wiring.AUDIT_STORE),
+                                                Verification(), [], None)
+    assert records is not None
+    assert [(x["causation_id"], x["correlation_id"]) for x in records] == ids
