@@ -4,7 +4,7 @@ agency read model, with no wait or drain in between."""
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from domain.common import beijing_date
@@ -31,9 +31,6 @@ def read(api: Api, url: str, who: tuple[str, str], **headers: str) -> Any:
 def queue_ids(api: Api, agency: str, who: tuple[str, str], **headers: str) -> list[str]:
     items = read(api, f"/api/v1/agencies/{agency}/queue", who, **headers)["items"]
     return [i["notice_id"] for i in items if i["kind"] == "acknowledge_notice"]
-
-
-BEIJING = timezone(timedelta(hours=8))  # a meeting's steps open on its day in Beijing
 
 
 def run(api: Api, clock: ManualClock) -> None:
@@ -64,7 +61,7 @@ def run(api: Api, clock: ManualClock) -> None:
     assert [y["paid_cny"] for y in ledger["fund_years"]] == ["4000.00"]
     # A meeting resolution: its action items in hrss's list at once.
     mid = post(api, "/api/v1/joint-meetings", hrss, {
-        "title": "联席会议", "held_on": clock.now.astimezone(BEIJING).date().isoformat(),
+        "title": "联席会议", "held_on": beijing_date(clock.now).isoformat(),
         "agenda": ["通报"], "invited": ["hrss", "safety"]}, 201).json()["id"]
     for agency in ("hrss", "safety"):
         post(api, f"/api/v1/joint-meetings/{mid}/attendance", hrss,

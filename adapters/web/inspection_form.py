@@ -18,7 +18,7 @@ from adapters.web.inspections import parse
 from adapters.web.once import OnceDep
 from adapters.web.render import problem, refused, render
 from adapters.web.session import WebUserDep, lang_of
-from domain.common import Actor
+from domain.common import Actor, beijing_date
 from domain.vocabulary import AGENCIES
 from services.agencies.safety import proposal as find_proposal
 from services.policies import inspections as policy
@@ -77,7 +77,7 @@ def _form(request: Request, c: ContainerDep, actor: Actor, values: dict[str, Any
     if values.get("proposal_id"):
         with c.store("safety").transaction() as tx:
             prop = find_proposal(tx, values["proposal_id"])
-    today = c.clock().astimezone(i18n.TZ).date().isoformat()
+    today = beijing_date(c.clock()).isoformat()
     return render(request, "inspection_form.html", actor, status=status, v=values,
                   errors=errors, agencies=AGENCIES, proposal=prop, today=today,
                   inspectors=c.registers.contents("inspectors"),
@@ -89,7 +89,7 @@ def new_inspection(request: Request, c: ContainerDep, actor: WebUserDep,
                    proposal: str = "") -> Response:
     if (page := refused(request, actor, policy.SCHEDULE)) is not None:
         return page  # the form only for those who may schedule (the POST checks it again)
-    today = c.clock().astimezone(i18n.TZ).date().isoformat()
+    today = beijing_date(c.clock()).isoformat()
     values: dict[str, Any] = {"starts_on": today, "ends_on": today, "lead_agency": actor.agency,
                               "agencies": [actor.agency], "mode": "manual", "proposal_id": proposal}
     if proposal:  # a theme suggested from the proposal's employer (the clerk may change it)

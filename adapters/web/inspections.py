@@ -27,7 +27,7 @@ from adapters.web import catalogue_work, i18n
 from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, forbidden, problem, render
 from adapters.web.session import WebUserDep, lang_of
-from domain.common import Actor, DomainError
+from domain.common import Actor, DomainError, beijing_date
 from domain.joint_inspection import ON_THE_SPOT
 from domain.messages import render as render_message
 from domain.vocabulary import FINDING_SEVERITIES
@@ -68,7 +68,7 @@ def overdue_findings(c: ContainerDep, rows: list[dict[str, Any]]) -> list[dict[s
 def calendar_page(request: Request, c: ContainerDep, actor: WebUserDep, view: str = "month",
                   day: str = "") -> Response:
     view = "week" if view == "week" else "month"
-    today = c.clock().astimezone(i18n.TZ).date()
+    today = beijing_date(c.clock())
     try:
         shown = date.fromisoformat(day) if day else today
     except ValueError:
