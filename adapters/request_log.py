@@ -5,6 +5,12 @@ request=StoredRequest)` inserts the request row and the events in one transactio
 try of the same key collides on the row's primary key and stores nothing (IntegrityError,
 which LinkageApp turns into ConcurrentWrite, and run_once into the first try's answer).
 Rows are kept for RETENTION at least; `purge_requests` removes older ones.
+
+`save(..., writer=Writer)` (a signed-in user's request) also keeps, in the same transaction,
+the user's mark of each aggregate written (`linkage_last_writes`: its version and the position
+of the save's last event): what that user's next read waits for (services/freshness.py). One
+more statement in the events' transaction, where a separate write cost a connection, two round
+trips and a commit per POST. `purge_requests` also removes marks older than RECENT.
 """
 
 from __future__ import annotations
@@ -21,15 +27,34 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from services.freshness import RECENT, Mark, Writer, marks_of
 from services.request_scope import StoredRequest
 
 TABLE = "linkage_requests"
+WRITES = "linkage_last_writes"
+WRITES_DDL = ("CREATE TABLE IF NOT EXISTS {t} (actor_id TEXT NOT NULL, aggregate_id TEXT "
+              "NOT NULL, version BIGINT NOT NULL, mechanism TEXT NOT NULL, position BIGINT NOT "
+              "NULL, at TEXT NOT NULL, PRIMARY KEY (actor_id, aggregate_id))")
+UPSERT = ("INSERT INTO {t} (actor_id, aggregate_id, version, mechanism, position, at) {rows} "
+          "ON CONFLICT (actor_id, aggregate_id) DO UPDATE SET version = excluded.version, "
+          "mechanism = excluded.mechanism, position = excluded.position, at = excluded.at")
+LAST = ("SELECT aggregate_id, version, mechanism FROM {t} WHERE actor_id = {p} AND at >= {p} "
+        "ORDER BY position DESC LIMIT {p}")
 RETENTION = timedelta(days=7)  # the API promises at least 24 hours
 
 
 def _row(r: StoredRequest) -> tuple[str, str, int, str, str]:
     return (r.key, r.digest, r.status, json.dumps(r.body, separators=(",", ":"), default=str),
             datetime.now(UTC).isoformat())
+
+
+def _writer_rows(writer: Writer | None, stored_events: Sequence[StoredEvent],
+                 ids: Sequence[int] | None) -> list[tuple[str, str, int, str, int, str]]:
+    if writer is None or not ids:
+        return []
+    position = max(ids)
+    return [(writer.actor_id, agg, version, mechanism, position, writer.at)
+            for agg, version, mechanism in marks_of(stored_events)]
 
 
 def _request(key: str, digest: str, status: int, body: str) -> StoredRequest:
@@ -43,14 +68,24 @@ class SqliteRequestRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, digest TEXT NOT NULL, "
-                "status INTEGER NOT NULL, body TEXT NOT NULL, stored_at TEXT NOT NULL)"]
+                "status INTEGER NOT NULL, body TEXT NOT NULL, stored_at TEXT NOT NULL)",
+                WRITES_DDL.format(t=WRITES)]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         request: StoredRequest | None = kwargs.get("request")
         if request is not None:
             c.execute(f"INSERT INTO {TABLE} VALUES (?,?,?,?,?)", _row(request))
-        return super()._insert_events(c, stored_events, **kwargs)
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        rows = _writer_rows(kwargs.get("writer"), stored_events, ids)
+        if rows:
+            c.executemany(UPSERT.format(t=WRITES, rows="VALUES (?,?,?,?,?,?)"), rows)
+        return ids
+
+    def select_last_writes(self, actor_id: str, since: str, limit: int) -> list[Mark]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(LAST.format(t=WRITES, p="?"), (actor_id, since, limit))
+            return [(a, int(v), m) for a, v, m in c.fetchall()]
 
     def select_request(self, key: str) -> StoredRequest | None:
         with self.datastore.transaction(commit=False) as c:
@@ -69,6 +104,7 @@ class SqliteRequestRecorder(SQLiteApplicationRecorder):
     def purge_requests(self, before: datetime) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(f"DELETE FROM {TABLE} WHERE stored_at < ?", (before.isoformat(),))
+            c.execute(f"DELETE FROM {WRITES} WHERE at < ?", (_stale_marks(),))
 
 
 class PostgresRequestRecorder(PostgresApplicationRecorder):
@@ -78,6 +114,14 @@ class PostgresRequestRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(self._sql(
             "CREATE TABLE IF NOT EXISTS {t} (key text PRIMARY KEY, digest text NOT NULL, "
             "status integer NOT NULL, body text NOT NULL, stored_at text NOT NULL)"))
+        writes = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(WRITES))
+        self.sql_create_statements.append(SQL(WRITES_DDL).format(t=writes))
+        # One statement whatever the number of marks: one array per column.
+        self._upsert = SQL(UPSERT).format(t=writes, rows=SQL(
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], "
+            "%s::bigint[], %s::text[])"))
+        self._last = SQL(LAST).format(t=writes, p=SQL("%s"))
+        self._purge_writes = SQL("DELETE FROM {} WHERE at < %s").format(writes)
         self._insert = self._sql("INSERT INTO {t} VALUES (%s, %s, %s, %s, %s)")
         self._insert_new = self._sql(
             "INSERT INTO {t} VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING")
@@ -95,6 +139,22 @@ class PostgresRequestRecorder(PostgresApplicationRecorder):
             curs.execute(self._insert, _row(request), prepare=True)
         super()._insert_events(curs, stored_events, **kwargs)
 
+    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
+                                       stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        rows = _writer_rows(kwargs.get("writer"), stored_events, ids)
+        if rows:  # still in the events' transaction, committed with them
+            curs.execute(self._upsert, [list(col) for col in zip(*rows, strict=True)],
+                         prepare=True)
+        return ids
+
+    def select_last_writes(self, actor_id: str, since: str, limit: int) -> list[Mark]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._last, (actor_id, since, limit), prepare=True)
+            return [(r["aggregate_id"], int(r["version"]), r["mechanism"])
+                    for r in curs.fetchall()]
+
     def select_request(self, key: str) -> StoredRequest | None:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._select, (key,), prepare=True)
@@ -110,3 +170,9 @@ class PostgresRequestRecorder(PostgresApplicationRecorder):
     def purge_requests(self, before: datetime) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._purge, (before.isoformat(),))
+            curs.execute(self._purge_writes, (_stale_marks(),))
+
+
+def _stale_marks() -> str:
+    """Marks older than this no read waits for (freshness.RECENT)."""
+    return (datetime.now(UTC) - RECENT).isoformat(timespec="microseconds")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from eventsourcing.persistence import (
 from domain.common import DomainError
 from domain.messages import Msg, msg
 from services.correlation import current as current_cause
+from services.freshness import WriteLog, Writer
 from services.freshness import current as current_writes
 from services.request_scope import RequestLog, StoredRequest, staging
 
@@ -126,15 +128,19 @@ class LinkageApp(Application[UUID]):
         return self._save(list(aggregates))
 
     def _save(self, aggregates: list[Any], **kwargs: Any) -> int | None:
+        writes = current_writes()
+        if writes is not None and writes.actor_id is not None:
+            # The user's marks go with the events, in their transaction (read your writes).
+            kwargs["writer"] = Writer(writes.actor_id,
+                                      datetime.now(UTC).isoformat(timespec="microseconds"))
         try:
             recordings = self.save(*aggregates, **kwargs)
         except IntegrityError as e:
             raise ConcurrentWrite("concurrent_write") from e
         except (OperationalError, InterfaceError) as e:
             raise Unavailable(str(e)) from e
-        writes = current_writes()
         if writes is not None:
-            writes.note(recordings)  # read your writes: services/freshness.py
+            writes.note(recordings)  # the position the answer carries: services/freshness.py
         return recordings[-1].notification.id if recordings else None
 
     def _check_unchanged(self, aggregates: tuple[Any, ...]) -> None:
@@ -155,6 +161,14 @@ class LinkageApp(Application[UUID]):
         log = self.recorder
         if not hasattr(log, "select_request"):
             raise TypeError("the event store's recorder keeps no request log "
+                            "(APPLICATION_RECORDER_TOPIC, see adapters/request_log.py)")
+        return log  # type: ignore[return-value]
+
+    @property
+    def write_log(self) -> WriteLog:
+        log = self.recorder
+        if not hasattr(log, "select_last_writes"):
+            raise TypeError("the event store's recorder keeps no users' last writes "
                             "(APPLICATION_RECORDER_TOPIC, see adapters/request_log.py)")
         return log  # type: ignore[return-value]
 

@@ -151,7 +151,7 @@ def stored_links(store: Store) -> Iterator[list[Any]]:
 
 def stored_link_blocks(store: Store) -> Iterator[list[list[Any]]]:
     """The links of `stored_links`, one chain document's list at a time."""
-    with store.transaction() as tx:
+    with store.transaction(write=False) as tx:
         meta = tx.get(META, "head")
     if meta is None:
         return
@@ -159,8 +159,9 @@ def stored_link_blocks(store: Store) -> Iterator[list[list[Any]]]:
     block = 0
     while block <= last_block:  # a few blocks per transaction: few objects alive at a time
         keys = [f"{b:012d}" for b in range(block, min(block + LINK_BLOCKS, last_block + 1))]
-        with store.transaction() as tx:
-            docs = [tx.get(CHAIN, k) for k in keys]
+        with store.transaction(write=False) as tx:
+            tx.prefetch(CHAIN, keys)  # one query for the blocks, not one each
+            docs = [tx.peek(CHAIN, k) for k in keys]
         for doc in docs:
             if doc is not None:
                 yield doc["links"]

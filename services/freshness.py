@@ -1,8 +1,9 @@
 """Read your own writes: a user's read waits until the read model holds that user's last write.
 
 Every save made while a request runs is noted (`Writes`, one per request): the aggregates and
-versions it stored and the notification id of its last event, the write's position. The server
-keeps each user's last write in the `api` store (so every server process knows it), and a read
+versions it stored and the notification id of its last event, the write's position. The event
+store keeps each user's recent writes with the events, in their transaction (`Writer`; so every
+server process knows them), and a read
 of an agency's read model first waits, bounded, until that model has applied those versions.
 A read model says which versions it has applied in its `_seen` collection (services/consumer.py),
 on either transport, so no offset needs translating into a notification id.
@@ -11,18 +12,17 @@ on either transport, so no offset needs translating into a notification id.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from services.consumer import SEEN
 from services.envelope import MECHANISMS
-from services.ports import Doc, Store
+from services.ports import Store
 
-LAST_WRITE = "last-write"
 RECENT = timedelta(minutes=10)  # an older write has reached every read model long since
 KEEP = 50  # aggregates remembered per user
 _MECHANISM = {cls.__name__: mechanism for cls, mechanism in MECHANISMS.items()}
@@ -35,15 +35,10 @@ class Writes:
     """What one request stored; filled by LinkageApp while the request runs."""
 
     actor_id: str | None = None
-    marks: dict[str, Mark] = field(default_factory=dict)
     position: int | None = None
 
     def note(self, recordings: list[Any]) -> None:
         for r in recordings:
-            e = r.domain_event
-            mechanism = _MECHANISM.get(type(e).__qualname__.split(".", 1)[0], "")
-            self.marks[str(e.originator_id)] = (str(e.originator_id), e.originator_version,
-                                                mechanism)
             self.position = max(self.position or 0, r.notification.id)
 
 
@@ -71,34 +66,42 @@ def noting() -> Iterator[Writes]:
         _writes.reset(token)
 
 
-def remember(store: Store, w: Writes, now: datetime) -> None:
-    """Keep the user's recent writes (one document per user, in the `api` store): the marks of
-    this write added to those of the user's writes in the last RECENT, the newest KEEP."""
-    if w.actor_id is None or w.position is None:
-        return
-    position = w.position
+@dataclass(frozen=True)
+class Writer:
+    """Given to the event store with a request's events (`save(..., writer=...)`): the recorder
+    keeps the user's marks in the events' own transaction (adapters/request_log.py), so every
+    server process knows them as soon as the events are stored, at no extra transaction."""
 
-    def merged(old: Doc | None) -> Doc:
-        marks: dict[str, list[Any]] = {}
-        if old is not None and now - datetime.fromisoformat(old["at"]) <= RECENT:
-            marks = {m[0]: m for m in old["marks"]}
-        for agg, version, mechanism in w.marks.values():
-            marks.pop(agg, None)  # re-inserted last: the newest are kept
-            marks[agg] = [agg, version, mechanism]
-        return {"position": position, "at": now.isoformat(), "marks": list(marks.values())[-KEEP:]}
-
-    # Only this function writes these documents, one user's at a time: a per-document swap
-    # (one round trip or two on PostgreSQL) instead of a locked transaction (six), per POST.
-    store.replace(LAST_WRITE, w.actor_id, merged)
+    actor_id: str
+    at: str  # ISO time in UTC, when the events were saved
 
 
-def last_write(store: Store, actor_id: str, now: datetime) -> list[Mark]:
-    """The user's last write if recent: the versions their next read must see."""
-    with store.transaction(write=False) as tx:
-        doc: Doc | None = tx.get(LAST_WRITE, actor_id)
-    if doc is None or now - datetime.fromisoformat(doc["at"]) > RECENT:
-        return []
-    return [(m[0], int(m[1]), m[2]) for m in doc["marks"]]
+class WriteLog(Protocol):
+    """The recorder's table of each user's recent writes (adapters/request_log.py)."""
+
+    def select_last_writes(self, actor_id: str, since: str, limit: int) -> list[Mark]: ...
+
+
+def mechanism_of_topic(topic: str) -> str:
+    """The mechanism of a stored event's topic ("module:Aggregate.Event")."""
+    return _MECHANISM.get(topic.rsplit(":", 1)[-1].split(".", 1)[0], "")
+
+
+def marks_of(stored: Iterable[Any]) -> list[Mark]:
+    """Each aggregate's highest version among these stored events, with its mechanism."""
+    marks: dict[str, Mark] = {}
+    for e in stored:
+        agg = str(e.originator_id)
+        if agg not in marks or marks[agg][1] < e.originator_version:
+            marks[agg] = (agg, e.originator_version, mechanism_of_topic(e.topic))
+    return list(marks.values())
+
+
+def last_write(log: WriteLog, actor_id: str, now: datetime) -> list[Mark]:
+    """The user's writes of the last RECENT (the newest KEEP): the versions their next read
+    must see."""
+    return log.select_last_writes(actor_id, (now - RECENT).isoformat(timespec="microseconds"),
+                                  KEEP)
 
 
 def marks_at(recorder: Any, position: int) -> list[Mark]:
@@ -107,8 +110,7 @@ def marks_at(recorder: Any, position: int) -> list[Mark]:
     if not notes:
         return []
     n = notes[0]
-    cls = n.topic.rsplit(":", 1)[-1].split(".", 1)[0]
-    return [(str(n.originator_id), n.originator_version, _MECHANISM.get(cls, ""))]
+    return [(str(n.originator_id), n.originator_version, mechanism_of_topic(n.topic))]
 
 
 def reached(store: Store, mechanisms: tuple[str, ...], marks: list[Mark]) -> bool:

@@ -1,8 +1,8 @@
 """Read your own writes over HTTP (services/freshness.py does the work).
 
 - `WritesMiddleware`: a request that stored events answers `Linkage-Position: <n>` (the
-  notification id of its last event) and the user's last write is kept in the database before
-  the answer leaves, so a read on any server process knows it.
+  notification id of its last event). The user's marks were stored with the events, in their
+  transaction (services/freshness.Writer), so a read on any server process knows them.
 - `read_your_writes`: a read of an agency's read model waits (at most
   LINKAGE_READ_YOUR_WRITES_TIMEOUT seconds, default 2) until that model holds the user's last
   write and the write named by a `Linkage-Position` request header, if any; if it is still
@@ -24,7 +24,7 @@ from adapters.http.deps import ContainerDep, UserDep
 from adapters.http.errors import problem
 from domain.vocabulary import AGENCIES
 from services.agencies import projection_for
-from services.freshness import last_write, marks_at, noting, remember, wait_until_reached
+from services.freshness import last_write, marks_at, noting, wait_until_reached
 
 POSITION = "Linkage-Position"
 STALE = "Linkage-Stale"
@@ -41,10 +41,6 @@ class WritesMiddleware:
         with noting() as writes:
             async def send_with_position(message: Message) -> None:
                 if message["type"] == "http.response.start" and writes.position is not None:
-                    c: Container | None = scope["app"].state.container.ready()
-                    if c is not None and writes.actor_id is not None:
-                        await anyio.to_thread.run_sync(
-                            remember, c.store("api"), writes, datetime.now(UTC))
                     headers = list(message.get("headers", []))
                     headers.append((POSITION.lower().encode(), str(writes.position).encode()))
                     message = {**message, "headers": headers}
@@ -60,7 +56,7 @@ def mechanisms_of(agency: str) -> tuple[str, ...]:
 
 def settle(c: Container, actor_id: str, agency: str, position: int | None) -> bool:
     """Wait until `agency`'s read model holds the user's last write (and `position`)."""
-    marks = last_write(c.store("api"), actor_id, datetime.now(UTC))
+    marks = last_write(c.app.write_log, actor_id, datetime.now(UTC))
     if position is not None:
         marks += marks_at(c.app.recorder, position)
     if not marks:
