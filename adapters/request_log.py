@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -116,10 +117,15 @@ class PostgresRequestRecorder(PostgresApplicationRecorder):
             "status integer NOT NULL, body text NOT NULL, stored_at text NOT NULL)"))
         writes = SQL("{}.{}").format(Identifier(self.datastore.schema), Identifier(WRITES))
         self.sql_create_statements.append(SQL(WRITES_DDL).format(t=writes))
-        # One statement whatever the number of marks: one array per column.
+        # One statement whatever the number of marks: one array per column. The position is
+        # the last notification id this session's insert took, so the statement needs no
+        # answer from the insert and goes in the same round trip.
         self._upsert = SQL(UPSERT).format(t=writes, rows=SQL(
-            "SELECT * FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], "
-            "%s::bigint[], %s::text[])"))
+            "SELECT u.a, u.g, u.v, u.m, currval(pg_get_serial_sequence(%s, 'notification_id')), "
+            "u.at FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[]) "
+            "AS u(a, g, v, m, at)"))
+        self._events_table = (f'"{self.datastore.schema}".'
+                              f'"{self.events_table_name}"')
         self._last = SQL(LAST).format(t=writes, p=SQL("%s"))
         self._purge_writes = SQL("DELETE FROM {} WHERE at < %s").format(writes)
         self._insert = self._sql("INSERT INTO {t} VALUES (%s, %s, %s, %s, %s)")
@@ -139,15 +145,31 @@ class PostgresRequestRecorder(PostgresApplicationRecorder):
             curs.execute(self._insert, _row(request), prepare=True)
         super()._insert_events(curs, stored_events, **kwargs)
 
-    def _fetch_ids_after_insert_events(self, curs: Cursor[DictRow],
-                                       stored_events: Sequence[StoredEvent],
-                                       **kwargs: Any) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        rows = _writer_rows(kwargs.get("writer"), stored_events, ids)
-        if rows:  # still in the events' transaction, committed with them
-            curs.execute(self._upsert, [list(col) for col in zip(*rows, strict=True)],
-                         prepare=True)
-        return ids
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        """The library's insert in ONE round trip: the request row, the table lock, the events,
+        the user's marks and the commit are sent together and run back to back. The library
+        waits for the insert's answer before it sends the commit, so the table lock, which
+        serialises every save, was held across two round trips and the Python in between
+        (a thread that had to wait for the GIL meanwhile held up every other save). A refused
+        insert still raises IntegrityError (at the sync), and nothing of it is committed."""
+        if self.datastore.enable_db_functions or not stored_events:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids
+        writer: Writer | None = kwargs.get("writer")
+        with self.datastore.get_connection() as conn, conn.cursor() as curs, \
+                conn.cursor() as ins:
+            with conn.pipeline(), conn.transaction():
+                self._insert_events(curs, stored_events, **kwargs)
+                self._insert_stored_events(ins, stored_events, **kwargs)
+                if writer is not None:
+                    marks = marks_of(stored_events)
+                    curs.execute(self._upsert, (
+                        self._events_table, [writer.actor_id] * len(marks),
+                        [m[0] for m in marks], [m[1] for m in marks], [m[2] for m in marks],
+                        [writer.at] * len(marks)), prepare=True)
+            return self._fetch_ids_after_insert_events(ins, stored_events, **kwargs)
 
     def select_last_writes(self, actor_id: str, since: str, limit: int) -> list[Mark]:
         with self.datastore.transaction(commit=False) as curs:
