@@ -14,6 +14,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.gc_tuning import for_batches
+from adapters.pipelined import batches
 from adapters.settings import Settings
 from services.agencies import projection_for
 from services.consumer import Consumer, Message, Outcome
@@ -29,12 +30,19 @@ BATCH = 2000  # events per read-model transaction: fewer round trips and commits
 def from_log(c: Container, projection: Projection, store: Store,
              progress: Progress | None = None) -> Outcome:
     store.reset()
-    return LogFeeder(c.app, Consumer(projection, store), batch=BATCH).catch_up(progress)
+    with batches(store) as piped:
+        return LogFeeder(c.app, Consumer(projection, piped), batch=BATCH).catch_up(progress)
 
 
 def from_kafka(settings: Settings, projection: Projection, store: Store,
                progress: Progress | None = None, total: Callable[[int], None] | None = None) -> Outcome:
     store.reset()
+    with batches(store) as piped:
+        return _feed_from_kafka(settings, projection, piped, progress, total)
+
+
+def _feed_from_kafka(settings: Settings, projection: Projection, store: Store,
+                     progress: Progress | None, total: Callable[[int], None] | None) -> Outcome:
     runner = Consumer(projection, store)
     kafka = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
                           group_id=None, max_poll_records=BATCH)

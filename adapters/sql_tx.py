@@ -48,6 +48,20 @@ class SqlTx(Tx):
         self._pos_dirty: set[str] = set()
         self._idx: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
 
+    def carry(self) -> tuple[dict[tuple[str, str], str | Doc], dict[str, int | None] | None]:
+        """What this transaction changed, as the next one must see it before this one is
+        committed (adapters/pipelined.py): the documents written, and the positions."""
+        return ({k: self._docs[k] for k in self._dirty},
+                None if self._pos is None else dict(self._pos))
+
+    def seed(self, carried: tuple[dict[tuple[str, str], str | Doc],
+                                  dict[str, int | None] | None]) -> None:
+        """Start from what the previous transaction changed (`carry`), still uncommitted."""
+        docs, positions = carried
+        self._docs.update(docs)
+        if positions is not None:
+            self._pos = dict(positions)
+
     def _q(self, text: str) -> str:
         return text.format(**self.t).replace("?", self.ph)
 

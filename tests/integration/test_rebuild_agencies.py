@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import random
+import threading
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from adapters import rebuild
 from adapters.bootstrap import Container, bootstrap
 from adapters.cli import app as cli
 from adapters.settings import Settings
+from adapters.sql_tx import PgTx
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
 from domain.fund_year import CapExceeded
 from domain.vocabulary import AGENCIES
+from services.agencies import projection_for
+from services.feeder import stored_topics
 from tests.integration.kafka_support import docs
 from tests.support import ManualClock, credit_code
 
@@ -72,10 +79,15 @@ def env_of(settings: Settings) -> dict[str, str]:
     return env
 
 
+@pytest.mark.parametrize("batch", [2000, 7])
 @pytest.mark.parametrize("agency", AGENCIES)
 def test_rebuild_command_ends_equal_to_the_live_model(
-    settings: Settings, clock: ManualClock, agency: str, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, clock: ManualClock, agency: str, batch: int,
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """In one batch, and in many small ones (on PostgreSQL each batch is folded while the one
+    before it commits: the documents a batch reads may still be uncommitted)."""
+    monkeypatch.setattr(rebuild, "BATCH", batch)
     c = bootstrap(settings, clock)
     try:
         make_mixed_history(c, clock, notices=40, projects=10, seed=11)
@@ -106,6 +118,49 @@ def test_the_comparison_sees_a_difference(container: Container, clock: ManualClo
         key, doc = next(iter(tx.scan("projects")))
         tx.put("projects", key, {**doc, "paid_cny": "1.00"})
     assert docs(container, "finance") != before
+
+
+@pytest.mark.parametrize("agency", ["hrss", "finance"])
+def test_a_rebuild_stopped_by_a_failed_commit_leaves_a_prefix_the_consumer_continues(
+    pg_url: str, pg_schema: str, tmp_path: Path, clock: ManualClock, agency: str,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails at the fourth batch's commit: the rebuild stops with the error (no
+    later batch is committed), what it committed is a prefix with its positions, and the
+    consumer, started again, continues from there to a read model equal to the live one."""
+    settings = Settings(database_url=pg_url, database_schema=pg_schema, kafka_bootstrap=None,
+                        data_dir=tmp_path / "var")
+    c = bootstrap(settings, clock)
+    try:
+        make_mixed_history(c, clock, notices=40, projects=10, seed=5)
+        c.drain()
+        live = docs(c, agency)
+        flushes = [0]
+        real_flush = PgTx.flush
+
+        def failing_flush(self: PgTx) -> None:
+            if threading.current_thread().name.startswith("commit-"):
+                flushes[0] += 1
+                if flushes[0] == 4:
+                    raise psycopg.OperationalError("the server closed the connection")
+            real_flush(self)
+
+        monkeypatch.setattr(rebuild, "BATCH", 9)
+        monkeypatch.setattr(PgTx, "flush", failing_flush)
+        store = c.store(agency)
+        with pytest.raises(psycopg.OperationalError):
+            rebuild.from_log(c, projection_for(agency), store)
+        monkeypatch.setattr(PgTx, "flush", real_flush)
+        first = c.app.recorder.select_notifications(
+            start=0, limit=3 * 9, topics=stored_topics(projection_for(agency).mechanisms),
+            inclusive_of_start=False)
+        with store.transaction(write=False) as tx:
+            assert tx.position("log") == first[-1].id  # three batches, not one more
+        assert docs(c, agency) != live  # a prefix, not the whole
+        c.agency_feeders[agency].catch_up()  # the consumer, started again
+        assert docs(c, agency) == live
+    finally:
+        c.close()
 
 
 def test_unknown_agency_is_refused() -> None:
