@@ -63,6 +63,9 @@ class PipelinedStore(Store):
             self._wait()
         conn = self.store.pool.getconn()
         try:
+            # One transaction per batch (a pooled connection may come back in autocommit
+            # mode, where a COPY into the ON COMMIT DELETE ROWS table would be emptied at once).
+            conn.autocommit = False
             cur = conn.cursor()
             tx = _BatchTx(cur, self.store.tables, "%s")
             if self._carried is not None:
@@ -102,6 +105,7 @@ class PipelinedStore(Store):
                 self._lock_conn.execute("SELECT pg_advisory_unlock(hashtext(%s))",
                                         (self.store.tables["docs"],))
             finally:
+                self._lock_conn.autocommit = False  # as the pool's other users expect it
                 self.store.pool.putconn(self._lock_conn)
 
 

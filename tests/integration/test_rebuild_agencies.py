@@ -163,6 +163,28 @@ def test_a_rebuild_stopped_by_a_failed_commit_leaves_a_prefix_the_consumer_conti
         c.close()
 
 
+@pytest.mark.parametrize("agency", ["health", "finance"])
+def test_rebuilds_in_one_process_are_whole_whatever_connection_the_pool_gives(
+        pg_url: str, pg_schema: str, tmp_path: Path, clock: ManualClock, agency: str) -> None:
+    """Rebuilds share the process's pooled connections, which another user may hand back in
+    autocommit mode (a rebuild once did, and the next lost every batch's copied rows)."""
+    c = bootstrap(Settings(database_url=pg_url, database_schema=pg_schema, kafka_bootstrap=None,
+                           data_dir=tmp_path / "var"), clock)
+    try:
+        make_mixed_history(c, clock, notices=150, projects=15, seed=29)
+        c.drain()
+        pool = c.pool()
+        left = [pool.getconn() for _ in range(3)]
+        for conn in left:
+            conn.autocommit = True
+            pool.putconn(conn)
+        for round_ in range(2):
+            rebuild.from_log(c, projection_for(agency), c.store(f"check_{agency}"))
+            assert docs(c, f"check_{agency}") == docs(c, agency), round_
+    finally:
+        c.close()
+
+
 def test_unknown_agency_is_refused() -> None:
     result = CliRunner().invoke(cli, ["rebuild", "--agency", "police"])
     assert result.exit_code != 0 and "must be one of" in result.output
