@@ -156,21 +156,20 @@ class LinkageApp(Application[UUID]):
             if stored != pending[0].originator_version - 1:
                 raise ConcurrentWrite("concurrent_write")
 
+    def _our_recorder(self, method: str, keeps: str) -> Any:
+        """The recorder, which must be ours (adapters/request_log.py) to keep this."""
+        if not hasattr(self.recorder, method):
+            raise TypeError(f"the event store's recorder keeps no {keeps} "
+                            "(APPLICATION_RECORDER_TOPIC, see adapters/request_log.py)")
+        return self.recorder
+
     @property
     def request_log(self) -> RequestLog:
-        log = self.recorder
-        if not hasattr(log, "select_request"):
-            raise TypeError("the event store's recorder keeps no request log "
-                            "(APPLICATION_RECORDER_TOPIC, see adapters/request_log.py)")
-        return log  # type: ignore[return-value]
+        return self._our_recorder("select_request", "request log")  # type: ignore[no-any-return]
 
     @property
     def write_log(self) -> WriteLog:
-        log = self.recorder
-        if not hasattr(log, "select_last_writes"):
-            raise TypeError("the event store's recorder keeps no users' last writes "
-                            "(APPLICATION_RECORDER_TOPIC, see adapters/request_log.py)")
-        return log  # type: ignore[return-value]
+        return self._our_recorder("select_last_writes", "users' last writes")  # type: ignore[no-any-return]
 
     def save_with_request(self, aggregates: list[Any], request: StoredRequest) -> int | None:
         if not any(a.pending_events for a in aggregates):
