@@ -53,7 +53,7 @@ class PipelinedStore(Store):
             pending.result()  # a failed commit stops the rebuild here
 
     @contextmanager
-    def transaction(self, write: bool = True, key: str | None = None) -> Iterator[Tx]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         if not write:  # a read sees every batch handed over so far
             self._wait()
             with self.store.transaction(write=False) as tx:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,9 +13,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from adapters.sql_tx import DDL, PgTx, SqlTx
-from services.ports import Doc, Store, StoreUnavailable, Tx
-
-_STRIPES = [threading.Lock() for _ in range(64)]  # PostgresStore.replace: per key, in-process
+from services.ports import Store, StoreUnavailable, Tx
 
 
 class SqliteStore(Store):
@@ -42,7 +38,7 @@ class SqliteStore(Store):
         return conn
 
     @contextmanager
-    def transaction(self, write: bool = True, key: str | None = None) -> Iterator[Tx]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         conn = self._connect()  # one writer at a time whatever the key (BEGIN IMMEDIATE)
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -82,12 +78,6 @@ class PostgresStore(Store):
                        "idx": ident("doc_index"),
                        "idx_by_key": sql.Identifier(f"rm_{name}_doc_index_by_key").as_string(None),
                        "bytewise": ' COLLATE "C"'}  # orders sort as strings, not as words
-        docs = self.tables["docs"]
-        self._select_one = sql.SQL(f"SELECT doc FROM {docs} WHERE coll = %s AND key = %s")
-        self._insert_new = sql.SQL(f"INSERT INTO {docs} (coll, key, doc) VALUES (%s, %s, %s) "
-                                   "ON CONFLICT (coll, key) DO NOTHING")
-        self._swap = sql.SQL(f"UPDATE {docs} SET doc = %s WHERE coll = %s AND key = %s "
-                             "AND doc = %s")
         with self._conn() as conn, conn.transaction():
             # Processes starting together would race on the catalog ("tuple concurrently
             # updated"): one at a time creates the tables.
@@ -109,51 +99,17 @@ class PostgresStore(Store):
             raise
 
     @contextmanager
-    def transaction(self, write: bool = True, key: str | None = None) -> Iterator[Tx]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
             # One writer at a time per read model, as SQLite's BEGIN IMMEDIATE gives: instances
             # of one agency's consumer on different partitions update shared documents (an
             # employer's notices, a fund year's totals), and during a rebalance two may hold
             # the same partition. Without this, read-modify-write would lose updates.
-            # A keyed writer (services/freshness.remember: one user's last write, from every
-            # server process) shares the store's lock and takes its key's alone: concurrent
-            # requests of different users no longer queue one behind the other.
-            if write and key is None:
+            if write:
                 cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.tables["docs"],))
-            elif write:
-                cur.execute("SELECT pg_advisory_xact_lock_shared(hashtext(%s))",
-                            (self.tables["docs"],))
-                cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                            (f"{self.tables['docs']}#{key}",))
             tx = PgTx(cur, self.tables, "%s")
             yield tx
             tx.flush()
-
-    def replace(self, coll: str, key: str, change: Callable[[Doc | None], Doc]) -> None:
-        """Compare and swap, each statement its own transaction: read the document, write
-        the changed one only if it is still the one read, else read again (a failed swap
-        means another writer's succeeded, so this ends). Two round trips, no BEGIN/COMMIT,
-        no advisory lock: a keyed transaction took six (services/freshness.remember runs
-        this after every POST that stores events). Every writer of such a document must
-        use replace: a locked transaction's read-modify-write would not see the swaps.
-        Within this process writers of one key queue on a lock first: concurrent requests
-        of one user would otherwise mostly swap in vain and read again."""
-        with _STRIPES[hash((self.name, coll, key)) % len(_STRIPES)], self._conn() as conn:
-            conn.autocommit = True
-            try:
-                while True:
-                    row = conn.execute(self._select_one, (coll, key), prepare=True).fetchone()
-                    old: str | None = row[0] if row else None
-                    new = json.dumps(change(json.loads(old) if old else None), ensure_ascii=False)
-                    if old is None:
-                        done = conn.execute(self._insert_new, (coll, key, new), prepare=True)
-                    else:
-                        done = conn.execute(self._swap, (new, coll, key, old), prepare=True)
-                    if done.rowcount == 1:
-                        return
-            finally:
-                if not conn.closed:
-                    conn.autocommit = False
 
     def reset(self) -> None:
         with self._conn() as conn:

@@ -99,18 +99,9 @@ class Store(ABC):
     name: str
 
     @abstractmethod
-    def transaction(self, write: bool = True, key: str | None = None) -> AbstractContextManager[Tx]:
+    def transaction(self, write: bool = True) -> AbstractContextManager[Tx]:
         """Commits on normal exit, rolls back on an exception. Writers go one at a time;
-        `write=False` promises only reads, which then need not wait for them. `key` promises
-        a writer that touches only documents under that key (one user's): it then waits only
-        for writers of the same key and for writers of the whole store."""
-
-    def replace(self, coll: str, key: str, change: Callable[[Doc | None], Doc]) -> None:
-        """Put `change(current document or None)` under `key`, atomically against every other
-        writer of that one document (each of which uses `replace` too). A store may do it more
-        cheaply than a keyed transaction (PostgreSQL: compare and swap, no lock)."""
-        with self.transaction(key=key) as tx:
-            tx.put(coll, key, change(tx.get(coll, key)))
+        `write=False` promises only reads, which then need not wait for them."""
 
     @abstractmethod
     def reset(self) -> None:

@@ -148,7 +148,7 @@ class MemoryStore(Store):
         self.fail_commit = False
 
     @contextmanager
-    def transaction(self, write: bool = True, key: str | None = None) -> Iterator[Tx]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         tx = MemoryTx(copy.deepcopy(self.data), dict(self.pos), list(self.dead))
         yield tx
         if self.fail_commit:

@@ -3,9 +3,7 @@ commits all of them or none, and a document changed by its reader is not changed
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -159,76 +157,3 @@ def test_dead_letters_are_kept_with_their_reason(store: Store) -> None:
         assert tx.position("t:1") == 4
 
 
-def test_replace_loses_no_update_of_a_document_changed_from_several_threads(store: Store) -> None:
-    """Store.replace (one user's last write, on every POST): concurrent changes of one
-    document all count, whether the store swaps or locks."""
-
-    def bump(doc: dict[str, int] | None) -> dict[str, int]:
-        return {"n": (doc or {"n": 0})["n"] + 1}
-
-    def writer() -> None:
-        for _ in range(25):
-            store.replace("last-write", "user-a", bump)
-
-    threads = [threading.Thread(target=writer) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    store.replace("last-write", "user-b", bump)
-    with store.transaction(write=False) as tx:
-        assert tx.get("last-write", "user-a") == {"n": 150}
-        assert tx.get("last-write", "user-b") == {"n": 1}
-
-
-def test_keyed_writers_of_different_keys_do_not_wait_for_each_other(
-        pg_url: str, pg_schema: str, tmp_path: Path) -> None:
-    """One user's last write (services/freshness.remember) never waits for another user's; a
-    writer of the whole store still waits for every keyed one (PostgreSQL; SQLite has one
-    writer at a time whatever the key)."""
-    c: Container = bootstrap(Settings(database_url=pg_url, database_schema=pg_schema,
-                                      kafka_bootstrap=None, data_dir=tmp_path / "var"))
-    store = c.store("storetest")
-    inside = threading.Event()
-    release = threading.Event()
-    done: list[str] = []
-
-    def hold() -> None:
-        with store.transaction(key="user-a") as tx:
-            tx.put("last-write", "user-a", {"n": 1})
-            inside.set()
-            release.wait(30)
-        done.append("a")
-
-    def other_key() -> None:
-        with store.transaction(key="user-b") as tx:
-            tx.put("last-write", "user-b", {"n": 1})
-        done.append("b")
-
-    def whole() -> None:
-        with store.transaction() as tx:
-            tx.put("queue", "x", {"n": 1})
-        done.append("whole")
-
-    try:
-        holder = threading.Thread(target=hold)
-        holder.start()
-        assert inside.wait(30)
-        b = threading.Thread(target=other_key)
-        b.start()
-        b.join(30)  # finishes while user-a's transaction is still open
-        assert done == ["b"]
-        w = threading.Thread(target=whole)
-        w.start()
-        w.join(1)
-        assert done == ["b"]  # the whole-store writer waits for user-a's transaction
-        release.set()
-        holder.join(30)
-        w.join(30)
-        assert done == ["b", "a", "whole"]
-        with store.transaction(write=False) as tx:
-            assert tx.get("last-write", "user-a") == {"n": 1}
-            assert tx.get("last-write", "user-b") == {"n": 1}
-    finally:
-        release.set()
-        c.close()

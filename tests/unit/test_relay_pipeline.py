@@ -96,9 +96,9 @@ class LoggingStore(MemoryStore):
         self.events = events
 
     @contextmanager
-    def transaction(self, write: bool = True, key: str | None = None) -> Iterator[Tx]:
+    def transaction(self, write: bool = True) -> Iterator[Tx]:
         before = self.pos.get(POSITION)
-        with super().transaction(write, key) as tx:
+        with super().transaction(write) as tx:
             yield tx
         if self.pos.get(POSITION) != before:
             self.events.append(("position", self.pos[POSITION]))
