@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from adapters.sql_tx import PgTx
+from adapters.sql_tx import Carried, PgTx
 from adapters.stores import PostgresStore
 from services.ports import Store, Tx
 
@@ -41,7 +41,7 @@ class PipelinedStore(Store):
         self.store = store
         self.name = store.name
         self._pending: Future[None] | None = None
-        self._carried: Any = None
+        self._carried: Carried | None = None
         self._commits = ThreadPoolExecutor(1, thread_name_prefix=f"commit-{store.name}")
         self._lock_conn = store.pool.getconn()
         self._lock_conn.autocommit = True

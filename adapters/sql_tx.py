@@ -24,6 +24,9 @@ _MEMBER = ("EXISTS (SELECT 1 FROM {idx} j WHERE j.coll = i.coll AND j.tag = ? AN
            " AND j.key = i.key)")
 
 
+# What a transaction changed, for the next one to start from (adapters/pipelined.py): the
+# documents written, and the positions.
+Carried = tuple[dict[tuple[str, str], str | Doc], dict[str, int | None] | None]
 _ABSENT = ""  # cached marker: the row is known not to exist (a document is never "")
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps' own path, minus its checks
 
@@ -48,14 +51,13 @@ class SqlTx(Tx):
         self._pos_dirty: set[str] = set()
         self._idx: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
 
-    def carry(self) -> tuple[dict[tuple[str, str], str | Doc], dict[str, int | None] | None]:
+    def carry(self) -> Carried:
         """What this transaction changed, as the next one must see it before this one is
         committed (adapters/pipelined.py): the documents written, and the positions."""
         return ({k: self._docs[k] for k in self._dirty},
                 None if self._pos is None else dict(self._pos))
 
-    def seed(self, carried: tuple[dict[tuple[str, str], str | Doc],
-                                  dict[str, int | None] | None]) -> None:
+    def seed(self, carried: Carried) -> None:
         """Start from what the previous transaction changed (`carry`), still uncommitted."""
         docs, positions = carried
         self._docs.update(docs)

@@ -39,7 +39,7 @@ class SqliteStore(Store):
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Tx]:
-        conn = self._connect()  # one writer at a time whatever the key (BEGIN IMMEDIATE)
+        conn = self._connect()  # one writer at a time (BEGIN IMMEDIATE)
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:

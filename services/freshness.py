@@ -1,10 +1,9 @@
 """Read your own writes: a user's read waits until the read model holds that user's last write.
 
-Every save made while a request runs is noted (`Writes`, one per request): the aggregates and
-versions it stored and the notification id of its last event, the write's position. The event
-store keeps each user's recent writes with the events, in their transaction (`Writer`; so every
-server process knows them), and a read
-of an agency's read model first waits, bounded, until that model has applied those versions.
+The event store keeps each user's recent writes (the aggregates and versions stored) with the
+events, in their transaction (`Writer`; so every server process knows them), and a read of an
+agency's read model first waits, bounded, until that model has applied those versions. Each
+request notes the notification id of its last event (`Writes.position`), which it answers.
 A read model says which versions it has applied in its `_seen` collection (services/consumer.py),
 on either transport, so no offset needs translating into a notification id.
 """
