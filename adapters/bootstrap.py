@@ -13,6 +13,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from adapters.pg_reach import fail_fast, reach_of
 from adapters.security_log import SecurityLog
 from adapters.settings import Settings
 from domain.vocabulary import AGENCIES
@@ -61,6 +62,7 @@ class ReadModelPool(ConnectionPool[Any]):
         self._last_good: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
         self._broken_at = -math.inf
         super().__init__(check=self._check_if_stale, configure=self._good, **kwargs)
+        fail_fast(self, reach_of(self.kwargs))  # 503 at once while PostgreSQL is away
 
     def _good(self, conn: Any) -> None:
         self._last_good[conn] = time.monotonic()

@@ -28,6 +28,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.pg_reach import fail_fast, reach_of
 from services.freshness import RECENT, Mark, Writer, marks_of
 from services.request_scope import StoredRequest
 
@@ -112,6 +113,8 @@ class PostgresRequestRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *,
                  events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        # 503 at once while PostgreSQL is away (adapters/pg_reach.py)
+        fail_fast(datastore.pool, reach_of(datastore.pool.kwargs, datastore.pool.timeout))
         self.sql_create_statements.append(self._sql(
             "CREATE TABLE IF NOT EXISTS {t} (key text PRIMARY KEY, digest text NOT NULL, "
             "status integer NOT NULL, body text NOT NULL, stored_at text NOT NULL)"))
