@@ -16,7 +16,7 @@ from kafka.errors import KafkaError
 from adapters.bootstrap import bootstrap
 from adapters.faults import maybe_crash
 from adapters.gc_tuning import for_batches
-from adapters.kafka_topics import ensure_topics
+from adapters.kafka_topics import BACKOFF, ensure_topics
 from adapters.settings import Settings
 from services.agencies import projection_for
 from services.consumer import Consumer, Message, Outcome
@@ -66,6 +66,7 @@ def kafka_consumer(settings: Settings, group: str, **overrides: Any) -> KafkaCon
         # Topics are made with the configured partitions (ensure_topics), never by a metadata
         # request with the broker's default.
         "allow_auto_create_topics": False,
+        **BACKOFF,
     }
     config.update(overrides)
     return KafkaConsumer(**config)

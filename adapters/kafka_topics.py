@@ -13,6 +13,11 @@ from kafka.errors import TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
 
+# kafka-python 3 backs off up to 30 s between tries to reach a broker that is away: after a
+# broker restart the relay and the consumers took that long again to notice it was back. The
+# broker is on the same network: try again within a second.
+BACKOFF: dict[str, Any] = {"reconnect_backoff_ms": 50, "reconnect_backoff_max_ms": 1000}
+
 
 def producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
     config: dict[str, Any] = {
@@ -24,13 +29,15 @@ def producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
         "linger_ms": 5,
         "delivery_timeout_ms": 120_000,
         "client_id": "linkage-relay",
+        **BACKOFF,
     }
     config.update(overrides)
     return KafkaProducer(**config)
 
 
 def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin",
+                                 **BACKOFF)
     try:
         existing = set(admin.list_topics())
         new = [NewTopic(n, num_partitions=partitions, replication_factor=1)
@@ -46,7 +53,8 @@ def delete_topics(bootstrap_servers: str, prefix: str, groups: Sequence[str] = (
     """Best effort: delete the topics named prefix… and these consumer groups (what a test
     or benchmark run made); returns how many topics. Left behind, they pile up in the broker."""
     try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin")
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin",
+                                 **BACKOFF)
     except Exception as e:
         log.warning("could not clean Kafka up: %s", e)
         return 0

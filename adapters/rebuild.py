@@ -14,6 +14,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from adapters.bootstrap import Container, bootstrap
 from adapters.gc_tuning import for_batches
+from adapters.kafka_topics import BACKOFF
 from adapters.pipelined import batches
 from adapters.settings import Settings
 from services.agencies import projection_for
@@ -45,7 +46,7 @@ def _feed_from_kafka(settings: Settings, projection: Projection, store: Store,
                      progress: Progress | None, total: Callable[[int], None] | None) -> Outcome:
     runner = Consumer(projection, store)
     kafka = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
-                          group_id=None, max_poll_records=BATCH)
+                          group_id=None, max_poll_records=BATCH, **BACKOFF)
     try:
         names = [topics(settings.topic_prefix)[m] for m in projection.mechanisms]
         parts = [TopicPartition(t, p) for t in names

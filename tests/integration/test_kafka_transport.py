@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -204,5 +205,10 @@ def test_with_the_broker_down_notices_are_accepted_and_the_relay_drains_later(
             kafka_sh("start")
             wait_until(lambda: sorted(queue_of(client, tokens["hrss"], "hrss")) == sorted(ids),
                        120, "hrss queue after the broker returned")
+        # While it was away the relay tried again at least every second (kafka-python's own
+        # backoff grows to 30 s: the notices would have waited that long after its return).
+        waits = [float(w) for w in re.findall(r"(?:backoff|waiting) ([0-9.]+) secs",
+                                              procs["relay"].log.read_text(errors="replace"))]
+        assert waits and max(waits) <= 1.5, waits  # 1 s, give or take its jitter
     finally:
         kafka_sh("start")
