@@ -38,8 +38,10 @@ ui-deps: $(UI_STAMP)  ## npm ci of axe-core (from npm's cache when it is there)
 
 # One pytest process: two at once (browser tests beside the rest) took as long on 2 cores and
 # starved the Kafka consumers' heartbeats in the broker tests.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: the suite starts a few hundred
+# `linkage` processes, and compiling every module again cost each ~0.5 s of CPU.
 test: lint ui-deps  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINKAGE_TEST_*)
-	$(BIN)/python -m pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q
 
 schema: $(STAMP)
 	$(BIN)/linkage schema --out docs/event-schema.json

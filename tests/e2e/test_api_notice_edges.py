@@ -3,12 +3,18 @@ pending agencies named, and the notice page's timeline as each step was."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from adapters.bootstrap import bootstrap
+from adapters.http.app import create_app
+from tests.conftest import sqlite_settings
 from tests.e2e.conftest import Api
-from tests.support import notice_body
+from tests.support import ManualClock, notice_body
 
 URL = "/api/v1/accident-notices"
 
@@ -21,18 +27,30 @@ def fields(r: Any) -> set[str]:
     return {e["field"] for e in r.json()["detail"]}
 
 
+@pytest.fixture
+def edge(tmp_path: Path, clock: ManualClock) -> Iterator[Api]:
+    """For refusals made at the edge, before anything is stored: the embedded default only
+    (the engine is never reached; what is stored is checked on both, below)."""
+    c = bootstrap(sqlite_settings(tmp_path), clock)
+    try:
+        with TestClient(create_app(lambda: c, background=False)) as client:
+            yield Api(client, c)
+    finally:
+        c.close()
+
+
 @pytest.mark.parametrize("value", [True, "3", 3.0, 3.5, None])
 @pytest.mark.parametrize("field", ["deaths", "serious_injuries", "missing"])
-def test_counts_are_json_integers_only(api: Api, field: str, value: Any) -> None:
-    r = post(api, **{field: value})
+def test_counts_are_json_integers_only(edge: Api, field: str, value: Any) -> None:
+    r = post(edge, **{field: value})
     assert r.status_code == 422, r.text
     assert fields(r) == {field}
 
 
 @pytest.mark.parametrize("value", ["1e3", "1E3", 1e3, 1000.5, "-0", "-0.00", "-5", "1.234",
                                    "100000000000.01", "NaN", "Infinity", "", True, "1,000"])
-def test_money_refuses_exponents_signs_fractions_of_a_fen_and_floats(api: Api, value: Any) -> None:
-    r = post(api, direct_loss_cny=value)
+def test_money_refuses_exponents_signs_fractions_of_a_fen_and_floats(edge: Api, value: Any) -> None:
+    r = post(edge, direct_loss_cny=value)
     assert r.status_code == 422, r.text
     assert fields(r) == {"direct_loss_cny"}
 
@@ -46,22 +64,22 @@ def test_money_is_stored_as_typed(api: Api, value: Any, stored: str) -> None:
     assert got["direct_loss_cny"] == stored
 
 
-def test_accidents_before_the_founding_are_refused(api: Api) -> None:
-    r = post(api, occurred_at="1949-09-30T23:59:00+08:00")
+def test_accidents_before_the_founding_are_refused(edge: Api) -> None:
+    r = post(edge, occurred_at="1949-09-30T23:59:00+08:00")
     assert r.status_code == 422 and fields(r) == {"occurred_at"}
     assert "1949-10-01" in r.text
 
 
 @pytest.mark.parametrize("field", ["district", "location", "summary", "measures_taken"])
 @pytest.mark.parametrize("bad", ["a\u0000b", "a\tb", "a\u001bb"])
-def test_text_refuses_control_characters(api: Api, field: str, bad: str) -> None:
-    r = post(api, **{field: bad})
+def test_text_refuses_control_characters(edge: Api, field: str, bad: str) -> None:
+    r = post(edge, **{field: bad})
     assert r.status_code == 422 and fields(r) == {field}, r.text
 
 
 @pytest.mark.parametrize("field", ["district", "location", "summary"])
-def test_text_empty_but_for_zero_width_characters_is_refused(api: Api, field: str) -> None:
-    r = post(api, **{field: " \u200b\ufeff "})
+def test_text_empty_but_for_zero_width_characters_is_refused(edge: Api, field: str) -> None:
+    r = post(edge, **{field: " \u200b\ufeff "})
     assert r.status_code == 422 and fields(r) == {field}, r.text
 
 
@@ -77,14 +95,14 @@ def test_text_is_trimmed_and_newlines_only_in_free_text(api: Api) -> None:
 
 
 @pytest.mark.parametrize("path", ["closure", "withdrawal", "revisions"])
-def test_every_reason_refuses_control_characters_and_empty_text(api: Api, path: str) -> None:
-    nid = post(api).json()["id"]
+def test_every_reason_refuses_control_characters_and_empty_text(edge: Api, path: str) -> None:
+    nid = post(edge).json()["id"]
     for agency in ("safety", "hrss", "health"):
-        api.client.post(f"{URL}/{nid}/acknowledgements", headers=api.auth(agency))
+        edge.client.post(f"{URL}/{nid}/acknowledgements", headers=edge.auth(agency))
     figures = {"deaths": 0, "serious_injuries": 1, "missing": 0, "direct_loss_cny": "1"}
     for reason in ("结案\u0000", "\u200b"):
         body = {"reason": reason, **(figures if path == "revisions" else {})}
-        r = api.client.post(f"{URL}/{nid}/{path}", json=body, headers=api.auth("safety"))
+        r = edge.client.post(f"{URL}/{nid}/{path}", json=body, headers=edge.auth("safety"))
         assert r.status_code == 422 and fields(r) == {"reason"}, r.text
 
 
