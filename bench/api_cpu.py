@@ -50,7 +50,16 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from benchlib import create_schema, drop_schema, median, notice_body, services_used, system_cpu, tag
+from benchlib import (
+    child_env,
+    create_schema,
+    drop_schema,
+    median,
+    notice_body,
+    services_used,
+    system_cpu,
+    tag,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -109,7 +118,7 @@ def run_round(variant: str, code: Path, serve_args: list[str], args: argparse.Na
     run = tag()
     schema = f"bench_cpu_{run}"
     appname = f"linkage-bench-{run}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINKAGE_", "PG"))}
+    env = child_env(("LINKAGE_", "PG"))
     env.update({"LINKAGE_DATABASE_URL": args.pg_url, "LINKAGE_DATABASE_SCHEMA": schema,
                 "LINKAGE_KAFKA_BOOTSTRAP": args.kafka, "LINKAGE_DATA_DIR": str(work / "var"),
                 "LINKAGE_WATCHER_INTERVAL": "3600", "PYTHONPATH": str(code),

@@ -45,6 +45,7 @@ from benchlib import (
     DEFAULT_PG,
     Summary,
     append_results,
+    child_env,
     cpu_ticks,
     create_schema,
     drop_schema,
@@ -143,7 +144,7 @@ class Server:
         self.run = tag()
         self.schema = f"bench_api_{self.run}"
         self.pg_url = args.pg_url
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("LINKAGE_", "PG"))}
+        env = child_env(("LINKAGE_", "PG"))
         env.update({"LINKAGE_DATABASE_URL": args.pg_url, "LINKAGE_DATABASE_SCHEMA": self.schema,
                     "LINKAGE_KAFKA_BOOTSTRAP": args.kafka, "LINKAGE_DATA_DIR": str(work / "var"),
                     "LINKAGE_WATCHER_INTERVAL": "3600", "LINKAGE_LOG_FORMAT": "plain"})

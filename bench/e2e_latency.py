@@ -37,6 +37,7 @@ from benchlib import (
     DEFAULT_PG,
     Summary,
     append_results,
+    child_env,
     create_schema,
     delete_kafka_leftovers,
     drop_schema,
@@ -61,7 +62,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 def env_for(pg_url: str, schema: str, kafka: str, prefix: str, groups: str, partitions: int,
             data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKAGE_")}
+    env = child_env()
     env.update({
         "LINKAGE_DATABASE_URL": pg_url, "LINKAGE_DATABASE_SCHEMA": schema,
         "LINKAGE_KAFKA_BOOTSTRAP": kafka, "LINKAGE_TOPIC_PREFIX": prefix,

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from benchlib import (
     DEFAULT_PG,
     Summary,
     append_results,
+    child_env,
     create_schema,
     credit_code,
     delete_kafka_leftovers,
@@ -115,7 +115,7 @@ def end_offsets(s: Settings, agency: str) -> dict[str, int]:
 
 
 def env_of(s: Settings, kafka: bool = True) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKAGE_")}
+    env = child_env()
     env.update({"LINKAGE_DATABASE_URL": s.database_url or "", "LINKAGE_DATABASE_SCHEMA": s.database_schema,
                 "LINKAGE_KAFKA_BOOTSTRAP": s.kafka_bootstrap if kafka and s.kafka_bootstrap else "",
                 "LINKAGE_TOPIC_PREFIX": s.topic_prefix, "LINKAGE_DATA_DIR": str(s.data_dir),
