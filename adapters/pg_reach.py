@@ -43,7 +43,10 @@ class Reach:
         start = time.monotonic()
         try:
             self._connect()
-        except psycopg.Error:
+        except psycopg.Error as e:
+            if (e.sqlstate or "").startswith("53"):  # too many connections: there, but busy
+                self.down = False
+                return True
             self.down = True
             if time.monotonic() - start > 0.5:  # not refused: it waited for the timeout
                 self._wait_until = time.monotonic() + self.SLOW_RETRY

@@ -39,6 +39,8 @@ class FakeReach(Reach):
         self.tries += 1
         if self.database == "drops":
             time.sleep(0.6)  # as a connect timeout would
+        if self.database == "full":
+            raise psycopg.errors.TooManyConnections("sorry, too many clients already")
         if self.database != "answers":
             raise psycopg.OperationalError("connection refused")
 
@@ -77,6 +79,16 @@ def test_a_busy_pool_with_the_database_there_still_times_out_and_is_tried_again(
         wired: tuple[CountingPool, FakeReach]) -> None:
     pool, reach = wired
     reach.database = "answers"
+    for n in (1, 2):
+        with pytest.raises(PoolTimeout):
+            pool.getconn()
+        assert pool.checkouts == n and not reach.down
+
+
+def test_a_database_with_every_connection_taken_is_there_not_away(
+        wired: tuple[CountingPool, FakeReach]) -> None:
+    pool, reach = wired
+    reach.database = "full"  # the pool keeps working connections: wait for one, as before
     for n in (1, 2):
         with pytest.raises(PoolTimeout):
             pool.getconn()
