@@ -116,11 +116,12 @@ def serve(
                     **plain)  # type: ignore[arg-type]
         return
     from adapters.bootstrap import bootstrap
+    from adapters.gc_tuning import for_serving
     from adapters.http.app import create_app
 
-    uvicorn.run(create_app(lambda: bootstrap(settings),
-                           token_cache_seconds=settings.token_cache_seconds),
-                host=host, port=port, **plain)  # type: ignore[arg-type]
+    api = create_app(lambda: bootstrap(settings), token_cache_seconds=settings.token_cache_seconds)
+    for_serving()
+    uvicorn.run(api, host=host, port=port, **plain)  # type: ignore[arg-type]
 
 
 @app.command()

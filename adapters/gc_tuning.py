@@ -1,4 +1,5 @@
-"""The cyclic garbage collector tuned for the batch processes (`linkage consume`, `rebuild`)."""
+"""The cyclic garbage collector tuned for the batch processes (`linkage consume`, `rebuild`) and
+for the server (`linkage serve`)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,12 @@ def for_batches() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG, 20, 20)
+
+
+def for_serving() -> None:
+    """A full collection walked everything the server built at start (modules, routes, models:
+    ~115,000 objects) in 60-100 ms, and a request in flight waited for it: measured in the
+    end-to-end benchmark as pauses of 100-160 ms. None of it is ever garbage: freeze it, so a
+    collection walks only what requests made since."""
+    gc.collect()
+    gc.freeze()

@@ -174,6 +174,7 @@ def from_settings() -> FastAPI:
     import os
 
     from adapters.bootstrap import bootstrap
+    from adapters.gc_tuning import for_serving
     from adapters.logs import setup
     from adapters.settings import Settings
 
@@ -181,4 +182,6 @@ def from_settings() -> FastAPI:
     if os.environ.get("LINKAGE_ACCESS_LOG") == "0":
         logging.getLogger("linkage.access").setLevel(logging.WARNING)
     settings = Settings()
-    return create_app(lambda: bootstrap(settings), token_cache_seconds=settings.token_cache_seconds)
+    app = create_app(lambda: bootstrap(settings), token_cache_seconds=settings.token_cache_seconds)
+    for_serving()
+    return app
