@@ -115,13 +115,10 @@ def serve(
                     workers=workers, timeout_worker_healthcheck=60,  # slow starts on a busy host
                     **plain)  # type: ignore[arg-type]
         return
-    from adapters.bootstrap import bootstrap
-    from adapters.gc_tuning import for_serving
-    from adapters.http.app import create_app
+    from adapters.http.app import from_settings
 
-    api = create_app(lambda: bootstrap(settings), token_cache_seconds=settings.token_cache_seconds)
-    for_serving()
-    uvicorn.run(api, host=host, port=port, **plain)  # type: ignore[arg-type]
+    # The one worker's app is built as each of several workers builds its own.
+    uvicorn.run(from_settings(), host=host, port=port, **plain)  # type: ignore[arg-type]
 
 
 @app.command()

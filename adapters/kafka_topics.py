@@ -35,9 +35,13 @@ def producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
     return KafkaProducer(**config)
 
 
+def _admin(bootstrap_servers: str) -> KafkaAdminClient:
+    return KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin",
+                            **BACKOFF)
+
+
 def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin",
-                                 **BACKOFF)
+    admin = _admin(bootstrap_servers)
     try:
         existing = set(admin.list_topics())
         new = [NewTopic(n, num_partitions=partitions, replication_factor=1)
@@ -53,8 +57,7 @@ def delete_topics(bootstrap_servers: str, prefix: str, groups: Sequence[str] = (
     """Best effort: delete the topics named prefix… and these consumer groups (what a test
     or benchmark run made); returns how many topics. Left behind, they pile up in the broker."""
     try:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="linkage-admin",
-                                 **BACKOFF)
+        admin = _admin(bootstrap_servers)
     except Exception as e:
         log.warning("could not clean Kafka up: %s", e)
         return 0

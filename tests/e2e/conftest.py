@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,11 +27,17 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[key]}"}
 
 
+@contextmanager
+def api_for(container: Container) -> Iterator[Api]:
+    """The container's app behind a test client (its background jobs off)."""
+    with TestClient(create_app(lambda: container, background=False)) as client:
+        yield Api(client, container)
+
+
 @pytest.fixture
 def api(container: Container) -> Iterator[Api]:
-    app = create_app(lambda: container, background=False)
-    with TestClient(app) as client:
-        yield Api(client, container)
+    with api_for(container) as made:
+        yield made
 
 
 ApiFactory = Callable[[Container], Api]

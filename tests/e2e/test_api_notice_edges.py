@@ -3,18 +3,17 @@ pending agencies named, and the notice page's timeline as each step was."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from adapters.bootstrap import bootstrap
-from adapters.http.app import create_app
+from adapters.bootstrap import Container
+from adapters.settings import Settings
 from tests.conftest import sqlite_settings
-from tests.e2e.conftest import Api
-from tests.support import ManualClock, notice_body
+from tests.e2e.conftest import Api, api_for
+from tests.support import notice_body
 
 URL = "/api/v1/accident-notices"
 
@@ -28,15 +27,11 @@ def fields(r: Any) -> set[str]:
 
 
 @pytest.fixture
-def edge(tmp_path: Path, clock: ManualClock) -> Iterator[Api]:
+def edge(make_container: Callable[[Settings], Container], tmp_path: Path) -> Iterator[Api]:
     """For refusals made at the edge, before anything is stored: the embedded default only
     (the engine is never reached; what is stored is checked on both, below)."""
-    c = bootstrap(sqlite_settings(tmp_path), clock)
-    try:
-        with TestClient(create_app(lambda: c, background=False)) as client:
-            yield Api(client, c)
-    finally:
-        c.close()
+    with api_for(make_container(sqlite_settings(tmp_path))) as made:
+        yield made
 
 
 @pytest.mark.parametrize("value", [True, "3", 3.0, 3.5, None])
