@@ -36,12 +36,13 @@ $(UI_STAMP): $(UI)/package-lock.json
 
 ui-deps: $(UI_STAMP)  ## npm ci of axe-core (from npm's cache when it is there)
 
-# One pytest process: two at once (browser tests beside the rest) took as long on 2 cores and
-# starved the Kafka consumers' heartbeats in the broker tests.
+# Two pytest-xdist workers: most tests wait on a server, a broker or a child process more than
+# they compute (1,200 s → ~800 s on 2 cores). The heavy tests take one lane, in turn
+# (tests/conftest.py): two crash tests at once starved each other's processes.
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set: the suite starts a few hundred
 # `linkage` processes, and compiling every module again cost each ~0.5 s of CPU.
 test: lint ui-deps  ## ruff, mypy, then every test (PostgreSQL and Kafka tests need LINKAGE_TEST_*)
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 schema: $(STAMP)
 	$(BIN)/linkage schema --out docs/event-schema.json

@@ -33,6 +33,21 @@ def need(var: str, what: str) -> str:
     return value
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """How `make test` shares the tests between its two pytest-xdist workers (`--dist
+    loadgroup`): the heavy ones (each kills processes or drives a browser for half a minute or
+    more) run one after another in one lane, started first so they neither crowd each other on
+    two cores nor trail at the end; every other file is a group of its own, so its module's
+    server is started once. Without xdist only the order changes."""
+    heavy = [i for i in items if i.get_closest_marker("heavy")]
+    rest = [i for i in items if not i.get_closest_marker("heavy")]
+    for item in heavy:
+        item.add_marker(pytest.mark.xdist_group("heavy"))
+    for item in rest:
+        item.add_marker(pytest.mark.xdist_group(item.location[0]))
+    items[:] = heavy + rest
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

@@ -230,6 +230,7 @@ def checker(settings: Settings) -> Iterator[Container]:
     c.close()
 
 
+@pytest.mark.heavy
 def test_retries_after_sigkill_are_applied_once_and_read_models_equal_a_rebuild(
         settings: Settings, checker: Container, tmp_path: Path) -> None:
     accounts = Accounts(checker.store("api"))

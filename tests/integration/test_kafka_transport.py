@@ -117,6 +117,7 @@ def make_history(c: Container, clock: ManualClock, notices: int, seed: int) -> N
             c.notices.close(nid, ACTORS["safety"], "结案")
 
 
+@pytest.mark.heavy
 def test_killing_relay_and_consumers_loses_nothing_and_applies_nothing_twice(
     kcontainer: Container, ksettings: Settings, clock: ManualClock, tmp_path: Path
 ) -> None:
@@ -183,6 +184,7 @@ def kafka_sh(command: str) -> None:
                    timeout=180, capture_output=True)
 
 
+@pytest.mark.heavy
 def test_with_the_broker_down_notices_are_accepted_and_the_relay_drains_later(
     kcontainer: Container, ksettings: Settings, procs: dict[str, Proc], clock: ManualClock
 ) -> None:

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from adapters.bootstrap import bootstrap
 from adapters.notify.runner import STORE
 from domain.accident_notice import Casualties, Employer, Incident
@@ -25,6 +27,7 @@ ADMIN = Actor("a-s", "管理员", "safety", "admin")
 NOTICES, CONTACTS = 100, 6
 
 
+@pytest.mark.heavy
 def test_killed_notifier_loses_nothing_and_repeats_carry_the_same_id(tmp_path: Path) -> None:
     settings = sqlite_settings(tmp_path)
     c = bootstrap(settings)

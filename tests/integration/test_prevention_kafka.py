@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from adapters.bootstrap import Container
 from adapters.settings import Settings
 from domain.vocabulary import AGENCIES
@@ -21,6 +23,7 @@ from tests.integration.test_rebuild_agencies import make_mixed_history
 from tests.support import ManualClock
 
 
+@pytest.mark.heavy
 def test_read_models_equal_a_rebuild_after_a_run_through_the_broker(
     kcontainer: Container, ksettings: Settings, clock: ManualClock, tmp_path: Path
 ) -> None:

@@ -56,6 +56,7 @@ def token(settings: Settings, agency: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {out.stdout.strip()}"}
 
 
+@pytest.mark.heavy
 def test_two_servers_and_two_consumers_of_one_agency_lose_nothing(
         kcontainer: Container, ksettings: Settings, fleet: dict[str, Proc]) -> None:
     for p in fleet.values():

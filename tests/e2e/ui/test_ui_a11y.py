@@ -20,6 +20,8 @@ from tests.e2e import ui_pages
 from tests.e2e.ui_pages import Page
 from tests.e2e.ui_support import UiServer
 
+pytestmark = pytest.mark.heavy  # tests/conftest.py: one lane, first
+
 LANGS = ("zh-CN", "en")
 PHONE = 390
 TAP = 40  # px: the least height of a button, a header or navigation link or a form control on a phone
