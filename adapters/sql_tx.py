@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from services.fast_json import loads
 from services.ports import Doc, Tx
 
 DDL = (
@@ -91,7 +92,7 @@ class SqlTx(Tx):
         # A fresh copy each time: callers change what they get before putting it back.
         if isinstance(text, dict):
             text = _dumps(text)
-        return json.loads(text) if text else None
+        return loads(text) if text else None
 
     def peek(self, coll: str, key: str) -> Doc | None:
         found = self._load(coll, key)
@@ -99,7 +100,7 @@ class SqlTx(Tx):
             return found
         if not found:
             return None
-        doc: Doc = json.loads(found)
+        doc: Doc = loads(found)
         self._docs[(coll, key)] = doc  # parsed once for every later peek of the batch
         return doc
 
@@ -154,7 +155,7 @@ class SqlTx(Tx):
             "SELECT i.ord, i.key, d.doc FROM {idx} i JOIN {docs} d ON d.coll = i.coll AND "
             f"d.key = i.key WHERE {where} ORDER BY i.ord, i.key LIMIT ? OFFSET ?"),
             [*params, limit, offset])
-        return [(o, k, json.loads(d)) for o, k, d in self.cur.fetchall()]
+        return [(o, k, loads(d)) for o, k, d in self.cur.fetchall()]
 
     def count(self, coll: str, tags: Sequence[str], before: str | None = None) -> int:
         self.flush()
@@ -220,7 +221,7 @@ class SqlTx(Tx):
         self.flush()
         self.cur.execute(self._q("SELECT key, doc FROM {docs} WHERE coll=? ORDER BY key"), (coll,))
         for key, doc in self.cur.fetchall():
-            yield key, json.loads(doc)
+            yield key, loads(doc)
 
     def collections(self) -> list[str]:
         self.flush()

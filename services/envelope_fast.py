@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from eventsourcing.persistence import Mapper, Notification
 from pydantic import BaseModel
@@ -28,6 +28,7 @@ from services.envelope import (
     envelope_from_notification,
     mechanism_of_type,
 )
+from services.fast_json import loads
 
 
 class _Slow(Exception):
@@ -45,7 +46,6 @@ def _hook(d: dict[str, Any]) -> Any:
     return d
 
 
-_decode = json.JSONDecoder().decode
 
 
 @cache
@@ -69,10 +69,9 @@ def stored_state(mapper: Mapper[UUID], n: Notification) -> tuple[str, str, int, 
         if b'"_type_":' in raw:
             raw = _UUID.sub(_uuid, raw)
     try:
-        # Parsed by the C decoder alone when no transcoded value is left (the usual case); the
-        # hook, a Python call per JSON object, only for what the patterns above do not know.
-        state = _decode(raw.decode("utf-8")) if b'"_type_":' not in raw else \
-            json.loads(raw, object_hook=_hook)
+        # Parsed by orjson alone when no transcoded value is left (the usual case); the hook, a
+        # Python call per JSON object, only for what the patterns above do not know.
+        state = loads(raw) if b'"_type_":' not in raw else json.loads(raw, object_hook=_hook)
     except _Slow:
         return None
     if state.pop("class_version", 1) != version:
@@ -90,20 +89,46 @@ def trusted_envelope(mapper: Mapper[UUID], n: Notification) -> Envelope | None:
     if found is None:
         return None
     event_type, mechanism, version, state = found
-    aid = n.originator_id
     actor = _built(ActorRef, {"id": state["actor_id"], "name": state["actor_name"],
                               "agency": state["actor_agency"]})
     return _built(Envelope, {
         "envelope_version": ENVELOPE_VERSION, "event_type": event_type, "schema_version": version,
-        "mechanism": mechanism, "aggregate_id": aid if isinstance(aid, UUID) else UUID(str(aid)),
+        "mechanism": mechanism, "aggregate_id": _Id.of(n.originator_id),
         "aggregate_version": n.originator_version, "notification_id": n.id,
         "time": datetime.fromisoformat(state["timestamp"]), "actor": actor,
         "payload": payload_of(state), "correlation_id": state.get("correlation_id"),
         "causation_id": state.get("causation_id")})
 
 
-_M = TypeVar("_M", bound=BaseModel)
 _set = object.__setattr__
+_UNKNOWN = SafeUUID.unknown
+
+
+class _Id(UUID):
+    """A UUID that formats itself once: a consumer keys several documents by the aggregate's
+    id at each event (the seen-version, the notice, its queue item), and `str(UUID)` is a
+    Python loop each time. Equal to, and hashed as, the plain UUID."""
+
+    __slots__ = ("_text",)
+    _text: str
+
+    @classmethod
+    def of(cls, value: Any) -> _Id:
+        made = object.__new__(cls)
+        _set(made, "int", value.int if isinstance(value, UUID) else UUID(str(value)).int)
+        _set(made, "is_safe", _UNKNOWN)
+        return made
+
+    def __str__(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            text = UUID.__str__(self)
+            _set(self, "_text", text)
+            return text
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def _built(cls: type[_M], values: dict[str, Any]) -> _M:

@@ -52,7 +52,7 @@ def _records(app: LinkageApp, store: Store, result: chain.Verification,
     prev, checked, last, done = chain.GENESIS, 0, None, 0
     sha256, pack = hashlib.sha256, chain._HEAD.pack
     kinds: dict[str, tuple[bytes, tuple[str, str, int] | None]] = {}
-    decode, typed, typed_split = envelope_fast._decode, b'"_type_":', envelope_fast._TYPED.split
+    decode, typed, typed_split = _DECODE, b'"_type_":', envelope_fast._TYPED.split
     scan = _SCAN
     others = audit_records.OTHER_ENVELOPE_FIELDS
     mapper = app.mapper
@@ -135,6 +135,7 @@ def _records(app: LinkageApp, store: Store, result: chain.Verification,
 
 
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_DECODE = json.JSONDecoder().decode
 
 
 def _kind(topic: str) -> tuple[bytes, tuple[str, str, int] | None]:
