@@ -108,6 +108,7 @@ class Consumer:
                 tx.keep(SEEN, key, {"v": env.aggregate_version, "n": env.notification_id})
                 outcome.applied += 1
                 applied.append(env)
+            tx.settle()
             if self.before_commit:
                 self.before_commit()
         if self.projection.logs_events and events_log.isEnabledFor(logging.INFO):

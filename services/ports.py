@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -48,6 +48,18 @@ class Tx(ABC):
 
     @abstractmethod
     def scan(self, coll: str) -> Iterator[tuple[str, Doc]]: ...
+
+    def at_end(self, key: Hashable, settle: Callable[[Tx], None]) -> None:
+        """Call `settle(tx)` once the batch's events are applied, before its commit (`settle`);
+        a later call with the same key replaces it. A notice's lists (its index entries, its
+        queue item) are worked out once, from its last summary, not again at each event."""
+        self.__dict__.setdefault("_at_end", {})[key] = settle
+
+    def settle(self) -> None:
+        """What `at_end` left, each once (the consumer calls it after a batch's events)."""
+        while ends := self.__dict__.pop("_at_end", None):
+            for settle in ends.values():
+                settle(self)
 
     @abstractmethod
     def index(self, coll: str, key: str, order: str, tags: Iterable[str]) -> None:

@@ -40,7 +40,7 @@ def _fold_notice(tx: Tx, env: Envelope) -> tuple[Doc | None, Doc | None]:
     after = fold(before, env)
     if after is not None:
         tx.keep("notices", key, after)
-        index_notice(tx, key, after)
+        tx.at_end(("notices", key), lambda t: index_notice(t, key, after))
     return before, after
 
 
@@ -144,10 +144,14 @@ class AgencyProjection(Projection):
                 self.notice_changed(tx, env, before, after)
 
     def notice_changed(self, tx: Tx, env: Envelope, before: Doc | None, after: Doc) -> None:
-        """Keep the acknowledgement queue: a notice is queued while this agency owes one."""
-        key = after["id"]
-        if self.agency in pending(after):
-            put_queue_item(tx, key, queue_item(after, self.agency))
+        """Keep the acknowledgement queue: a notice is queued while this agency owes one (set
+        at the end of the batch, from the notice's last summary)."""
+        tx.at_end(("queue", after["id"]), lambda t: self._queue(t, after))
+
+    def _queue(self, tx: Tx, summary: Doc) -> None:
+        key = summary["id"]
+        if self.agency in pending(summary):
+            put_queue_item(tx, key, queue_item(summary, self.agency))
         else:
             tx.delete("queue", key)
 
