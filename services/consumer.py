@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from services.envelope import Envelope, decode, event_classes, payload_model
+from services.envelope_fast import keyed
 from services.ports import Store
 from services.projections import Projection
 
@@ -66,7 +67,7 @@ class Consumer:
             payload_model(env.event_type).model_validate(env.payload)
         except ValidationError as e:
             return None, f"payload does not match {env.event_type}: {str(e)[:500]}"
-        return env, None
+        return keyed(env), None
 
     def handle(self, messages: Sequence[Message]) -> Outcome:
         """Apply a batch in one transaction; returns what happened to each message."""

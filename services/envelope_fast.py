@@ -128,6 +128,12 @@ class _Id(UUID):
             return text
 
 
+def keyed(env: Envelope) -> Envelope:
+    """The envelope with its aggregate id formatted once (`_Id`): a decoded one from Kafka."""
+    env.__dict__["aggregate_id"] = _Id.of(env.aggregate_id)
+    return env
+
+
 _M = TypeVar("_M", bound=BaseModel)
 
 

@@ -11,7 +11,7 @@ from domain.accident_notice import AccidentNotice, Casualties, Employer, Inciden
 from domain.common import Actor
 from services.agencies import projection_for
 from services.consumer import Consumer, Message
-from services.envelope import encode, envelope_of
+from services.envelope import decode, encode, envelope_of
 from services.projections import queue
 from tests.support import MemoryStore, credit_code
 
@@ -90,3 +90,34 @@ def test_a_crash_before_commit_applies_nothing_and_the_retry_applies_once() -> N
     assert queue_ids(store) == [] and store.pos == {}
     assert runner.handle(messages(raws[:1])).applied == 1
     assert len(queue_ids(store)) == 1
+
+
+@pytest.mark.parametrize("agency", ["safety", "hrss", "health", "finance"])
+def test_a_batch_leaves_each_notice_listed_as_event_by_event_would(agency: str) -> None:
+    """A notice's lists are set once, at the end of its batch, from its last summary: filed and
+    acknowledged in one batch, the read model (documents and list entries) is the one the two
+    events make one batch each."""
+    raws = notice_events()
+    together, apart = MemoryStore(), MemoryStore()
+    Consumer(projection_for(agency), together).handle(messages(raws))
+    for m in messages(raws):
+        Consumer(projection_for(agency), apart).handle([m])
+    assert contents(together) == contents(apart)
+    assert together.data["_index"]["notices"]  # listed at all
+
+
+def contents(store: MemoryStore) -> dict[str, object]:
+    """Documents and list entries, without the fake's empty collections (an item deleted
+    before it was ever listed leaves one)."""
+    return {name: {coll: v for coll, v in docs.items() if v} if name == "_index" else docs
+            for name, docs in store.data.items() if docs}
+
+
+def test_a_decoded_envelope_reads_as_the_broker_sent_it() -> None:
+    raw = notice_events()[0]
+    env, reason = Consumer(projection_for("safety"), MemoryStore())._poison(raw)
+    assert reason is None and env is not None
+    sent = decode(raw)
+    assert env == sent and str(env.aggregate_id) == str(sent.aggregate_id)
+    assert env.aggregate_id == sent.aggregate_id and hash(env.aggregate_id) == hash(sent.aggregate_id)
+    assert env.model_dump_json() == sent.model_dump_json()
