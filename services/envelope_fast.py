@@ -46,8 +46,6 @@ def _hook(d: dict[str, Any]) -> Any:
     return d
 
 
-
-
 @cache
 def _shape(topic: str) -> tuple[str, str, int]:
     """(event type, mechanism, schema version) of a stored topic."""

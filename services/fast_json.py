@@ -1,8 +1,9 @@
 """JSON text parsed by orjson, with the standard library's parser as the rule.
 
-A rebuild parses every stored event's state and many stored documents; orjson does it in a
-third of the time (bench/RESULTS.md). Where the two could differ, the standard parser reads it,
-so what is read is the same as before in every case:
+A rebuild parses every stored event's state and many stored documents; with the check below,
+orjson takes about half the time for a state and two fifths for a document (bench/RESULTS.md).
+Where the two could differ, the standard parser reads it, so what is read is the same as before
+in every case:
 - orjson refuses NaN and Infinity; invalid text raises `json.JSONDecodeError` as before;
 - orjson reads an integer beyond 64 bits as a float (silently), so text with a run of 19 or more
   digits anywhere (a long number, or digits inside a string: then merely slower) goes to json.
