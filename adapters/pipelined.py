@@ -23,7 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from adapters.sql_tx import Carried, PgTx
+from adapters.pg_tx import PgTx
+from adapters.sql_tx import Carried
 from adapters.stores import PostgresStore
 from services.ports import Store, Tx
 

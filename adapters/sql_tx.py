@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from services.fast_json import dumps as _dumps
 from services.fast_json import loads
 from services.ports import Doc, Tx
 
@@ -29,7 +29,6 @@ _MEMBER = ("EXISTS (SELECT 1 FROM {idx} j WHERE j.coll = i.coll AND j.tag = ? AN
 # documents written, and the positions.
 Carried = tuple[dict[tuple[str, str], str | Doc], dict[str, int | None] | None]
 _ABSENT = ""  # cached marker: the row is known not to exist (a document is never "")
-_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps' own path, minus its checks
 
 
 class SqlTx(Tx):
@@ -51,6 +50,10 @@ class SqlTx(Tx):
         self._pos: dict[str, int | None] | None = None  # every position, read on first use
         self._pos_dirty: set[str] = set()
         self._idx: dict[tuple[str, str], tuple[str, tuple[str, ...]] | None] = {}
+        # Keys known to have no row (hence no index entries: `Tx.index` lists documents put)
+        # when this transaction commits: read as absent (writers hold the read model's lock
+        # from the start) or carried as deleted. Their writes need no upsert and no delete.
+        self._absent: set[tuple[str, str]] = set()
 
     def carry(self) -> Carried:
         """What this transaction changed, as the next one must see it before this one is
@@ -62,6 +65,7 @@ class SqlTx(Tx):
         """Start from what the previous transaction changed (`carry`), still uncommitted."""
         docs, positions = carried
         self._docs.update(docs)
+        self._absent.update(k for k, d in docs.items() if d == _ABSENT)
         if positions is not None:
             self._pos = dict(positions)
 
@@ -85,7 +89,9 @@ class SqlTx(Tx):
         found = {(c, k): d for c, k, d in self._rows(
             "SELECT coll, key, doc FROM {docs} WHERE (coll, key) IN ({rows})", wanted)}
         for pair in wanted:
-            self._docs[pair] = found.get(pair, _ABSENT)
+            doc = self._docs[pair] = found.get(pair, _ABSENT)
+            if doc == _ABSENT:
+                self._absent.add(pair)
 
     def get(self, coll: str, key: str) -> Doc | None:
         text = self._load(coll, key)
@@ -180,23 +186,40 @@ class SqlTx(Tx):
 
     def flush(self) -> None:
         """Send the buffered writes (at commit, and before any query that must see them)."""
+        absent = self._absent
         if self._dirty:
             dirty = sorted(self._dirty)
             self._dirty.clear()
             docs = self._docs
-            puts = [(c, k, d if isinstance(d, str) else _dumps(d))
-                    for c, k in dirty if (d := docs[(c, k)]) != _ABSENT]
-            gone = [(c, k) for c, k in dirty if docs[(c, k)] == _ABSENT]
+            new: list[tuple[str, str, str]] = []
+            puts: list[tuple[str, str, str]] = []
+            gone: list[tuple[str, str]] = []
+            for pair in dirty:
+                d = docs[pair]
+                if d == _ABSENT:
+                    if pair not in absent:
+                        gone.append(pair)
+                else:
+                    (new if pair in absent else puts).append(
+                        (*pair, d if isinstance(d, str) else _dumps(d)))
+            # A rebuild's documents are mostly new: a plain insert (a COPY when many), which
+            # cost PostgreSQL a third of the upsert's time.
+            self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows}", new)
             self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows} "
                        "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc", puts)
             self._rows("DELETE FROM {docs} WHERE (coll, key) IN ({rows})", gone)
+        else:
+            new, gone = [], []
         if self._idx:
             changed = sorted(self._idx.items())
             self._idx.clear()
-            self._rows("DELETE FROM {idx} WHERE (coll, key) IN ({rows})", [k for k, _ in changed])
+            self._rows("DELETE FROM {idx} WHERE (coll, key) IN ({rows})",
+                       [k for k, _ in changed if k not in absent])
             self._rows("INSERT INTO {idx} (coll, tag, ord, key) VALUES {rows}",
                        [(c, tag, entry[0], k) for (c, k), entry in changed if entry
                         for tag in sorted(set(entry[1]))])
+        absent.difference_update((c, k) for c, k, _ in new)
+        absent.update(gone)
         if self._pos_dirty:
             rows = [(s, self._positions()[s]) for s in sorted(self._pos_dirty)]
             self._pos_dirty.clear()
@@ -256,50 +279,3 @@ class SqlTx(Tx):
         return [{"source": s, "position": int(p), "reason": r,
                  "raw": bytes(raw).decode("utf-8", "replace"), "at": at}
                 for s, p, r, raw, at in self.cur.fetchall()]
-
-
-COPY_FROM = 500  # rows from which COPY beats one statement with arrays (a rebuild's batches)
-
-
-class PgTx(SqlTx):
-    """PostgreSQL: a multi-row statement sends one array per column, so its text is the same
-    whatever the number of rows. psycopg converts it once and the server prepares it; a text
-    per row count was split, parsed and planned again on every call (most of a rebuild's CPU).
-    Many rows to insert go by COPY instead: psycopg's C row formatter, where the arrays are
-    built value by value in Python (a third of the client's time in a rebuild)."""
-
-    def _rows(self, text: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        if not rows:
-            return []
-        if len(rows) >= COPY_FROM and text.startswith("INSERT INTO {"):
-            self._copy(text, rows)
-            return []
-        columns = list(zip(*rows, strict=True))
-        unnest = "SELECT * FROM unnest(" + ", ".join(
-            "%b::bigint[]" if type(col[0]) is int else "%b::text[]" for col in columns) + ")"
-        query = text.replace("VALUES {rows}", unnest).replace("({rows})", f"({unnest})")
-        self.cur.execute(query.format(**self.t), [list(col) for col in columns])
-        return self.cur.fetchall() if self.cur.description is not None else []
-
-    def _copy(self, text: str, rows: list[tuple[Any, ...]]) -> None:
-        """`INSERT INTO t (cols) VALUES {rows} …`: a plain insert is a COPY into t; an upsert
-        copies into a temporary table, which the statement then empties into t (the rows'
-        keys are unique, as ON CONFLICT needs)."""
-        head, _, rest = text.partition(" VALUES {rows}")
-        if not rest:
-            with self.cur.copy(head.replace("INSERT INTO", "COPY", 1).format(**self.t)
-                               + " FROM STDIN") as cp:
-                for row in rows:
-                    cp.write_row(row)
-            return
-        kinds = ["bigint" if type(v) is int else "text" for v in rows[0]]
-        temp = "linkage_rows_" + "_".join(kinds)
-        # Created once per session; emptied by the statement below, and at commit anyway.
-        self.cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {temp} ("  # type: ignore[arg-type]
-                         + ", ".join(f"c{i} {k}" for i, k in enumerate(kinds))
-                         + ") ON COMMIT DELETE ROWS")
-        with self.cur.copy(f"COPY {temp} FROM STDIN") as cp:  # type: ignore[arg-type]
-            for row in rows:
-                cp.write_row(row)
-        self.cur.execute((f"WITH copied AS (DELETE FROM {temp} RETURNING *) " + head
-                          + " SELECT * FROM copied" + rest).format(**self.t))

@@ -12,7 +12,8 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from adapters.sql_tx import DDL, PgTx, SqlTx
+from adapters.pg_tx import PgTx
+from adapters.sql_tx import DDL, SqlTx
 from services.ports import Store, StoreUnavailable, Tx
 
 

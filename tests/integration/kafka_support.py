@@ -88,9 +88,19 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, step: float
 
 
 def docs(c: Container, name: str) -> dict[str, dict[str, object]]:
-    """A read model's documents (without positions, which differ by transport)."""
+    """A read model's documents and their list entries (without positions, which differ by
+    transport); the entries under the pseudo-collection "(lists)", by collection and key."""
     with c.store(name).transaction() as tx:
-        return {coll: dict(tx.scan(coll)) for coll in tx.collections()}
+        found: dict[str, dict[str, object]] = {coll: dict(tx.scan(coll)) for coll in tx.collections()}
+        cur, table = tx.cur, tx.t["idx"]  # type: ignore[attr-defined]  # the SQL stores' own
+        cur.execute(f"SELECT coll, key, ord, tag FROM {table} ORDER BY coll, key, ord, tag")
+        lists: dict[str, object] = {}
+        for coll, key, order, tag in cur.fetchall():
+            entry = lists.setdefault(f"{coll}/{key}", [order, []])
+            assert isinstance(entry, list) and entry[0] == order, f"{coll}/{key}: two orders"
+            entry[1].append(tag)
+        found["(lists)"] = lists
+        return found
 
 
 def rebuilt(c: Container, agency: str) -> dict[str, dict[str, object]]:

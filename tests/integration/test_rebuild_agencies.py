@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from adapters import rebuild
 from adapters.bootstrap import Container, bootstrap
 from adapters.cli import app as cli
+from adapters.pg_tx import PgTx
 from adapters.settings import Settings
-from adapters.sql_tx import PgTx
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.common import Actor
 from domain.fund_year import CapExceeded

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.bootstrap import Container, bootstrap
+from adapters.pg_tx import COPY_FROM
 from adapters.settings import Settings
-from adapters.sql_tx import COPY_FROM
 from services.ports import Store
 
 
@@ -144,6 +144,45 @@ def test_many_rows_at_once_are_inserted_and_replaced(store: Store) -> None:
         assert len(docs) == n and docs["k0000"] == {"i": 0, "again": True}
         assert tx.count("many", ["again"]) == n and tx.count("many", ["even:True"]) == 0
         assert [k for _, k, _ in tx.page("many", ["*"], limit=2)] == ["k0000", "k0001"]
+
+
+def test_documents_read_as_absent_are_written_right_through_two_flushes(store: Store) -> None:
+    """A key read as absent is inserted (a COPY past COPY_FROM rows), not upserted; after the
+    first flush it exists, so the next write of the same transaction replaces it; a key put
+    and deleted again before any flush leaves nothing, nor its list entries."""
+    n = COPY_FROM + 10
+    keys = [f"k{i:04d}" for i in range(n)]
+    with store.transaction() as tx:
+        for k in keys[::3]:  # a third exist, listed
+            tx.put("mix", k, {"k": k, "old": True})
+            tx.index("mix", k, "0", ["*", "old"])
+    with store.transaction() as tx:
+        tx.prefetch("mix", keys)
+        for i, k in enumerate(keys):
+            assert (tx.peek("mix", k) is not None) == (i % 3 == 0)
+            tx.keep("mix", k, {"k": k, "round": 1})
+            tx.index("mix", k, f"{i:04d}", ["*", "round:1"])
+        tx.put("mix", "brief", {"k": "brief"})
+        tx.index("mix", "brief", "0", ["*"])
+        tx.delete("mix", "brief")  # read as absent (prefetched? no: never read) and gone again
+        assert tx.peek("mix", "gone") is None
+        tx.put("mix", "gone", {"k": "gone"})
+        tx.index("mix", "gone", "0", ["*"])
+        tx.delete("mix", "gone")
+        assert tx.count("mix", ["round:1"]) == n  # flushed here
+        for i, k in enumerate(keys):
+            if i % 5 == 0:
+                tx.delete("mix", k)
+            else:
+                tx.keep("mix", k, {"k": k, "round": 2})
+                tx.index("mix", k, f"{i:04d}", ["*", "round:2"])
+    with store.transaction(write=False) as tx:
+        docs = dict(tx.scan("mix"))
+        kept = [k for i, k in enumerate(keys) if i % 5]
+        assert sorted(docs) == kept
+        assert all(doc == {"k": k, "round": 2} for k, doc in docs.items())
+        assert tx.count("mix", ["*"]) == len(kept) == tx.count("mix", ["round:2"])
+        assert tx.count("mix", ["old"]) == tx.count("mix", ["round:1"]) == 0
 
 
 def test_dead_letters_are_kept_with_their_reason(store: Store) -> None:

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from services.fast_json import loads
+from services.fast_json import dumps, loads
 
 
 @pytest.mark.parametrize("text", [
@@ -32,3 +32,21 @@ def test_nan_and_infinity_are_read_as_before() -> None:
 def test_invalid_text_raises_the_standard_error(text: str) -> None:
     with pytest.raises(json.JSONDecodeError):
         loads(text)
+
+
+@pytest.mark.parametrize("value", [
+    {"名称": "某厂", "amount": "12.50", "n": 3, "ok": True, "none": None, "list": [1, "二", []]},
+    {"big": 123456789012345678901234567890, "neg": -9223372036854775809},  # orjson refuses
+    {1: "a key that is not a string", "b": {2: 3}},  # json makes it "1"; orjson refuses
+    {"escaped": "中\"quoted\"\n\t\u2028", "empty": {}},
+    [],
+])
+def test_what_is_written_reads_back_as_the_standard_writer_would(value: object) -> None:
+    text = dumps(value)
+    assert json.loads(text) == json.loads(json.dumps(value, ensure_ascii=False))
+    assert "\\u4e2d" not in text and ("中" in text) == ("中" in json.dumps(value, ensure_ascii=False))
+
+
+def test_what_neither_writer_knows_is_refused() -> None:
+    with pytest.raises(TypeError):
+        dumps({"a": {1, 2}})
