@@ -87,18 +87,28 @@ def trusted_envelope(mapper: Mapper[UUID], n: Notification) -> Envelope | None:
     if found is None:
         return None
     event_type, mechanism, version, state = found
-    actor = _built(ActorRef, {"id": state["actor_id"], "name": state["actor_name"],
-                              "agency": state["actor_agency"]})
+    # The state was parsed for this call alone: the envelope's fields are taken out of it, and
+    # what is left is the payload (`payload_of`, without copying the rest).
+    pop = state.pop
+    actor = _built(ActorRef, {"id": pop("actor_id"), "name": pop("actor_name"),
+                              "agency": pop("actor_agency")})
+    time = datetime.fromisoformat(pop("timestamp"))
+    correlation, causation = pop("correlation_id", None), pop("causation_id", None)
+    for name in _LEFT:
+        if name in state:
+            del state[name]
     return _built(Envelope, {
         "envelope_version": ENVELOPE_VERSION, "event_type": event_type, "schema_version": version,
         "mechanism": mechanism, "aggregate_id": _Id.of(n.originator_id),
         "aggregate_version": n.originator_version, "notification_id": n.id,
-        "time": datetime.fromisoformat(state["timestamp"]), "actor": actor,
-        "payload": payload_of(state), "correlation_id": state.get("correlation_id"),
-        "causation_id": state.get("causation_id")})
+        "time": time, "actor": actor, "payload": state, "correlation_id": correlation,
+        "causation_id": causation})
 
 
 _set = object.__setattr__
+# The envelope's fields `trusted_envelope` does not take (the creation event's topic; the
+# aggregate's id and version are columns, not in the state, but would not be payload either).
+_LEFT = tuple(sorted(_ENVELOPE_FIELDS - {"actor_id", "actor_name", "actor_agency", "timestamp"}))
 _UNKNOWN = SafeUUID.unknown
 
 
