@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -26,8 +27,7 @@ PER_EVENT_LINES = 50  # live traffic comes in small batches; a bigger one is a b
 SEEN = "_seen"
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):  # a tuple: made once per event, at a fraction of a dataclass's cost
     source: str  # "topic:partition", or "log" for the notification log
     position: int  # offset, or notification id
     raw: bytes
