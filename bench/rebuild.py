@@ -314,25 +314,31 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"* {agency}: `{kafka_line}` / `{log_line}` (the command's own timing, "
                          f"without process start-up); baseline COPY of {ndocs:,} documents and "
                          f"their index rows {COPY_S[0]:.1f} s.")
+            # A run of a million events has rows of its own: it must not replace the 100,000 ones.
+            big = args.events >= 1_000_000
+            rebuilt = (f"agency read-model rebuild of {args.events:,} events ({agency}), from"
+                       if big else f"agency read-model rebuild, PostgreSQL ({agency}), from")
+            live_name = (f"live consumer on a backlog of {args.events:,} ({agency}; the target "
+                         "is for 100,000)" if big else f"live consumer on a backlog ({agency})")
             summary += [
-                Summary(f"agency read-model rebuild, PostgreSQL ({agency}), from the log",
+                Summary(f"{rebuilt} the log",
                         f"bench/rebuild.py --events {args.events} --agency {agency}",
                         f"{applied:,} events in {log_s:.1f} s ({applied / log_s:,.0f} ev/s), peak RSS "
                         f"{PEAK.get('log', 0):.0f} MB", f"{bl_s / log_s:.2f} (psycopg read + COPY)",
                         "≥ 0.5× and ≥ 20,000 ev/s; 1M < 60 s", bl_s / log_s >= 0.5
                         and applied / log_s >= 20_000 and args.events >= 1_000_000 and log_s < 60),
-                Summary(f"agency read-model rebuild, PostgreSQL ({agency}), from Kafka",
+                Summary(f"{rebuilt} Kafka",
                         f"bench/rebuild.py --events {args.events} --agency {agency}",
                         f"{applied:,} events in {kafka_s:.1f} s ({applied / kafka_s:,.0f} ev/s), peak RSS "
                         f"{PEAK.get('kafka', 0):.0f} MB", f"{bk_s / kafka_s:.2f} (kafka-python read + COPY)",
                         "≥ 0.5× and ≥ 20,000 ev/s; 1M < 60 s", bk_s / kafka_s >= 0.5
                         and applied / kafka_s >= 20_000 and args.events >= 1_000_000 and kafka_s < 60),
-                Summary(f"live consumer on a backlog ({agency})",
+                Summary(live_name,
                         f"bench/rebuild.py --events {args.events} --agency {agency}",
                         f"{applied:,} events in {live_s:.1f} s ({applied / live_s:,.0f} ev/s), peak RSS "
                         f"{PEAK.get('live', 0):.0f} MB", f"{bk_s / live_s:.2f} (kafka-python read + COPY)",
                         "≥ 10,000 ev/s on 100,000; RSS < 150 MB",
-                        applied / live_s >= 10_000 and PEAK.get("live", 0) < 150)]
+                        None if big else applied / live_s >= 10_000 and PEAK.get("live", 0) < 150)]
             notes.append(f"* **{agency}: rebuild {applied / kafka_s:,.0f} ev/s from Kafka "
                          f"(ratio {bk_s / kafka_s:.2f}), {applied / log_s:,.0f} ev/s from the log "
                          f"(ratio {bl_s / log_s:.2f}) — target ≥ 0.5 and ≥ 20,000 ev/s "
