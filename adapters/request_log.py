@@ -231,6 +231,10 @@ class PostgresRequestRecorder(PostgresApplicationRecorder):
             curs.execute(self._purge_writes, (_stale_marks(),))
 
 
+# The same rows as the library's query (tests/integration/test_notification_select.py): the
+# audit replay's own reader of the log (services/log_rows.py) may still be used with it.
+PostgresRequestRecorder.select_notifications.reproduces = (  # type: ignore[attr-defined]
+    PostgresApplicationRecorder.select_notifications)
 _NEW = object.__new__
 _SET = object.__setattr__
 
