@@ -202,8 +202,8 @@ class SqlTx(Tx):
                 else:
                     (new if pair in absent else puts).append(
                         (*pair, d if isinstance(d, str) else _dumps(d)))
-            # A rebuild's documents are mostly new: a plain insert (a COPY when many), which
-            # cost PostgreSQL a third of the upsert's time.
+            # A rebuild's documents are mostly new: a plain insert (a COPY when many) took
+            # about half the upsert's time (bench/RESULTS.md).
             self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows}", new)
             self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows} "
                        "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc", puts)
