@@ -54,6 +54,7 @@ from benchlib import (
     child_env,
     create_schema,
     drop_schema,
+    export,
     median,
     notice_body,
     services_used,
@@ -104,13 +105,6 @@ class Result:
     client_ms: float
     backend_count: int
 
-
-def export(ref: str, into: Path) -> Path:
-    """The tracked files of commit `ref`, without touching the working tree."""
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def run_round(variant: str, code: Path, serve_args: list[str], args: argparse.Namespace,

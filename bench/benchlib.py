@@ -180,6 +180,15 @@ def machine() -> dict[str, str]:
             "load average before run": load}
 
 
+def export(ref: str, into: Path) -> Path:
+    """The tracked files of commit `ref` in a new folder, without touching the working tree."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref], cwd=BENCH_DIR.parent, capture_output=True,
+                             check=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
 def code_version() -> str:
     """The commit the run used, and whether the working tree differed from it."""
     root = BENCH_DIR.parent

@@ -32,6 +32,7 @@ from benchlib import (
     child_env,
     create_schema,
     drop_schema,
+    export,
     machine,
     median,
     tag,
@@ -44,13 +45,6 @@ from domain.vocabulary import AGENCIES
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY = "import sys; from adapters.cli import main; sys.argv[0] = 'linkage'; main()"
 
-
-def export(ref: str, into: Path) -> Path:
-    """The tracked files of commit `ref`, without touching the working tree."""
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def rebuild_once(code: Path, env: dict[str, str], agency: str) -> tuple[float, float, str]:
