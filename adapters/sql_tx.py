@@ -187,6 +187,16 @@ class SqlTx(Tx):
     def flush(self) -> None:
         """Send the buffered writes (at commit, and before any query that must see them)."""
         absent = self._absent
+        # List entries first: whether a key has any is known from `absent` as it stood before
+        # this flush, which the documents' writes below then bring up to date.
+        if self._idx:
+            changed = sorted(self._idx.items())
+            self._idx.clear()
+            self._rows("DELETE FROM {idx} WHERE (coll, key) IN ({rows})",
+                       [k for k, _ in changed if k not in absent])
+            self._rows("INSERT INTO {idx} (coll, tag, ord, key) VALUES {rows}",
+                       [(c, tag, entry[0], k) for (c, k), entry in changed if entry
+                        for tag in sorted(set(entry[1]))])
         if self._dirty:
             dirty = sorted(self._dirty)
             self._dirty.clear()
@@ -208,18 +218,8 @@ class SqlTx(Tx):
             self._rows("INSERT INTO {docs} (coll, key, doc) VALUES {rows} "
                        "ON CONFLICT (coll, key) DO UPDATE SET doc = excluded.doc", puts)
             self._rows("DELETE FROM {docs} WHERE (coll, key) IN ({rows})", gone)
-        else:
-            new, gone = [], []
-        if self._idx:
-            changed = sorted(self._idx.items())
-            self._idx.clear()
-            self._rows("DELETE FROM {idx} WHERE (coll, key) IN ({rows})",
-                       [k for k, _ in changed if k not in absent])
-            self._rows("INSERT INTO {idx} (coll, tag, ord, key) VALUES {rows}",
-                       [(c, tag, entry[0], k) for (c, k), entry in changed if entry
-                        for tag in sorted(set(entry[1]))])
-        absent.difference_update((c, k) for c, k, _ in new)
-        absent.update(gone)
+            absent.difference_update((c, k) for c, k, _ in new)
+            absent.update(gone)
         if self._pos_dirty:
             rows = [(s, self._positions()[s]) for s in sorted(self._pos_dirty)]
             self._pos_dirty.clear()
