@@ -232,9 +232,7 @@ class AccidentNotice(NoticeState, Aggregate):
     def acknowledge(self, *, actor: Actor, now: datetime) -> None:
         self._require_open(now)
         agency = actor.agency
-        if agency not in self.required_agencies:
-            raise NotRequired("agency_not_required", agency=agency,
-                              required=list(self.required_agencies))
+        self.require_acknowledger(agency)
         if self.acknowledged_in_round(agency):
             raise AlreadyAcknowledged("already_acknowledged", agency=agency)
         self.trigger_event(

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.common import Actor, beijing_date
+from domain.inspection_rules import NotBooked, NotParticipating
 
 
 class InspectionState:
@@ -41,6 +42,17 @@ class InspectionState:
         for bookings made by account id, the account itself) is on the inspection."""
         ids = {p["id"] for p in self.inspectors}
         return (inspector_id is not None and inspector_id in ids) or actor.id in ids
+
+    def require_actor(self, actor: Actor, inspector_id: str | None, step: str) -> None:
+        """Who may take a step: a booked inspector of an agency taking part; a cancellation
+        also the one who scheduled it. The API asks this before it reads the request (403
+        before any validation); the step itself asks again."""
+        scheduler = step == "cancel" and actor.id == self.scheduled_by["id"]
+        if not scheduler and not self.booked(actor, inspector_id):
+            names = "、".join(p["name"] for p in self.inspectors)
+            raise NotBooked("not_booked", name=actor.name, booked=names)
+        if actor.agency not in self.agencies:
+            raise NotParticipating("agency_not_participating", agency=actor.agency)
 
     def may_start(self, now: datetime) -> bool:
         """Scheduled and its window (Beijing dates) has begun."""

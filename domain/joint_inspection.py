@@ -176,21 +176,13 @@ class JointInspection(InspectionState, Aggregate):
 
     # -- commands ---------------------------------------------------------------------
 
-    def _check(self, actor: Actor, now: datetime, *statuses: str) -> None:
+    def _booked(self, actor: Actor, inspector_id: str | None, now: datetime,
+                *statuses: str, step: str = "") -> None:
         require_aware(now, "now")
-        if actor.agency not in self.agencies:
-            raise NotParticipating("agency_not_participating", agency=actor.agency)
+        self.require_actor(actor, inspector_id, step)
         if self.status not in statuses:
             raise WrongStatus("inspection_wrong_status", inspection_status=self.status,
                               inspection_statuses=list(statuses))
-
-    def _booked(self, actor: Actor, inspector_id: str | None, now: datetime,
-                *statuses: str) -> None:
-        require_aware(now, "now")
-        if not self.booked(actor, inspector_id):
-            names = "、".join(p["name"] for p in self.inspectors)
-            raise NotBooked("not_booked", name=actor.name, booked=names)
-        self._check(actor, now, *statuses)
 
     def _finding(self, finding_no: int) -> dict[str, Any]:
         if not 1 <= finding_no <= len(self.findings):
@@ -274,8 +266,6 @@ class JointInspection(InspectionState, Aggregate):
     def cancel(self, *, actor: Actor, reason: str, now: datetime,
                inspector_id: str | None = None) -> None:
         """By a booked inspector or the one who scheduled it."""
-        if actor.id != self.scheduled_by["id"]:
-            self._booked(actor, inspector_id, now, "scheduled", "started")
-        self._check(actor, now, "scheduled", "started")
+        self._booked(actor, inspector_id, now, "scheduled", "started", step="cancel")
         self.trigger_event(self.Cancelled, **traced(actor), reason=filled(reason, "reason"),
                            cancelled_at=now)

@@ -266,6 +266,15 @@ class JointMeeting(Aggregate):
                            text=_text(text, "text"), action_items=items, adopted_at=now)
         return no
 
+    def require_assignee(self, agency: str, resolution_no: int, item_no: int) -> None:
+        """Only the agency an action item is assigned to marks it done (an item that does not
+        exist is the step's own refusal). The API asks before it reads the request."""
+        if 1 <= resolution_no <= len(self.resolutions):
+            items = self.resolutions[resolution_no - 1]["action_items"]
+            if 1 <= item_no <= len(items) and agency != items[item_no - 1]["agency"]:
+                raise NotAssigned("action_item_not_assigned", resolution_no=resolution_no,
+                                  item_no=item_no, agency=items[item_no - 1]["agency"])
+
     def mark_done(self, *, actor: Actor, resolution_no: int, item_no: int, note: str,
                   now: datetime) -> None:
         require_aware(now, "now")
@@ -275,9 +284,7 @@ class JointMeeting(Aggregate):
         if not 1 <= item_no <= len(items):
             raise NoSuchActionItem("no_such_action_item", resolution_no=resolution_no, item_no=item_no)
         item = items[item_no - 1]
-        if actor.agency != item["agency"]:
-            raise NotAssigned("action_item_not_assigned", resolution_no=resolution_no,
-                              item_no=item_no, agency=item["agency"])
+        self.require_assignee(actor.agency, resolution_no, item_no)
         if item["done"] is not None:
             raise MeetingError("action_item_done", resolution_no=resolution_no, item_no=item_no)
         self.trigger_event(self.ActionItemDone, **traced(actor), resolution_no=resolution_no,

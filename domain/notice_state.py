@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.notice_errors import NotRequired
 from domain.notice_rules import pending_agencies, revision_deadline
 from domain.notice_values import Casualties, Employer
 
@@ -39,6 +40,13 @@ class NoticeState:
         self.steps.append({"kind": kind, "at": at, "by": by, "round": self.round,
                            "grade": self.grade, "figures": self.casualties.figures(),
                            "note": "", **more})
+
+    def require_acknowledger(self, agency: str) -> None:
+        """Only an agency the notice requires acknowledges it: the API asks this before it reads
+        the request (403 before any validation), the command again."""
+        if agency not in self.required_agencies:
+            raise NotRequired("agency_not_required", agency=agency,
+                              required=list(self.required_agencies))
 
     def acknowledged_in_round(self, agency: str) -> bool:
         return any(a["agency"] == agency and a["round"] == self.round

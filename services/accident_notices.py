@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
 from domain.common import Actor
-from services.application import LinkageApp, StaleVersion
+from services.application import LinkageApp, NotFound, StaleVersion
 from services.envelope import jsonable_dict
 from services.notice_view import view
 from services.policies import notices as policy
@@ -37,6 +37,19 @@ class AccidentNotices:
 
     def exists(self, notice_id: UUID) -> bool:
         return self.app.exists(notice_id, AccidentNotice)
+
+    def authorize(self, notice_id: UUID, actor: Actor, step: str) -> None:
+        """Whether the user may take `step` ("acknowledge", "withdraw") on this notice, asked
+        before the request is read (403 before any validation); an unknown notice passes,
+        the step answers it."""
+        try:
+            notice = self.app.load(notice_id, AccidentNotice)
+        except NotFound:
+            return
+        if step == "acknowledge":
+            notice.require_acknowledger(actor.agency)
+        elif step == "withdraw":
+            policy.check_withdraw(actor, notice.filed_by["agency"])
 
     def acknowledge(self, notice_id: UUID, actor: Actor,
                     expected_version: int | None = None) -> int:

@@ -132,6 +132,15 @@ class JointInspections:
         insp = self.app.load(inspection_id, JointInspection)
         return insp.booked(actor, self.registers.inspector_for(actor))
 
+    def authorize(self, inspection_id: UUID, actor: Actor, step: str) -> None:
+        """Whether the user may take `step` (a command's name) on this inspection, asked before
+        the request is read (403 before any validation); an unknown one passes."""
+        try:
+            insp = self.app.load(inspection_id, JointInspection)
+        except NotFound:
+            return
+        insp.require_actor(actor, self.registers.inspector_for(actor), step)
+
     def _act(self, inspection_id: UUID, expected_version: int | None, step: str,
              **kwargs: Any) -> JointInspection:
         insp = self.app.load(inspection_id, JointInspection, expected_version)

@@ -15,7 +15,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
+from adapters.http.deps import (
+    ContainerDep,
+    IdempotencyDep,
+    UserDep,
+    VersionDep,
+    guard,
+    permit,
+)
 from adapters.http.errors import problem
 from adapters.http.inspection_models import (
     CompletionIn,
@@ -109,6 +116,12 @@ def verify_draw(inspection_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
     return c.inspections.verify_draw(inspection_id)
 
 
+def booked(step: str) -> Any:
+    """The step's guard: a booked inspector (a cancellation: or its scheduler), 403 first."""
+    return guard(lambda c, actor, path: c.inspections.authorize(path["inspection_id"], actor,
+                                                                step))
+
+
 def _step(request: Request, idem: IdempotencyDep, body: Any, version: int | None,
           run: Any) -> Any:
     def act() -> tuple[int, Any]:
@@ -117,7 +130,7 @@ def _step(request: Request, idem: IdempotencyDep, body: Any, version: int | None
 
 
 @router.post("/{inspection_id}/start", response_model=VersionOut,
-             dependencies=[permit(policy.START)])
+             dependencies=[permit(policy.START), booked("start")])
 def start(inspection_id: UUID, request: Request, c: ContainerDep, actor: UserDep,
           version: VersionDep, idem: IdempotencyDep) -> Any:
     return _step(request, idem, None, version, lambda: {
@@ -125,7 +138,7 @@ def start(inspection_id: UUID, request: Request, c: ContainerDep, actor: UserDep
 
 
 @router.post("/{inspection_id}/findings", status_code=201, response_model=FindingOut,
-             dependencies=[permit(policy.RECORD_FINDING)])
+             dependencies=[permit(policy.RECORD_FINDING), booked("record_finding")])
 def record_finding(inspection_id: UUID, body: FindingIn, request: Request, c: ContainerDep,
                    actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
 
@@ -137,7 +150,7 @@ def record_finding(inspection_id: UUID, body: FindingIn, request: Request, c: Co
 
 
 @router.post("/{inspection_id}/findings/{finding_no}/rectification", response_model=VersionOut,
-             dependencies=[permit(policy.ORDER_RECTIFICATION)])
+             dependencies=[permit(policy.ORDER_RECTIFICATION), booked("order_rectification")])
 def order_rectification(inspection_id: UUID, finding_no: int, body: RectificationIn,
                         request: Request, c: ContainerDep, actor: UserDep, version: VersionDep,
                         idem: IdempotencyDep) -> Any:
@@ -147,7 +160,7 @@ def order_rectification(inspection_id: UUID, finding_no: int, body: Rectificatio
 
 
 @router.post("/{inspection_id}/findings/{finding_no}/reinspection", response_model=VersionOut,
-             dependencies=[permit(policy.REINSPECT)])
+             dependencies=[permit(policy.REINSPECT), booked("reinspect")])
 def reinspect(inspection_id: UUID, finding_no: int, body: ReinspectionIn, request: Request,
               c: ContainerDep, actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
@@ -156,7 +169,7 @@ def reinspect(inspection_id: UUID, finding_no: int, body: ReinspectionIn, reques
 
 
 @router.post("/{inspection_id}/findings/{finding_no}/closure", response_model=VersionOut,
-             dependencies=[permit(policy.CLOSE_ON_SPOT)])
+             dependencies=[permit(policy.CLOSE_ON_SPOT), booked("close_on_spot")])
 def close_on_spot(inspection_id: UUID, finding_no: int, body: SpotClosureIn, request: Request,
                   c: ContainerDep, actor: UserDep, version: VersionDep,
                   idem: IdempotencyDep) -> Any:
@@ -167,7 +180,7 @@ def close_on_spot(inspection_id: UUID, finding_no: int, body: SpotClosureIn, req
 
 
 @router.post("/{inspection_id}/completion", response_model=VersionOut,
-             dependencies=[permit(policy.COMPLETE)])
+             dependencies=[permit(policy.COMPLETE), booked("complete")])
 def complete(inspection_id: UUID, body: CompletionIn, request: Request, c: ContainerDep,
              actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {
@@ -176,7 +189,7 @@ def complete(inspection_id: UUID, body: CompletionIn, request: Request, c: Conta
 
 
 @router.post("/{inspection_id}/cancellation", response_model=VersionOut,
-             dependencies=[permit(policy.CANCEL)])
+             dependencies=[permit(policy.CANCEL), booked("cancel")])
 def cancel(inspection_id: UUID, body: ReasonIn, request: Request, c: ContainerDep,
            actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
     return _step(request, idem, body.model_dump(mode="json"), version, lambda: {

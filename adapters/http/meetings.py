@@ -9,7 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
+from adapters.http.deps import (
+    ContainerDep,
+    IdempotencyDep,
+    UserDep,
+    VersionDep,
+    guard,
+    permit,
+)
 from adapters.http.schemas import Agency, MeetingStatus, Strict
 from domain.common import beijing_date
 from services.joint_meetings import overdue_by_agency
@@ -157,7 +164,9 @@ def adopt_resolution(meeting_id: UUID, body: ResolutionIn, request: Request, c: 
 
 
 @router.post("/{meeting_id}/resolutions/{resolution_no}/action-items/{item_no}/done",
-             response_model=VersionOut, dependencies=[permit(policy.MARK_DONE)])
+             response_model=VersionOut, dependencies=[permit(policy.MARK_DONE), guard(
+                 lambda c, actor, path: c.meetings.authorize_done(
+                     path["meeting_id"], actor, path["resolution_no"], path["item_no"]))])
 def mark_done(meeting_id: UUID, resolution_no: int, item_no: int, body: NoteIn, request: Request,
               c: ContainerDep, actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
     return _run(request, idem, body.model_dump(mode="json"), version, 200, lambda: {

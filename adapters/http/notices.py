@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, field_validator
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
+from adapters.http.deps import (
+    ContainerDep,
+    IdempotencyDep,
+    UserDep,
+    VersionDep,
+    guard,
+    permit,
+)
 from adapters.http.errors import problem
-from adapters.http.schemas import Agency, Cause, CreditCode, Grade, NoticeStatus, Strict
+from adapters.http.schemas import (
+    Agency,
+    Cause,
+    CreditCode,
+    Grade,
+    Money,
+    NoticeStatus,
+    Strict,
+    text_rule,
+)
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.messages import Invalid
 from domain.notice_rules import MULTILINE, TEXT_LIMITS
-from domain.values import MAX_COUNT, MAX_MONEY_CNY, parse_money, text_problem, time_problem
+from domain.values import MAX_COUNT, time_problem
 from services.notice_list import BadCursor, notice_page
 from services.notice_view import NoticeView, SummaryView
 from services.policies import notices as policy
@@ -28,15 +43,8 @@ router = APIRouter(prefix="/api/v1/accident-notices", tags=["accident notices å·
 def _text_rule(field: str) -> AfterValidator:
     """The domain's text rule for this field (domain/values.py), so that a 422 names it."""
 
-    def check(value: str) -> str:
-        text, problem = text_problem(value, max_length=TEXT_LIMITS[field],
-                                     multiline=field in MULTILINE,
-                                     required=field != "measures_taken")
-        if problem:
-            raise Invalid(problem)
-        return text
-
-    return AfterValidator(check)
+    return text_rule(TEXT_LIMITS[field], multiline=field in MULTILINE,
+                     required=field != "measures_taken")
 
 
 def _limit(field: str) -> Any:
@@ -49,10 +57,6 @@ def _limit(field: str) -> Any:
 
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT,
                              description=f"an integer, 0 to {MAX_COUNT}")]
-Money = Annotated[Decimal, BeforeValidator(parse_money), Field(
-    description=f"CNY as a JSON string with at most two decimal places (\"1800000.50\") or "
-                f"a JSON integer; never negative, -0 or an exponent; at most {MAX_MONEY_CNY}",
-    examples=["1800000.00"])]
 
 
 class EmployerIn(Strict):
@@ -188,7 +192,9 @@ def list_notices(
 
 
 @router.post("/{notice_id}/acknowledgements", response_model=VersionOut,
-             dependencies=[permit(policy.ACKNOWLEDGE)])
+             dependencies=[permit(policy.ACKNOWLEDGE), guard(
+                 lambda c, actor, path: c.notices.authorize(path["notice_id"], actor,
+                                                            "acknowledge"))])
 def acknowledge(notice_id: UUID, request: Request, c: ContainerDep, actor: UserDep,
                 version: VersionDep, idem: IdempotencyDep) -> Any:
 
@@ -223,7 +229,9 @@ def close(notice_id: UUID, body: ReasonIn, request: Request, c: ContainerDep, ac
 
 
 @router.post("/{notice_id}/withdrawal", response_model=VersionOut,
-             dependencies=[permit(policy.WITHDRAW)])
+             dependencies=[permit(policy.WITHDRAW), guard(
+                 lambda c, actor, path: c.notices.authorize(path["notice_id"], actor,
+                                                            "withdraw"))])
 def withdraw(notice_id: UUID, body: ReasonIn, request: Request, c: ContainerDep, actor: UserDep,
              version: VersionDep, idem: IdempotencyDep) -> Any:
 

@@ -3,8 +3,9 @@ user who may not use it with 403 (and a stable code), whatever is wrong with the
 path or headers; a user who may use it gets the 422 that request deserves.
 
 The table below is the contract (who may use each route, by role and agency); the aggregate's
-own part of a decision (the agency required on that notice, taking part in that inspection…)
-comes after validation and is tested with each mechanism.
+own part of a decision (the agency required on that notice, booked on that inspection…) comes
+before validation too, and is tested with each mechanism (test_object_guards_first.py, the
+inspection and meeting tests).
 """
 
 from __future__ import annotations

@@ -282,6 +282,18 @@ def test_the_register_links_accounts_and_only_booked_inspectors_act(
     finding = {"employer_credit_code": credit_code(1), "hazard": "消防通道堵塞",
                "severity": "minor", "legal_basis": "《消防法》第二十八条"}
     assert api.client.post(f"{URL}/{iid}/findings", json=finding, headers=lin_h).status_code == 403
+    # refused before the request is read: whatever is wrong with its body or headers
+    for bad in ({"json": {"severity": "x"}}, {"content": b"{bad"},
+                {"json": finding, "headers": {"If-Match": "garbage"}}):
+        more = bad.pop("headers", {})
+        r = api.client.post(f"{URL}/{iid}/findings", **bad,
+                            headers={**lin_h, **more, "Content-Type": "application/json"})
+        assert r.status_code == 403 and r.json()["code"] == "not_booked", r.text
+    r = api.client.post(f"{URL}/{iid}/completion", json={"summary": 123}, headers=lin_h)
+    assert r.status_code == 403 and r.json()["code"] == "not_booked"
+    r = api.client.post(f"{URL}/{iid}/findings/1/rectification", json={"deadline": "bad"},
+                        headers=lin_h)
+    assert r.status_code == 403 and r.json()["code"] == "not_booked"
     assert post(api, f"/{iid}/findings", finding).status_code == 201
     assert post(api, f"/{iid}/findings", {**finding, "severity": "major"}).status_code == 201
     assert api.client.post(f"{URL}/{iid}/findings/1/closure", json={"note": "已清理"},

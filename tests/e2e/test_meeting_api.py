@@ -76,6 +76,12 @@ def test_full_meeting_with_each_refusal(api: Api, clock: ManualClock) -> None:
                             headers={**api.auth("health"), "Accept-Language": "en"})
     assert wrong.status_code == 403 and "safety" in wrong.json()["detail"]
     assert wrong.json()["code"] == "action_item_not_assigned"
+    for bad in ({"json": {"note": 123}}, {"content": b"{bad"}, {"json": {"note": "x"},
+                                                                "headers": {"If-Match": "?"}}):
+        more = bad.pop("headers", {})
+        r = api.client.post(done_url, **bad, headers={
+            **api.auth("health"), **more, "Content-Type": "application/json"})
+        assert r.status_code == 403 and r.json()["code"] == "action_item_not_assigned", r.text
     assert api.client.post(done_url, json={"note": "方案已印发"},
                            headers=api.auth("safety")).status_code == 200
     assert api.client.post(done_url, json={}, headers=api.auth("safety")).status_code == 409
