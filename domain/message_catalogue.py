@@ -86,6 +86,7 @@ GENERAL: dict[str, tuple[str, str]] = {
     "too_long": ("最多 {max_length} 项", "must have at most {max_length} item(s)"),
     "model_type": ("必须是对象", "must be an object"),
     "json_invalid": ("请求体不是有效的 JSON", "the body is not valid JSON"),
+    "body_not_utf8": ("请求体必须是 UTF-8 编码的 JSON", "the body must be JSON encoded in UTF-8"),
     "invalid_input": ("输入无效", "invalid input"),
     # -- HTTP (adapters/http) -----------------------------------------------------------------
     "missing_token": ("缺少访问令牌（Authorization: Bearer）", "missing bearer token"),

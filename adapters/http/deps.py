@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the container, the acting user, If-Match and idempotency.
+"""Request-scoped dependencies: the container, the acting user and the guards that refuse them.
 
 The cheap ones are `async def`: FastAPI runs a plain `def` dependency in a worker thread, and
 each such hop cost more CPU than the work itself. Anything that may wait on the database
@@ -7,17 +7,11 @@ still runs in a worker thread (run_in_threadpool), never on the event loop.
 
 from __future__ import annotations
 
-import base64
-import copy
-import hashlib
-import hmac
-import json
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol
+from uuid import UUID
 
-from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -25,8 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from adapters.accounts import TokenCache, token_hash
 from adapters.accounts import authenticate as sign_in_with_token
 from adapters.bootstrap import Container
-from adapters.faults import maybe_crash
-from adapters.http.errors import error_body, lang_of, problem
+from adapters.http.errors import problem
 from domain.common import Actor
 from domain.vocabulary import Agency
 from services.accounts import SignIn
@@ -35,7 +28,6 @@ from services.freshness import note_writer
 from services.policies import Rule
 from services.policies.agencies import check_read
 from services.policies.audit import check_write
-from services.requests import run_once
 
 
 class ContainerSource(Protocol):
@@ -161,6 +153,32 @@ def permit(rule: Rule) -> Any:
     return Depends(Permit(rule))
 
 
+class Guard:
+    """A route's guard that needs the object its path names (a notice's required agencies, an
+    inspection's booked inspectors): 403 before any validation, like `Permit`, which it
+    follows in `dependencies`. It reads the path as sent; a value that does not parse skips
+    it (the route then answers 422 or 404)."""
+
+    def __init__(self, check: Callable[[Container, Actor, dict[str, Any]], None]) -> None:
+        self.check = check
+
+    async def __call__(self, request: Request, actor: UserDep) -> None:
+        await self.run(request, actor)
+
+    async def run(self, request: Request, actor: Actor) -> None:
+        try:  # `…_id` is a UUID, `…_no` a number, as the routes declare them
+            values = {k: UUID(v) if k.endswith("_id") else int(v) if k.endswith("_no") else v
+                      for k, v in request.path_params.items()}
+        except ValueError:
+            return
+        await run_in_threadpool(self.check, await container(request), actor, values)
+
+
+def guard(check: Callable[[Container, Actor, dict[str, Any]], None]) -> Any:
+    """`dependencies=[permit(RULE), guard(lambda c, actor, path: ...)]`."""
+    return Depends(Guard(check))
+
+
 class Reader:
     """A read model's guard: only the agency's own users and auditors. The agency is fixed, or
     the path's `{agency}` as sent (so the answer is 403 before the path is validated)."""
@@ -208,7 +226,7 @@ def rules_of(route: Any) -> list[Rule]:
 
 async def refuse_early(request: Request) -> None:
     """The guards, for a request FastAPI refused before running any dependency (a body that is
-    not JSON): 401 or 403 come before the 422, as they do for every other invalid request."""
+    not JSON, or not UTF-8): 401 or 403 come before the 422, as for every invalid request."""
     rules = rules_of(request.scope.get("route"))
     if not rules and request.method not in WRITES:
         return
@@ -216,71 +234,7 @@ async def refuse_early(request: Request) -> None:
     actor = await user_for_token(request, bearer(request.headers.get("authorization")))
     for rule in rules:
         rule.check(actor)
-
-
-async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
-    if if_match is None:
-        return None
-    m = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
-    if not m:
-        raise problem(422, "bad_if_match", "If-Match")
-    return int(m.group(1))
-
-
-VersionDep = Annotated[int | None, Depends(expected_version)]
-
-
-class Idempotency:
-    """Same key and body: the first answer again, nothing new stored (services/requests.py).
-
-    The answer is stored in the same transaction as the command's events, so a crash at any
-    moment leaves either both or neither: a retry after any crash is applied at most once."""
-
-    def __init__(self, c: Container, actor: Actor, key: str | None) -> None:
-        self.container = c
-        self.actor = actor
-        self.key = key
-        if key is not None and not 1 <= len(key) <= 200:
-            raise problem(422, "bad_idempotency_key", "Idempotency-Key")
-
-    def scoped_key(self) -> str | None:
-        return f"{self.actor.id}:{self.key}" if self.key else None
-
-    @staticmethod
-    def digest(request: Request, body: Any) -> str:
-        return hashlib.sha256(json.dumps(
-            [request.method, request.url.path, body], sort_keys=True, default=str
-        ).encode()).hexdigest()
-
-    def secret_for(self, request: Request, body: Any) -> str | None:
-        """A secret the answer shows once (a new token), the same for every retry of the key.
-
-        Derived from the caller's own bearer token, the key and the body, so a replay can show
-        it again while the request log stores the answer without it. None without a key or a
-        bearer token (the secret is then random and the request is not replayed)."""
-        caller = bearer(request.headers.get("authorization"))
-        if not self.key or not caller:
-            return None
-        mac = hmac.new(caller.encode("utf-8"), digestmod=hashlib.sha256)
-        mac.update(f"linkage-secret:{self.scoped_key()}:{self.digest(request, body)}".encode())
-        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
-
-    def run(self, request: Request, body: Any, action: Callable[[], tuple[int, Any]],
-            reveal: Callable[[Any], Any] | None = None) -> JSONResponse:
-        """`reveal` puts back into a success's body what the request log does not keep."""
-        digest = self.digest(request, body) if self.key else ""  # compared only with a key's
-        lang = lang_of(request)  # a replay answers in the first request's language
-        answer = run_once(self.container.app, self.scoped_key(), digest, action,
-                          lambda e: error_body(e, lang))
-        maybe_crash("api-after-commit")  # stored, not yet answered: the retry must replay
-        headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
-        out = reveal(copy.deepcopy(answer.body)) if reveal and answer.status < 300 else answer.body
-        return JSONResponse(out, status_code=answer.status, headers=headers)
-
-
-async def idempotency(c: ContainerDep, actor: UserDep,
-                      idempotency_key: Annotated[str | None, Header()] = None) -> Idempotency:
-    return Idempotency(c, actor, idempotency_key)
-
-
-IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
+    route = request.scope.get("route")
+    for d in route.dependant.dependencies if isinstance(route, APIRoute) else []:
+        if isinstance(d.call, Guard):
+            await d.call.run(request, actor)

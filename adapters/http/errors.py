@@ -126,21 +126,32 @@ def install(app: FastAPI,
     """`guards`: the route's 401/403 checks, run when a body that is not JSON was refused
     before any dependency ran (authorization comes before validation)."""
 
+    async def _refused(request: Request, lang: str) -> JSONResponse | None:
+        """The route's 401/403, for a body refused before any dependency ran."""
+        if guards is None:
+            return None
+        try:
+            await guards(request)
+        except (HTTPException, DomainError) as refused:
+            status, body = error_body(refused, lang) or (500, {"detail": "internal error"})
+            return JSONResponse(body, status_code=status, headers=getattr(refused, "headers", None))
+        return None
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         lang = lang_of(request)
-        if guards is not None and any(e.get("type") == "json_invalid" for e in exc.errors()):
-            try:
-                await guards(request)
-            except (HTTPException, DomainError) as refused:
-                status, body = error_body(refused, lang) or (500, {"detail": "internal error"})
-                return JSONResponse(body, status_code=status,
-                                    headers=getattr(refused, "headers", None))
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            refused = await _refused(request, lang)
+            if refused is not None:
+                return refused
         found = items(exc.errors(), lang)
         return JSONResponse({"detail": found, "code": found[0]["code"] if found else
                              "invalid_input"}, status_code=422)
 
     async def _known(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StarletteHTTPException) and exc.status_code == 400 and isinstance(
+                exc.__cause__, UnicodeDecodeError):  # FastAPI's answer to a body not in UTF-8
+            return await _not_utf8(request)
         mapped = error_body(exc, lang_of(request))
         if mapped is None:  # pragma: no cover - only for bugs
             log.exception("unhandled error", exc_info=exc)
@@ -155,6 +166,15 @@ def install(app: FastAPI,
         if http and not is_body_allowed_for_status_code(status):
             return Response(status_code=status, headers=headers)
         return JSONResponse(body, status_code=status, headers=headers)
+
+    async def _not_utf8(request: Request) -> Response:
+        """JSON bodies are UTF-8 (API.md): another encoding is a 422 naming the body, after
+        the route's 401/403 like any invalid request."""
+        lang = lang_of(request)
+        refused = await _refused(request, lang)
+        if refused is not None:
+            return refused
+        return JSONResponse(Problem(422, "body_not_utf8", "body").body(lang), status_code=422)
 
     for cls in (DomainError, StarletteHTTPException, *UNAVAILABLE):
         app.add_exception_handler(cls, _known)

@@ -58,7 +58,10 @@ def settle(c: Container, actor_id: str, agency: str, position: int | None) -> bo
     """Wait until `agency`'s read model holds the user's last write (and `position`)."""
     marks = last_write(c.app.write_log, actor_id, datetime.now(UTC))
     if position is not None:
-        marks += marks_at(c.app.recorder, position)
+        at = marks_at(c.app.recorder, position)
+        if not at and position > (c.app.recorder.max_notification_id() or 0):
+            return False  # answered to no write: no read model will hold it (Linkage-Stale)
+        marks += at
     if not marks:
         return True
     feeder = c.agency_feeders.get(agency)

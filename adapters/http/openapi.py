@@ -3,7 +3,9 @@ an operation can return, and the error bodies `errors.py` sends (not FastAPI's d
 
 Each operation's statuses follow from what its route depends on: a user (401), a policy guard
 or a write (403, auditors are read-only everywhere), an If-Match (412), a write (409), a path
-naming a record (404), any input (422), the database (503).
+naming a record (404: any path parameter but `{agency}`), any input (422), the database (503).
+So a refusal belongs in a guard (`permit`, `reads`, a `Permit` subclass in `dependencies`), not
+in the handler, where this document cannot see it; what only a handler can raise is in EXTRA.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http import deps
+from adapters.http import deps, writes
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 REF = "#/components/schemas/{model}"
@@ -103,13 +105,14 @@ def statuses(method: str, path: str, dependant: Dependant) -> set[int]:
     found = set(EXTRA.get((method, path), set()))
     if deps.current_user in calls:
         found |= {401, 429}  # 429: too many failed sign-ins from the address
-    if method in WRITES or any(isinstance(c, (deps.Permit, deps.Reader)) for c in calls):
+    if method in WRITES or any(isinstance(c, (deps.Permit, deps.Reader, deps.Guard))
+                               for c in calls):
         found.add(403)
     if method in WRITES and not path.startswith(deps.AUDIT_PREFIX):  # verify changes nothing
         found.add(409)
-    if dependant.path_params and "{agency}" not in path:
+    if any(p.name != "agency" for p in dependant.path_params):  # `{agency}` alone: a fixed list
         found.add(404)
-    if deps.expected_version in calls:
+    if writes.expected_version in calls:
         found.add(412)
     if any(d.path_params or d.query_params or d.header_params or d.cookie_params or d.body_params
            for d in parts):

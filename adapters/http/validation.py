@@ -54,7 +54,9 @@ def item(error: Mapping[str, Any], lang: str) -> dict[str, Any]:
     message = render(code, lang, params)
     if code == "invalid_input" and lang != "zh-CN":  # an uncoded check: its own English words
         message = str(error.get("msg", message)).removeprefix("Value error, ")
-    return {"field": field_name(error.get("loc", ())), "code": code, "message": message,
+    # A body that is not JSON: the body as a whole, not the character offset pydantic names.
+    field = "body" if error.get("type") == "json_invalid" else field_name(error.get("loc", ()))
+    return {"field": field, "code": code, "message": message,
             "type": error.get("type")}
 
 

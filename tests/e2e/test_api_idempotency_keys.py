@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from adapters.http import deps
+from adapters.http import writes
 from tests.e2e.conftest import Api
 from tests.support import credit_code, notice_body
 
@@ -48,7 +48,7 @@ def crash_after_commit(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     def die(point: str) -> None:
         if point == "api-after-commit":
             raise Killed(point)
-    monkeypatch.setattr(deps, "maybe_crash", die)
+    monkeypatch.setattr(writes, "maybe_crash", die)
 
 
 def file(api: Api) -> str:
