@@ -36,6 +36,11 @@ def _accounts() -> Iterator[Any]:
         c.close()
 
 
+def _say_refused(e: Any) -> None:
+    where = f"--{e.field}: " if e.field else ""
+    typer.echo(f"错误 / error: {where}{e.text('zh-CN')} / {e.message}", err=True)
+
+
 def _run(action: Callable[[Any], Any]) -> Any:
     """Run a command; a refused one prints why on stderr and exits 2 (nothing changed)."""
     from domain.common import DomainError
@@ -44,9 +49,27 @@ def _run(action: Callable[[Any], Any]) -> Any:
         try:
             return action(accounts)
         except DomainError as e:
-            where = f"--{e.field}: " if e.field else ""
-            typer.echo(f"错误 / error: {where}{e.text('zh-CN')} / {e.message}", err=True)
+            _say_refused(e)
             raise typer.Exit(2) from e
+
+
+def _texts(**options: tuple[str, int]) -> dict[str, str]:
+    """The names given (option → (value, limit)) under the API's text rule (trimmed, not blank,
+    no control characters, at most `limit` characters): every refused one is said on stderr,
+    then exit 2 before anything is opened."""
+    from domain.common import InvalidValue
+    from domain.values import text_problem
+
+    cleaned: dict[str, str] = {}
+    refused = False
+    for option, (value, limit) in options.items():
+        cleaned[option], why = text_problem(value, max_length=limit)
+        if why is not None:
+            _say_refused(InvalidValue(why, option.replace("_", "-")))
+            refused = True
+    if refused:
+        raise typer.Exit(2)
+    return cleaned
 
 
 @users.command("list")
@@ -80,8 +103,9 @@ def users_add(
     """Create an account; prints its first token as the only line on stdout."""
     from services.accounts import CLI_ACTOR
 
-    made = _run(lambda a: a.add(CLI_ACTOR, name=name, agency=agency, role=role,
-                                system_admin=system, token_name=token_name))
+    given = _texts(name=(name, 100), token_name=(token_name, 60))
+    made = _run(lambda a: a.add(CLI_ACTOR, name=given["name"], agency=agency, role=role,
+                                system_admin=system, token_name=given["token_name"]))
     where = Settings().describe().split(";")[0]
     typer.echo(f"用户已写入 / user written to: {where}", err=True)
     typer.echo(made["token"]["token"])
@@ -124,9 +148,11 @@ def token_issue(
     """Issue a new token; prints it as the only line on stdout (shown once)."""
     from services.accounts import CLI_ACTOR
 
+    token_name = _texts(name=(name, 60))["name"]
+
     def issue(a: Any) -> Any:
         expires_at = a.clock() + timedelta(days=days) if days is not None else None
-        return a.issue_token(CLI_ACTOR, account_id, name, expires_at)
+        return a.issue_token(CLI_ACTOR, account_id, token_name, expires_at)
 
     typer.echo(_run(issue)["token"])
 

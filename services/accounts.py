@@ -233,14 +233,16 @@ class Accounts:
         return self._commit(a)
 
     def issue_token(self, actor: Actor, account_id: str, name: str,
-                    expires_at: datetime | None = None, secret: str | None = None) -> dict[str, Any]:
-        a = self.app.load(account_id, Account)
+                    expires_at: datetime | None = None, secret: str | None = None,
+                    expected_version: int | None = None) -> dict[str, Any]:
+        a = self.app.load(account_id, Account, expected_version)
         token = self._issue(a, actor, name, expires_at, secret)
         self._commit(a)
         return token
 
-    def revoke_token(self, actor: Actor, account_id: str, token_id: str) -> int:
-        a = self.app.load(account_id, Account)
+    def revoke_token(self, actor: Actor, account_id: str, token_id: str,
+                     expected_version: int | None = None) -> int:
+        a = self.app.load(account_id, Account, expected_version)
         a.revoke_token(actor=actor, token_id=token_id, now=self.clock())
         return self._commit(a)
 

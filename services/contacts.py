@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from domain.common import Actor
 from domain.contact_book import ContactBook, contact_book_id
-from services.application import LinkageApp, NotFound
+from services.application import LinkageApp, NotFound, StaleVersion
 from services.ports import Clock, Store
 
 SECRETS = "webhook-secrets"
@@ -30,17 +30,21 @@ class Contacts:
         self.clock = clock
         self.secrets = secrets
 
-    def _book(self, agency: str) -> ContactBook | None:
+    def _book(self, agency: str, expected_version: int | None = None) -> ContactBook | None:
+        """The agency's book (None before its first contact); `expected_version` (an If-Match):
+        the version it must be at, else StaleVersion (a book not yet opened is at 0)."""
         try:
-            return self.app.load(contact_book_id(agency), ContactBook)
+            return self.app.load(contact_book_id(agency), ContactBook, expected_version)
         except NotFound:
+            if expected_version is not None and expected_version != 0:
+                raise StaleVersion(expected_version, 0) from None
             return None
 
     def save(self, agency: str, actor: Actor, fields: dict[str, Any],
-             contact_id: str | None = None) -> dict[str, Any]:
+             contact_id: str | None = None, expected_version: int | None = None) -> dict[str, Any]:
         """Add a contact (no id) or replace one; returns it as the API shows it. A replacement
         without a secret keeps the one it had."""
-        book = self._book(agency)
+        book = self._book(agency, expected_version)
         if book is None:
             book = ContactBook.open(actor=actor, agency=agency)
         if contact_id is not None and contact_id not in book.contacts:
@@ -57,8 +61,9 @@ class Contacts:
         self.app.commit(book)
         return {**book.contacts[cid], "agency": agency, "version": book.version}
 
-    def remove(self, agency: str, actor: Actor, contact_id: str) -> None:
-        book = self._book(agency)
+    def remove(self, agency: str, actor: Actor, contact_id: str,
+               expected_version: int | None = None) -> None:
+        book = self._book(agency, expected_version)
         if book is None or contact_id not in book.contacts:
             raise NotFound("no_contact", agency=agency, contact_id=contact_id)
         book.remove(actor=actor, contact_id=contact_id, now=self.clock())
@@ -67,5 +72,12 @@ class Contacts:
             tx.delete(SECRETS, f"{agency}:{contact_id}")
 
     def list(self, agency: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.view(agency)["items"]
+        return items
+
+    def view(self, agency: str) -> dict[str, Any]:
+        """The contacts and the book's `version` (0 before its first contact), which an
+        If-Match on a change names."""
         book = self._book(agency)
-        return list(book.contacts.values()) if book is not None else []
+        return {"agency": agency, "version": book.version if book is not None else 0,
+                "items": list(book.contacts.values()) if book is not None else []}

@@ -7,7 +7,7 @@ from typing import Any
 from domain.common import Actor
 from domain.messages import msg
 from domain.registers import REGISTER_NAMES, Register, register_id
-from services.application import LinkageApp, NotFound
+from services.application import LinkageApp, NotFound, StaleVersion
 from services.ports import Clock
 
 
@@ -18,10 +18,15 @@ class Registers:
         self.app = app
         self.clock = clock
 
-    def _load(self, kind: str) -> Register | None:
+    def _load(self, kind: str, expected_version: int | None = None) -> Register | None:
+        """The register (None before its first entry); `expected_version` (an If-Match): the
+        version it must be at, else StaleVersion (a register not yet opened is at 0, as `get`
+        shows it)."""
         try:
-            return self.app.load(register_id(kind), Register)
+            return self.app.load(register_id(kind), Register, expected_version)
         except NotFound:
+            if expected_version is not None and expected_version != 0:
+                raise StaleVersion(expected_version, 0) from None
             return None
 
     def load(self, kind: str) -> Register | None:
@@ -40,8 +45,9 @@ class Registers:
         return {"kind": kind, "version": reg.version if reg else 0,
                 "entries": reg.listing() if reg else []}
 
-    def _change(self, kind: str, key: str, step: str, **kwargs: Any) -> dict[str, Any]:
-        reg = self._load(kind)
+    def _change(self, kind: str, key: str, step: str, expected_version: int | None = None,
+                **kwargs: Any) -> dict[str, Any]:
+        reg = self._load(kind, expected_version)
         if reg is None:
             raise NotFound("not_in_register", key=key,
                            kind=msg(REGISTER_NAMES.get(kind, "record_register")))
@@ -49,30 +55,35 @@ class Registers:
         self.app.commit(reg)
         return self._view(kind, reg)  # not reloaded: inside a keyed request commit only stages
 
-    def deactivate(self, kind: str, actor: Actor, key: str, reason: str) -> dict[str, Any]:
-        return self._change(kind, key, "deactivate", actor=actor, reason=reason)
+    def deactivate(self, kind: str, actor: Actor, key: str, reason: str,
+                   expected_version: int | None = None) -> dict[str, Any]:
+        return self._change(kind, key, "deactivate", expected_version, actor=actor, reason=reason)
 
-    def reactivate(self, kind: str, actor: Actor, key: str) -> dict[str, Any]:
-        return self._change(kind, key, "reactivate", actor=actor)
+    def reactivate(self, kind: str, actor: Actor, key: str,
+                   expected_version: int | None = None) -> dict[str, Any]:
+        return self._change(kind, key, "reactivate", expected_version, actor=actor)
 
-    def link_account(self, actor: Actor, inspector_id: str, account: Actor) -> dict[str, Any]:
+    def link_account(self, actor: Actor, inspector_id: str, account: Actor,
+                     expected_version: int | None = None) -> dict[str, Any]:
         """Link the inspector entry to the user account that acts for it."""
-        return self._change("inspectors", inspector_id, "link_account", actor=actor,
-                            account=account)
+        return self._change("inspectors", inspector_id, "link_account", expected_version,
+                            actor=actor, account=account)
 
     def inspector_for(self, actor: Actor) -> str | None:
         """The inspector entry the actor's account is linked to, if any."""
         reg = self._load("inspectors")
         return reg.inspector_for(actor.id) if reg else None
 
-    def put(self, kind: str, actor: Actor, entries: list[dict[str, Any]]) -> dict[str, Any]:
-        reg = self._load(kind) or Register.open(actor=actor, kind=kind)
+    def put(self, kind: str, actor: Actor, entries: list[dict[str, Any]],
+            expected_version: int | None = None) -> dict[str, Any]:
+        reg = self._load(kind, expected_version) or Register.open(actor=actor, kind=kind)
         reg.put(actor=actor, entries=entries, now=self.clock())
         self.app.commit(reg)
         return self._view(kind, reg)
 
-    def remove(self, kind: str, actor: Actor, key: str) -> dict[str, Any]:
-        reg = self._load(kind)
+    def remove(self, kind: str, actor: Actor, key: str,
+               expected_version: int | None = None) -> dict[str, Any]:
+        reg = self._load(kind, expected_version)
         if reg is None:
             raise NotFound("not_in_register", key=key,
                            kind=msg(REGISTER_NAMES.get(kind, "record_register")))

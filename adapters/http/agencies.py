@@ -8,10 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit, reads
+from adapters.http.deps import ContainerDep, UserDep, permit, reads
 from adapters.http.errors import problem
 from adapters.http.fresh import FreshDep
 from adapters.http.schemas import Agency, Cause, Grade
+from adapters.http.writes import IdempotencyDep
 from domain.common import beijing_date
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page

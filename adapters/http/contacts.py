@@ -1,4 +1,8 @@
-"""/api/v1/agencies/{agency}/contacts: whom the notifier reaches, kept by the agency's admins."""
+"""/api/v1/agencies/{agency}/contacts: whom the notifier reaches, kept by the agency's admins.
+
+The agency's contacts are one aggregate (its contact book): its `version`, shown by the list and
+by each change, is what a change's `If-Match: "<version>"` names (a stale one is 412).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import AfterValidator, BaseModel, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, Permit, UserDep
+from adapters.http.deps import ContainerDep, Permit, UserDep
 from adapters.http.schemas import Agency, Name, Strict
+from adapters.http.writes import IdempotencyDep, VersionDep, keyed
 from domain.common import Actor
 from domain.contact_book import PHONE, email_problem, url_problem
 from domain.messages import Invalid, msg
@@ -62,8 +67,15 @@ class ContactOut(BaseModel):
     phone: str
 
 
+class SavedOut(ContactOut):
+    agency: Agency
+    version: int = Field(description="the agency's contact book's version after the change")
+
+
 class ContactsOut(BaseModel):
     agency: Agency
+    version: int = Field(description="the agency's contact book's version (0 before its first "
+                                     "contact): what a change's If-Match names")
     items: list[ContactOut]
 
 
@@ -87,23 +99,27 @@ READERS = Depends(AgencyStaff(policy.READ))
 @router.get("/{agency}/contacts", response_model=ContactsOut, dependencies=[READERS])
 def list_contacts(agency: Agency, c: ContainerDep, actor: UserDep) -> Any:
     """The agency's contacts: its admins and auditors read them."""
-    return {"agency": agency, "items": Contacts(c.app, c.clock, c.store("api")).list(agency)}
+    return Contacts(c.app, c.clock, c.store("api")).view(agency)
 
 
-@router.post("/{agency}/contacts", status_code=201, response_model=ContactOut, dependencies=[ADMINS])
+@router.post("/{agency}/contacts", status_code=201, response_model=SavedOut, dependencies=[ADMINS])
 def add_contact(agency: Agency, body: ContactIn, request: Request, c: ContainerDep, actor: UserDep,
-                idem: IdempotencyDep) -> Any:
-    return idem.run(request, body.model_dump(), lambda: (
-        201, Contacts(c.app, c.clock, c.store("api")).save(agency, actor, body.model_dump())))
+                version: VersionDep, idem: IdempotencyDep) -> Any:
+    return idem.run(request, keyed(body, version), lambda: (
+        201, Contacts(c.app, c.clock, c.store("api")).save(agency, actor, body.model_dump(),
+                                                          expected_version=version)))
 
 
-@router.put("/{agency}/contacts/{contact_id}", response_model=ContactOut, dependencies=[ADMINS])
+@router.put("/{agency}/contacts/{contact_id}", response_model=SavedOut, dependencies=[ADMINS])
 def replace_contact(agency: Agency, contact_id: str, body: ContactIn, request: Request,
-                    c: ContainerDep, actor: UserDep, idem: IdempotencyDep) -> Any:
-    return idem.run(request, body.model_dump(), lambda: (
-        200, Contacts(c.app, c.clock, c.store("api")).save(agency, actor, body.model_dump(), contact_id)))
+                    c: ContainerDep, actor: UserDep, version: VersionDep,
+                    idem: IdempotencyDep) -> Any:
+    return idem.run(request, keyed(body, version), lambda: (
+        200, Contacts(c.app, c.clock, c.store("api")).save(agency, actor, body.model_dump(),
+                                                          contact_id, version)))
 
 
 @router.delete("/{agency}/contacts/{contact_id}", status_code=204, dependencies=[ADMINS])
-def remove_contact(agency: Agency, contact_id: str, c: ContainerDep, actor: UserDep) -> None:
-    Contacts(c.app, c.clock, c.store("api")).remove(agency, actor, contact_id)
+def remove_contact(agency: Agency, contact_id: str, c: ContainerDep, actor: UserDep,
+                   version: VersionDep) -> None:
+    Contacts(c.app, c.clock, c.store("api")).remove(agency, actor, contact_id, version)

@@ -7,23 +7,22 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 
 from adapters.http.contacts import AgencyStaff
-from adapters.http.deps import ContainerDep, UserDep, permit
+from adapters.http.deps import ContainerDep, UserDep, permit, reads
 from adapters.http.errors import problem
 from adapters.http.schemas import Agency
 from adapters.notify.runner import STORE
 from services.notifications.log import deliveries, retry
 from services.policies import contacts as policy
-from services.policies.agencies import check_read
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Status = Literal["owed", "sent", "failed", "retrying"]
 
 
-@router.get("/agencies/{agency}/deliveries")
+@router.get("/agencies/{agency}/deliveries", dependencies=[reads()])
 def agency_deliveries(agency: Agency, c: ContainerDep, actor: UserDep,
                       status: Status | None = None) -> Any:
-    """Messages sent to this agency's contacts: sent, failed or retrying, with the answer."""
-    check_read(actor, agency)
+    """Messages sent to this agency's contacts: sent, failed or retrying, with the answer (its
+    own users and auditors, decided before the request is validated)."""
     with c.store(STORE).transaction(write=False) as tx:
         return {"agency": agency, "items": deliveries(tx, agency, status)}
 

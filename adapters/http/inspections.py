@@ -15,14 +15,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from adapters.http.deps import (
-    ContainerDep,
-    IdempotencyDep,
-    UserDep,
-    VersionDep,
-    guard,
-    permit,
-)
+from adapters.http.deps import ContainerDep, UserDep, guard, permit
 from adapters.http.errors import problem
 from adapters.http.inspection_models import (
     CompletionIn,
@@ -39,6 +32,7 @@ from adapters.http.inspection_models import (
     VersionOut,
 )
 from adapters.http.schemas import InspectionStatus
+from adapters.http.writes import IdempotencyDep, VersionDep
 from services.agencies.safety import proposal
 from services.policies import inspections as policy
 

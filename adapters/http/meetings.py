@@ -9,15 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from adapters.http.deps import (
-    ContainerDep,
-    IdempotencyDep,
-    UserDep,
-    VersionDep,
-    guard,
-    permit,
-)
+from adapters.http.deps import ContainerDep, UserDep, guard, permit
 from adapters.http.schemas import Agency, MeetingStatus, Strict
+from adapters.http.writes import IdempotencyDep, VersionDep
 from domain.common import beijing_date
 from services.joint_meetings import overdue_by_agency
 from services.policies import meetings as policy

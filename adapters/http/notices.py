@@ -9,14 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, field_validator
 
-from adapters.http.deps import (
-    ContainerDep,
-    IdempotencyDep,
-    UserDep,
-    VersionDep,
-    guard,
-    permit,
-)
+from adapters.http.deps import ContainerDep, UserDep, guard, permit
 from adapters.http.errors import problem
 from adapters.http.schemas import (
     Agency,
@@ -28,6 +21,7 @@ from adapters.http.schemas import (
     Strict,
     text_rule,
 )
+from adapters.http.writes import IdempotencyDep, VersionDep
 from domain.accident_notice import Casualties, Employer, Incident
 from domain.messages import Invalid
 from domain.notice_rules import MULTILINE, TEXT_LIMITS

@@ -13,32 +13,35 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, VersionDep, permit
+from adapters.http.deps import ContainerDep, UserDep, permit
+from adapters.http.schemas import MONEY_RULES, Money, PositiveMoney, Strict, text_rule
 from adapters.http.schemas import ProjectCategory as Category
-from adapters.http.schemas import Strict
+from adapters.http.writes import IdempotencyDep, VersionDep
 from services.policies import prevention as policy
 from services.requests import create_once, once_id
 
 router = APIRouter(tags=["prevention fee 工伤预防费"])
 FUND_YEARS = "/api/v1/fund-years"
 PROJECTS = "/api/v1/prevention-projects"
-Money = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=2)]
 Count = Annotated[int, Field(ge=0, le=100_000_000)]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
+# The notices' text rule (trimmed, no control characters, not blank), as a 422 naming the field.
+Text = Annotated[str, Field(max_length=4000), text_rule(4000, multiline=True)]
+Note = Annotated[str, Field(max_length=4000), text_rule(4000, multiline=True, required=False)]
 
 
 class FundYearIn(Strict):
     year: Annotated[int, Field(ge=2000, le=2100)]
-    previous_year_fund_income_cny: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2,
-                                                            description="上年工伤保险基金收入")]
+    previous_year_fund_income_cny: Annotated[
+        Money, Field(description=f"上年工伤保险基金收入: {MONEY_RULES}")]
     cap_ratio_pct: Annotated[Decimal, Field(ge=3, le=100, decimal_places=3)] = Decimal(3)
     ratio_approval_ref: Annotated[str, Field(max_length=200,
-                                             description="needed for a ratio above 3%")] = ""
+                                             description="needed for a ratio above 3%"),
+                                  text_rule(200, required=False)] = ""
 
 
 class RatioIn(Strict):
     cap_ratio_pct: Annotated[Decimal, Field(gt=3, le=100, decimal_places=3)]
-    ratio_approval_ref: Annotated[str, Field(min_length=1, max_length=200)]
+    ratio_approval_ref: Annotated[str, Field(max_length=200), text_rule(200)]
 
 
 class PlannedIn(Strict):
@@ -53,11 +56,11 @@ class PlannedIn(Strict):
 class ProjectIn(Strict):
     fund_year: Annotated[int, Field(ge=2000, le=2100)]
     category: Category
-    title: Annotated[str, Field(min_length=1, max_length=300)]
-    description: Annotated[str, Field(max_length=4000)] = ""
-    budget_cny: Money
+    title: Annotated[str, Field(max_length=300), text_rule(300)]
+    description: Note = ""
+    budget_cny: PositiveMoney
     planned: PlannedIn
-    districts: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+    districts: Annotated[list[Annotated[str, Field(max_length=100), text_rule(100)]],
                          Field(max_length=100)] = []
 
 
@@ -73,11 +76,11 @@ class AchievedIn(Strict):
 
 class MilestoneIn(Strict):
     achieved: AchievedIn
-    note: Annotated[str, Field(max_length=4000)] = ""
+    note: Note = ""
 
 
 class DisbursementIn(Strict):
-    amount_cny: Money
+    amount_cny: PositiveMoney
     purpose: Text
 
 
@@ -90,7 +93,7 @@ class ConclusionIn(Strict):
 
 
 class NoteIn(Strict):
-    note: Annotated[str, Field(max_length=4000)] = ""
+    note: Note = ""
 
 
 class ChangedOut(BaseModel):

@@ -2,6 +2,8 @@
 
 An entry may be deactivated (neither drawn nor booked by hand) and reactivated; an inspector
 entry is linked to the user account (role inspector, same agency) that acts for it, and shows it.
+Every change may carry `If-Match: "<version>"`, the register's `version` as GET shows it (0
+before its first entry): a stale one is 412.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.accounts import find_account
-from adapters.http.deps import ContainerDep, IdempotencyDep, UserDep, permit
+from adapters.http.deps import ContainerDep, UserDep, permit
 from adapters.http.errors import problem
 from adapters.http.schemas import Agency
+from adapters.http.writes import IdempotencyDep, VersionDep, keyed
 from services.policies import registers as policy
 
 router = APIRouter(prefix="/api/v1/registers", tags=["registers 双随机名录库"])
@@ -64,21 +67,23 @@ def get_register(kind: Kind, c: ContainerDep, actor: UserDep) -> Any:
 
 @router.post("/{kind}", response_model=RegisterOut, dependencies=[permit(policy.MANAGE)])
 def put_entries(kind: Kind, body: EntriesIn, request: Request, c: ContainerDep, actor: UserDep,
-                idem: IdempotencyDep) -> Any:
+                version: VersionDep, idem: IdempotencyDep) -> Any:
     """Add entries, or replace those with the same key."""
 
     def act() -> tuple[int, Any]:
         entries = [e.model_dump(exclude_none=True) for e in body.entries]
-        return 200, c.registers.put(kind, actor, entries)
+        return 200, c.registers.put(kind, actor, entries, version)
 
-    return idem.run(request, body.model_dump(mode="json"), act)
+    return idem.run(request, keyed(body, version), act)
 
 
 @router.delete("/{kind}/{key}", response_model=RegisterOut,
                dependencies=[permit(policy.MANAGE)])
 def remove_entry(kind: Kind, key: Annotated[str, Path(min_length=1, max_length=100)],
-                 request: Request, c: ContainerDep, actor: UserDep, idem: IdempotencyDep) -> Any:
-    return idem.run(request, None, lambda: (200, c.registers.remove(kind, actor, key)))
+                 request: Request, c: ContainerDep, actor: UserDep, version: VersionDep,
+                 idem: IdempotencyDep) -> Any:
+    return idem.run(request, keyed(None, version),
+                    lambda: (200, c.registers.remove(kind, actor, key, version)))
 
 
 Key = Annotated[str, Path(min_length=1, max_length=100)]
@@ -87,7 +92,7 @@ Key = Annotated[str, Path(min_length=1, max_length=100)]
 @router.post("/inspectors/{key}/account", response_model=RegisterOut,
              dependencies=[permit(policy.MANAGE)])
 def link_account(key: Key, body: AccountLinkIn, request: Request, c: ContainerDep, actor: UserDep,
-                 idem: IdempotencyDep) -> Any:
+                 version: VersionDep, idem: IdempotencyDep) -> Any:
     """Link an inspector entry to the user account (role inspector, the entry's agency) that
     acts for it: only the inspectors booked on an inspection act on it."""
 
@@ -95,22 +100,23 @@ def link_account(key: Key, body: AccountLinkIn, request: Request, c: ContainerDe
         account = find_account(c, body.account_id)
         if account is None:
             raise problem(422, "account_unknown", "account_id")
-        return 200, c.registers.link_account(actor, key, account)
+        return 200, c.registers.link_account(actor, key, account, version)
 
-    return idem.run(request, body.model_dump(mode="json"), act)
+    return idem.run(request, keyed(body, version), act)
 
 
 @router.post("/{kind}/{key}/deactivation", response_model=RegisterOut,
              dependencies=[permit(policy.MANAGE)])
 def deactivate(kind: Kind, key: Key, body: DeactivationIn, request: Request, c: ContainerDep,
-               actor: UserDep, idem: IdempotencyDep) -> Any:
+               actor: UserDep, version: VersionDep, idem: IdempotencyDep) -> Any:
     """An inactive entry is neither drawn nor accepted when inspectors are chosen by hand."""
-    return idem.run(request, body.model_dump(mode="json"),
-                    lambda: (200, c.registers.deactivate(kind, actor, key, body.reason)))
+    return idem.run(request, keyed(body, version),
+                    lambda: (200, c.registers.deactivate(kind, actor, key, body.reason, version)))
 
 
 @router.post("/{kind}/{key}/reactivation", response_model=RegisterOut,
              dependencies=[permit(policy.MANAGE)])
 def reactivate(kind: Kind, key: Key, request: Request, c: ContainerDep, actor: UserDep,
-               idem: IdempotencyDep) -> Any:
-    return idem.run(request, None, lambda: (200, c.registers.reactivate(kind, actor, key)))
+               version: VersionDep, idem: IdempotencyDep) -> Any:
+    return idem.run(request, keyed(None, version),
+                    lambda: (200, c.registers.reactivate(kind, actor, key, version)))

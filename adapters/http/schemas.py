@@ -1,14 +1,18 @@
 """Request and response types shared by every router: the strict base model, the vocabulary as
-pydantic types (from domain.vocabulary, never copied here) and the credit-code check."""
+pydantic types (from domain.vocabulary, never copied here), the credit-code check, and the
+domain's text and money rules (domain/values.py) as pydantic types, so that one 422 names every
+offending field with the rule's own code."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from domain.common import credit_code_problem
 from domain.messages import Invalid
+from domain.values import MAX_MONEY_CNY, parse_money, text_problem
 from domain.vocabulary import (
     Agency,
     Cause,
@@ -22,12 +26,34 @@ from domain.vocabulary import (
 )
 
 __all__ = [
-    "Agency", "Cause", "CreditCode", "FindingSeverity", "Grade", "InspectionStatus", "MeetingStatus",
-    "Name", "NoticeStatus", "ProjectCategory", "Role", "Strict", "Text",
+    "MONEY_RULES", "Agency", "Cause", "CreditCode", "FindingSeverity", "Grade", "InspectionStatus",
+    "MeetingStatus", "Money", "Name", "NoticeStatus", "PositiveMoney", "ProjectCategory", "Role",
+    "Strict", "Text", "text_rule",
 ]
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+MONEY_RULES = (f"CNY as a JSON string with at most two decimal places (\"1800000.50\") or a "
+               f"JSON integer; never negative, -0 or an exponent; at most {MAX_MONEY_CNY}")
+Money = Annotated[Decimal, BeforeValidator(parse_money),
+                  Field(description=MONEY_RULES, examples=["1800000.00"])]
+"""Money as docs/notice-rules.md has it: `1e3`, `1000.5` (a JSON fraction) and `"1.234"` are 422."""
+PositiveMoney = Annotated[Money, Field(gt=0)]
+
+
+def text_rule(max_length: int, *, multiline: bool = False, required: bool = True) -> AfterValidator:
+    """The domain's text rule (trimmed; no control characters; required text not blank once
+    white space and zero-width characters are removed; at most `max_length` characters)."""
+
+    def check(value: str) -> str:
+        text, problem = text_problem(value, max_length=max_length, multiline=multiline,
+                                     required=required)
+        if problem:
+            raise Invalid(problem)
+        return text
+
+    return AfterValidator(check)
 
 
 class Strict(BaseModel):

@@ -5,7 +5,10 @@ An admin manages its own agency's accounts; a system-wide admin (the first accou
 system-wide admin. Every POST takes an Idempotency-Key like any other. A token is shown in the
 answer that issues it; under a key the request log stores that answer without the token, and
 a replay shows the same token again, derived from the caller's bearer token, the key and the
-body (`Idempotency.secret_for`), so no token is ever stored.
+body (`Idempotency.secret_for`), so no token is ever stored. Every command on an existing
+account (role, deactivation, reactivation, token issue and revocation) may carry
+`If-Match: "<version>"`, the account's `version` as `GET /api/v1/users/{id}` shows it: a stale
+one is 412.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from adapters.bootstrap import Container
-from adapters.http.deps import ContainerDep, Idempotency, IdempotencyDep, UserDep, VersionDep, permit
+from adapters.http.deps import ContainerDep, UserDep, permit
 from adapters.http.errors import problem
+from adapters.http.schemas import text_rule
+from adapters.http.writes import Idempotency, IdempotencyDep, VersionDep, keyed
 from domain.account import NoSuchToken
 from domain.common import Actor
 from domain.vocabulary import Agency, Role
@@ -69,13 +74,19 @@ def target(c: Container, caller: Caller, account_id: UUID | str) -> Doc:
     return doc
 
 
+# The domain's text rule (trimmed, not blank, no control characters) in pydantic itself, so one
+# 422 names every offending field, not only the first the domain would refuse.
+AccountName = Annotated[str, Field(min_length=1, max_length=100), text_rule(100)]
+TokenName = Annotated[str, Field(min_length=1, max_length=60), text_rule(60)]
+
+
 class NewAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100)
+    name: AccountName
     agency: Agency
     role: Role
     system: bool = Field(False, description="A system-wide admin (only a system admin may)")
-    token_name: str = Field("default", min_length=1, max_length=60)
+    token_name: TokenName = "default"
     expires_in_days: int | None = Field(None, ge=1, le=366, description="Default: the setting")
 
 
@@ -86,12 +97,13 @@ class RoleChange(BaseModel):
 
 class Deactivation(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field("", max_length=500)
+    reason: Annotated[str, Field(max_length=500),
+                      text_rule(500, multiline=True, required=False)] = ""
 
 
 class NewToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=60, description="e.g. the device it is for")
+    name: Annotated[TokenName, Field(description="e.g. the device it is for")]
     expires_in_days: int | None = Field(None, ge=1, le=366, description="Default: the setting")
 
 
@@ -134,9 +146,10 @@ def _put_token(token: str, at: tuple[str, ...]) -> Callable[[Doc], Doc]:
 
 
 def _issuing(request: Request, c: Container, idem: Idempotency, body: BaseModel,
-             issue: Callable[[str | None], Doc], at: tuple[str, ...]) -> Any:
+             issue: Callable[[str | None], Doc], at: tuple[str, ...],
+             expected: int | None = None) -> Any:
     """Run a request whose answer shows a new token: keyed, the same token on every retry."""
-    dumped = body.model_dump(mode="json")
+    dumped = keyed(body, expected)
     secret = idem.secret_for(request, dumped)
     if secret is None:  # no key (or no bearer token to derive it from): a one-off token
         return JSONResponse(jsonable_encoder(issue(None)), status_code=201)
@@ -181,11 +194,11 @@ def list_tokens(c: ContainerDep, caller: AdminDep, account_id: UUID) -> list[dic
 
 
 def _changing(request: Request, c: Container, idem: Idempotency, account_id: UUID,
-              body: BaseModel | None, change: Callable[[], Doc], forget: bool = True) -> Any:
+              body: BaseModel | None, change: Callable[[], Doc], forget: bool = True,
+              expected: int | None = None) -> Any:
     """A keyed change of an account: applied once, its answer replayed; then every cached
     sign-in of the account is dropped on this process (others within 5 s)."""
-    dumped = None if body is None else body.model_dump(mode="json")
-    answer = idem.run(request, dumped, lambda: (200, change()))
+    answer = idem.run(request, keyed(body, expected), lambda: (200, change()))
     c.accounts.refresh()
     if forget:
         _forget(request, account_id)
@@ -198,7 +211,8 @@ def change_role(request: Request, c: ContainerDep, caller: AdminDep, account_id:
     target(c, caller, account_id)
     return _changing(request, c, idem, account_id, body, lambda: {
         "id": str(account_id), "role": body.role,
-        "version": c.accounts.change_role(caller.actor, str(account_id), body.role, expected)})
+        "version": c.accounts.change_role(caller.actor, str(account_id), body.role, expected)},
+        expected=expected)
 
 
 @router.post("/{account_id}/deactivation")
@@ -208,7 +222,8 @@ def deactivate(request: Request, c: ContainerDep, caller: AdminDep, account_id: 
     target(c, caller, account_id)
     return _changing(request, c, idem, account_id, body, lambda: {
         "id": str(account_id), "active": False,
-        "version": c.accounts.deactivate(caller.actor, str(account_id), body.reason, expected)})
+        "version": c.accounts.deactivate(caller.actor, str(account_id), body.reason, expected)},
+        expected=expected)
 
 
 @router.post("/{account_id}/reactivation")
@@ -217,30 +232,31 @@ def reactivate(request: Request, c: ContainerDep, caller: AdminDep, account_id: 
     target(c, caller, account_id)
     return _changing(request, c, idem, account_id, None, lambda: {
         "id": str(account_id), "active": True,
-        "version": c.accounts.reactivate(caller.actor, str(account_id), expected)}, forget=False)
+        "version": c.accounts.reactivate(caller.actor, str(account_id), expected)}, forget=False,
+        expected=expected)
 
 
 @router.post("/{account_id}/tokens", status_code=201)
 def issue_token(request: Request, c: ContainerDep, caller: AdminDep, account_id: UUID,
-                body: NewToken, idem: IdempotencyDep) -> Any:
+                body: NewToken, expected: VersionDep, idem: IdempotencyDep) -> Any:
     """A new named token: the `token` field is shown in this answer (and again in a replay of
     its Idempotency-Key); only its hash is kept."""
     target(c, caller, account_id)
     return _issuing(request, c, idem, body, lambda secret: c.accounts.issue_token(
-        caller.actor, str(account_id), body.name, _expiry(c, body.expires_in_days), secret),
-        ("token",))
+        caller.actor, str(account_id), body.name, _expiry(c, body.expires_in_days), secret,
+        expected), ("token",), expected)
 
 
 @router.post("/{account_id}/tokens/{token_id}/revocation")
 def revoke_token(request: Request, c: ContainerDep, caller: AdminDep, account_id: UUID,
-                 token_id: str, idem: IdempotencyDep) -> Any:
+                 token_id: str, expected: VersionDep, idem: IdempotencyDep) -> Any:
     target(c, caller, account_id)
 
     def revoke() -> Doc:
         try:
-            version = c.accounts.revoke_token(caller.actor, str(account_id), token_id)
+            version = c.accounts.revoke_token(caller.actor, str(account_id), token_id, expected)
         except NoSuchToken as e:
             raise problem(404, e.code, **e.params) from e
         return {"id": str(account_id), "version": version, "token_id": token_id, "revoked": True}
 
-    return _changing(request, c, idem, account_id, None, revoke)
+    return _changing(request, c, idem, account_id, None, revoke, expected=expected)

@@ -7,7 +7,9 @@ from services.policies import Forbidden, Rule
 
 READ = Rule("audit.read", roles=("auditor", "admin"))
 VERIFY = Rule("audit.verify", roles=("auditor", "admin"))  # only extends the chain, then checks
-RULES = (READ, VERIFY)
+# The security log (sign-ins, security events, the access log): auditors alone, not admins.
+READ_SECURITY_LOG = Rule("audit.security_log", roles=("auditor",))
+RULES = (READ, VERIFY, READ_SECURITY_LOG)
 
 
 def check_write(actor: Actor) -> None:

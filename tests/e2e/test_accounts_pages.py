@@ -42,6 +42,14 @@ def test_an_admin_manages_its_agencys_accounts_on_the_page(api: Api) -> None:
     refused = api.client.post("/ui/accounts", data={"name": "x", "agency": "safety",
                                                     "role": "liaison"})
     assert refused.status_code == 403 and "人社局无权执行此操作（需要：应急管理局）" in refused.text
+    before = len(api.container.accounts.list())
+    bad = api.client.post("/ui/accounts", data={"name": "王\u0007敏", "agency": "hrss",
+                                                "role": "liaison"})
+    assert bad.status_code == 422 and "控制字符" in bad.text  # the API's name rule
+    blank = api.client.post(f"/ui/accounts/{uid}/tokens", data={"name": " \u200b "})
+    assert blank.status_code == 422 and "不能为空" in blank.text
+    assert len(api.container.accounts.list()) == before
+    assert len(api.container.accounts.get(uid)["tokens"]) == 1
     api.client.cookies.set("linkage_lang", "en")
     assert "Accounts" in api.client.get("/ui/accounts").text
 

@@ -59,3 +59,41 @@ def test_only_the_agencys_admins_keep_its_contacts(api: Api) -> None:
     assert api.client.post(url, headers=api.auth("safety", "liaison"), json=GOOD).status_code == 403
     assert api.client.post(url, headers=api.auth("hrss", "admin"), json=GOOD).status_code == 403
     assert api.client.get(url, headers=api.auth("safety", "liaison")).status_code == 403
+
+
+def test_changes_honour_if_match_with_the_books_version(api: Api) -> None:
+    """The list shows the agency's contact book's version; a change naming another is 412 with
+    the current one, and changes nothing."""
+    admin = api.auth("finance", "admin")
+    url = "/api/v1/agencies/finance/contacts"
+
+    def version() -> int:
+        r = api.client.get(url, headers=admin)
+        assert r.status_code == 200, r.text
+        v: int = r.json()["version"]
+        return v
+
+    def stale(r: Any, current: int) -> None:
+        assert r.status_code == 412, r.text
+        assert r.json()["code"] == "stale_version" and r.json()["current_version"] == current
+        assert version() == current
+
+    assert version() == 0
+    stale(api.client.post(url, json=GOOD, headers={**admin, "If-Match": '"1"'}), 0)
+    added = api.client.post(url, json=GOOD, headers={**admin, "If-Match": '"0"'})
+    assert added.status_code == 201, added.text
+    cid, v = added.json()["id"], added.json()["version"]
+    assert v == version() and v > 0
+    stale(api.client.put(f"{url}/{cid}", json={**GOOD, "duty": "leader"},
+                         headers={**admin, "If-Match": f'"{v - 1}"'}), v)
+    replaced = api.client.put(f"{url}/{cid}", json={**GOOD, "duty": "leader"},
+                              headers={**admin, "If-Match": f'"{v}"'})
+    assert replaced.status_code == 200 and replaced.json()["version"] == v + 1, replaced.text
+    v += 1
+    stale(api.client.delete(f"{url}/{cid}", headers={**admin, "If-Match": f'"{v - 1}"'}), v)
+    assert [c["duty"] for c in api.client.get(url, headers=admin).json()["items"]] == ["leader"]
+    gone = api.client.delete(f"{url}/{cid}", headers={**admin, "If-Match": f'"{v}"'})
+    assert gone.status_code == 204, gone.text
+    assert version() == v + 1
+    unknown = api.client.delete(f"{url}/{cid}", headers=admin)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "no_contact"

@@ -69,6 +69,77 @@ def test_bad_input_is_422_naming_fields(api: Api) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "ratio_approval_ref"
 
 
+# The money rule of the accident notices (docs/notice-rules.md): a JSON fraction, an exponent,
+# a third decimal place or a sign is 422 naming the field, with the rule's own code and words.
+MONEY_REFUSALS = [(1000000.5, "money_wrong_type", "金额须写成文本", "written as text"),
+                  (1000.5, "money_wrong_type", "金额须写成文本", "written as text"),
+                  ("1e3", "money_exponent", "科学计数法", "exponent"),
+                  ("1E3", "money_exponent", "科学计数法", "exponent"),
+                  ("1.234", "money_places", "两位小数", "two decimal places"),
+                  ("-0", "money_negative_zero", "-0", "-0"),
+                  ("100000000000.01", "must_be_at_most", "100000000000.00", "100000000000.00")]
+
+
+def refusal(api: Api, url: str, body: dict[str, Any], agency: str = "hrss") -> list[dict[str, Any]]:
+    """The 422 detail, in Chinese (the default) and English, which must name the same fields."""
+    zh = api.client.post(url, json=body, headers=api.auth(agency))
+    en = api.client.post(url, json=body, headers={**api.auth(agency), "Accept-Language": "en"})
+    assert zh.status_code == en.status_code == 422, zh.text
+    both = list(zip(zh.json()["detail"], en.json()["detail"], strict=True))
+    assert all(z["field"] == e["field"] and z["code"] == e["code"] for z, e in both)
+    return [{**z, "message_en": e["message"]} for z, e in both]
+
+
+@pytest.mark.parametrize(("value", "code", "zh", "en"), MONEY_REFUSALS)
+def test_prevention_money_follows_the_notice_money_rule(api: Api, value: Any, code: str, zh: str,
+                                                          en: str) -> None:
+    """Fund years, proposals and disbursements: the same refusals as `direct_loss_cny`."""
+    for url, body in ((FY, {"year": 2026, "previous_year_fund_income_cny": value}),
+                      (PP, project_body(value))):
+        [e] = refusal(api, url, body)
+        assert e["field"] in body and e["code"] == code, e
+        assert zh in e["message"] and en in e["message_en"], e
+    post(api, FY, "hrss", {"year": 2026, "previous_year_fund_income_cny": "10000000"}, 201)
+    p = post(api, PP, "hrss", project_body("50000"), 201)
+    post(api, f"{PP}/{p['id']}/approval", "finance")
+    [e] = refusal(api, f"{PP}/{p['id']}/disbursements", {"amount_cny": value, "purpose": "首期"})
+    assert (e["field"], e["code"]) == ("amount_cny", code)
+    assert zh in e["message"] and en in e["message_en"]
+    got = api.client.get(f"{PP}/{p['id']}", headers=api.auth("hrss")).json()
+    assert got["version"] == 2 and got["paid_cny"] == "0.00"  # nothing was stored
+
+
+def test_prevention_money_refusals_name_every_field_at_once(api: Api) -> None:
+    e = refusal(api, PP, project_body("1e3", title="  ", category="party"))
+    assert {x["field"]: x["code"] for x in e}["budget_cny"] == "money_exponent"
+    assert {"budget_cny", "category"} <= {x["field"] for x in e}
+    assert refusal(api, PP, project_body("0"))[0]["code"] == "greater_than"  # a budget is > 0
+
+
+def test_prevention_text_follows_the_notice_text_rule(api: Api) -> None:
+    """Blank or control characters are refused in every text a project carries, all named."""
+    e = refusal(api, PP, project_body(title="\u200b ", description="a\u0007b",
+                                      districts=["鼓楼区", "\u0000"]))
+    assert {x["field"]: x["code"] for x in e} == {
+        "title": "must_not_be_empty", "description": "control_characters",
+        "districts.1": "control_characters"}
+    post(api, FY, "hrss", {"year": 2026, "previous_year_fund_income_cny": "10000000"}, 201)
+    p = post(api, PP, "hrss", project_body(title="  培训  ", description="第一行\n第二行"), 201)
+    got = api.client.get(f"{PP}/{p['id']}", headers=api.auth("hrss")).json()
+    assert (got["title"], got["description"]) == ("培训", "第一行\n第二行")
+    post(api, f"{PP}/{p['id']}/approval", "finance")
+    [e] = refusal(api, f"{PP}/{p['id']}/disbursements", {"amount_cny": "1", "purpose": "\t"})
+    assert (e["field"], e["code"]) == ("purpose", "must_not_be_empty")
+
+
+@pytest.mark.parametrize(("value", "stored"), [("1000000.50", "1000000.50"), (1000000, "1000000.00"),
+                                               (" 12.3 ", "12.30"), ("0", "0.00")])
+def test_prevention_money_as_typed_is_accepted(api: Api, value: Any, stored: str) -> None:
+    fy = post(api, FY, "hrss", {"year": 2026, "previous_year_fund_income_cny": value}, 201)
+    got = api.client.get(f"{FY}/2026", headers=api.auth("finance")).json()
+    assert fy["previous_year_fund_income_cny"] == got["previous_year_fund_income_cny"] == stored
+
+
 def test_disbursements_milestones_assessment_and_the_ledger(api: Api) -> None:
     post(api, FY, "hrss", {"year": 2026, "previous_year_fund_income_cny": "10000000"}, 201)
     p = post(api, PP, "hrss", project_body("50000", category="publicity", title="宣传大篷车进园区",

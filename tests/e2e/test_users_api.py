@@ -136,6 +136,40 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(api: Api) -> None:
     assert events(api) == before + 3  # the deactivation, the third admin and its token: no more
 
 
+def test_one_422_names_every_bad_field_blank_and_control_characters_included(api: Api) -> None:
+    """Names follow the notices' text rule in pydantic itself: a blank (white space or
+    zero-width only) or control-character name is named in the same 422 as a bad role."""
+    root = system_admin(api)
+    admin = bearer(add(api, root, name="人社管理员", role="admin")["token"]["token"])
+    uid = add(api, admin)["id"]
+    before = events(api)
+
+    def refused(path: str, body: Any) -> dict[str, tuple[str, str, str]]:
+        zh = api.client.post(path, json=body, headers=admin)
+        en = api.client.post(path, json=body, headers={**admin, "Accept-Language": "en"})
+        assert zh.status_code == en.status_code == 422, zh.text
+        return {z["field"]: (z["code"], z["message"], e["message"])
+                for z, e in zip(zh.json()["detail"], en.json()["detail"], strict=True)}
+
+    got = refused(USERS, {"name": "  ", "agency": "hrss", "role": "boss"})
+    assert set(got) == {"name", "role"}
+    assert got["name"] == ("must_not_be_empty", "不能为空", "must not be empty")
+    assert got["role"][0] == "literal_error"
+    got = refused(USERS, {"name": "王\u0007敏", "agency": "police", "role": "liaison",
+                          "token_name": "\u200b"})
+    assert set(got) == {"name", "agency", "token_name"}
+    assert got["name"][0] == "control_characters" and "U+0007" in got["name"][2]
+    assert "控制字符" in got["name"][1] and got["token_name"][0] == "must_not_be_empty"
+    got = refused(f"{USERS}/{uid}/tokens", {"name": "phone\u001b", "expires_in_days": 0})
+    assert set(got) == {"name", "expires_in_days"} and got["name"][0] == "control_characters"
+    assert refused(f"{USERS}/{uid}/deactivation", {"reason": "a\u0000b"})["reason"][0] == (
+        "control_characters")
+    assert events(api) == before  # nothing stored
+    assert add(api, admin, name=" 孙八 ")["token"]["token"].startswith("lk_")  # trimmed, kept
+    names = [a["name"] for a in api.client.get(USERS, headers=admin).json()]
+    assert "孙八" in names and not any(c in n for n in names for c in "\u0007 ")
+
+
 def test_keyed_account_writes_are_applied_once_and_replay_the_same_token(api: Api) -> None:
     """A retry under the same Idempotency-Key answers the first response, the new token
     included, and stores nothing new; the token itself is never stored."""
@@ -185,3 +219,47 @@ def _actor_id(h: dict[str, str]) -> Any:
         assert found.actor is not None
         return found.actor.id
     return of
+
+
+def test_every_command_on_an_account_honours_if_match(api: Api) -> None:
+    """Role, deactivation, reactivation, token issue and revocation: If-Match names the version
+    `GET /users/{id}` shows; a stale one is 412 (with the current version) and changes nothing."""
+    admin = bearer(add(api, system_admin(api), name="人社管理员", role="admin")["token"]["token"])
+    uid = add(api, admin)["id"]
+
+    def version() -> int:
+        v: int = api.client.get(f"{USERS}/{uid}", headers=admin).json()["version"]
+        return v
+
+    def stale(r: Any, current: int) -> None:
+        assert r.status_code == 412, r.text
+        assert r.json()["code"] == "stale_version" and r.json()["current_version"] == current
+        assert version() == current
+
+    def at(v: int) -> dict[str, str]:
+        return {**admin, "If-Match": f'"{v}"'}
+
+    v = version()
+    stale(api.client.post(f"{USERS}/{uid}/tokens", json={"name": "手机"}, headers=at(v - 1)), v)
+    issued = api.client.post(f"{USERS}/{uid}/tokens", json={"name": "手机"}, headers=at(v))
+    assert issued.status_code == 201 and version() == v + 1, issued.text
+    tid, v = issued.json()["id"], v + 1
+    revocation = f"{USERS}/{uid}/tokens/{tid}/revocation"
+    stale(api.client.post(revocation, headers=at(v - 1)), v)
+    r = api.client.post(revocation, headers=at(v))
+    assert r.status_code == 200 and r.json()["version"] == v + 1, r.text
+    v += 1
+    stale(api.client.post(f"{USERS}/{uid}/role", json={"role": "inspector"}, headers=at(1)), v)
+    r = api.client.post(f"{USERS}/{uid}/role", json={"role": "inspector"}, headers=at(v))
+    assert r.status_code == 200 and r.json()["version"] == v + 1, r.text
+    v += 1
+    stale(api.client.post(f"{USERS}/{uid}/deactivation", json={}, headers=at(v - 1)), v)
+    r = api.client.post(f"{USERS}/{uid}/deactivation", json={}, headers=at(v))
+    assert r.status_code == 200 and r.json()["version"] == v + 1, r.text
+    v += 1
+    stale(api.client.post(f"{USERS}/{uid}/reactivation", headers=at(v - 1)), v)
+    r = api.client.post(f"{USERS}/{uid}/reactivation", headers=at(v))
+    assert r.status_code == 200 and r.json()["version"] == v + 1, r.text
+    keyed = {**at(v), "Idempotency-Key": "stale-token"}  # a keyed request is refused the same way
+    stale(api.client.post(f"{USERS}/{uid}/tokens", json={"name": "平板"},
+                          headers={**keyed, "If-Match": '"1"'}), v + 1)

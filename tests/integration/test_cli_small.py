@@ -39,3 +39,33 @@ def test_a_refused_users_command_says_why_in_chinese_and_english(
     assert result.exit_code == 2 and result.stdout == ""
     assert "--agency: 未知部门 police" in result.stderr
     assert "unknown agency 'police'" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--name", "  "], ["--name: 不能为空 / must not be empty"]),
+    (["--name", "王\u0007敏"], ["--name: 不能包含控制字符（U+0007）",
+                                "must not contain control characters (U+0007)"]),
+    (["--name", "\u200b", "--token-name", "pc\u001b"],
+     ["--name: 不能为空", "--token-name: 不能包含控制字符（U+001B）"]),
+])
+def test_users_add_refuses_a_blank_or_control_character_name_like_the_api(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], says: list[str]) -> None:
+    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+    result = CliRunner().invoke(app, ["users", "add", "--agency", "safety", "--role", "liaison",
+                                      *args])
+    assert result.exit_code == 2 and result.stdout == ""
+    for words in says:
+        assert words in result.stderr, result.stderr
+    listed = CliRunner().invoke(app, ["users", "list", "--json"])
+    assert listed.exit_code == 0 and listed.stdout.strip() == "[]"  # nothing was written
+
+
+def test_token_issue_refuses_a_blank_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+    result = CliRunner().invoke(app, ["users", "token", "issue", "some-id", "--name", "\t"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--name: 不能为空 / must not be empty" in result.stderr

@@ -52,6 +52,7 @@ def anyone(*roles: str) -> set[tuple[str, str]]:
     (registers.MANAGE, anyone("admin")),
     (audit.READ, anyone("auditor", "admin")),
     (audit.VERIFY, anyone("auditor", "admin")),
+    (audit.READ_SECURITY_LOG, anyone("auditor")),
     (contacts.READ, anyone("admin", "auditor")),
     (contacts.MANAGE, anyone("admin")),
     (contacts.DELIVERIES_READ_ALL, anyone("auditor")),
