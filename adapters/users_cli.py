@@ -143,12 +143,19 @@ def users_reactivate(account_id: IdArg) -> None:
 def token_issue(
     account_id: IdArg,
     name: Annotated[str, typer.Option(help="The token's name, e.g. the device")] = "default",
-    days: Annotated[float | None, typer.Option(help="Lifetime in days (default: the setting)")] = None,
+    days: Annotated[float | None, typer.Option(
+        help="Lifetime in days, 1 to 366 (default: the setting)")] = None,
 ) -> None:
     """Issue a new token; prints it as the only line on stdout (shown once)."""
     from services.accounts import CLI_ACTOR
 
     token_name = _texts(name=(name, 60))["name"]
+    if days is not None and not 1 <= days <= 366:  # the API's bounds (expires_in_days)
+        from domain.common import InvalidValue
+
+        _say_refused(InvalidValue("greater_than_equal", "days", ge=1) if days < 1 else
+                     InvalidValue("less_than_equal", "days", le=366))
+        raise typer.Exit(2)
 
     def issue(a: Any) -> Any:
         expires_at = a.clock() + timedelta(days=days) if days is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import version
 from pathlib import Path
 
@@ -69,3 +70,21 @@ def test_token_issue_refuses_a_blank_name(tmp_path: Path, monkeypatch: pytest.Mo
     result = CliRunner().invoke(app, ["users", "token", "issue", "some-id", "--name", "\t"])
     assert result.exit_code == 2 and result.stdout == ""
     assert "--name: 不能为空 / must not be empty" in result.stderr
+
+
+@pytest.mark.parametrize(("days", "says"), [("0", "--days: 不能小于 1 / must be at least 1"),
+                                            ("10000", "--days: 不能大于 366 / must be at most 366")])
+def test_token_issue_keeps_the_apis_lifetime_bounds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: str, says: str) -> None:
+    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+    added = CliRunner().invoke(app, ["users", "add", "--name", "王敏", "--agency", "safety",
+                                     "--role", "liaison"])
+    assert added.exit_code == 0, added.stderr
+    [user] = json.loads(CliRunner().invoke(app, ["users", "list", "--json"]).stdout)
+    result = CliRunner().invoke(app, ["users", "token", "issue", user["id"], "--days", days])
+    assert result.exit_code == 2 and result.stdout == "" and says in result.stderr
+    ok = CliRunner().invoke(app, ["users", "token", "issue", user["id"], "--days", "366",
+                                  "--name", "laptop"])
+    assert ok.exit_code == 0 and len(ok.stdout.strip()) > 20
