@@ -23,8 +23,8 @@ from domain.accident_notice import NotRequired, PendingAcknowledgements, Revisio
 from domain.common import DomainError, InvalidValue
 from domain.fund_year import AmountRefused
 from domain.health_follow_up import NotHealth
-from domain.joint_inspection import DoubleBooked, NotParticipating
-from domain.joint_meeting import NoQuorum, NotAssigned, NotConvenor
+from domain.joint_inspection import DoubleBooked, NoSuchFinding, NotParticipating
+from domain.joint_meeting import NoQuorum, NoSuchActionItem, NotAssigned, NotConvenor
 from domain.messages import DEFAULT, negotiate, render
 from services.application import ConcurrentWrite, NotFound, StaleVersion, Unavailable
 from services.policies import Forbidden
@@ -35,6 +35,8 @@ UNAVAILABLE = (Unavailable, StoreUnavailable, OperationalError, InterfaceError,
                psycopg.OperationalError, psycopg.InterfaceError)
 # The aggregates' own "not yours" rules: 403 with their stable code, like a Forbidden.
 FORBIDDEN = (NotHealth, NotParticipating, NotConvenor, NotAssigned, NotRequired)
+# A part of a record named in the path that it does not have (a finding, a resolution's item).
+MISSING = (NoSuchFinding, NoSuchActionItem)
 # A bare HTTPException (FastAPI's own 404/405, a handler's status): a code by its status.
 STATUS_CODES = {401: "unknown_token", 404: "http_not_found", 405: "method_not_allowed",
                 503: "database_unavailable"}
@@ -90,7 +92,7 @@ def error_body(exc: Exception, lang: str = DEFAULT) -> tuple[int, Any] | None:
         return exc.status_code, _http(exc, lang)
     if isinstance(exc, Forbidden):
         return 403, _domain(exc, lang)
-    if isinstance(exc, NotFound):
+    if isinstance(exc, (NotFound, *MISSING)):
         return 404, _domain(exc, lang)
     if isinstance(exc, StaleVersion):
         return 412, {**_domain(exc, lang), "current_version": exc.actual}

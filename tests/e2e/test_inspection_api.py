@@ -155,8 +155,9 @@ def test_lifecycle_over_http_with_each_refusal(api: Api, clock: ManualClock) -> 
     f = post(api, f"/{iid}/findings", finding, agency="health")
     assert f.status_code == 201 and f.json()["finding_no"] == 1
     assert post(api, f"/{iid}/findings/1/reinspection", {"rectified": True}).status_code == 409
-    assert post(api, f"/{iid}/findings/2/rectification",
-                {"deadline": (clock.now + timedelta(days=7)).isoformat()}).status_code == 409
+    missing = post(api, f"/{iid}/findings/2/rectification",
+                   {"deadline": (clock.now + timedelta(days=7)).isoformat()})
+    assert missing.status_code == 404 and missing.json()["code"] == "no_such_finding"
     past = post(api, f"/{iid}/findings/1/rectification", {"deadline": clock.now.isoformat()})
     assert past.status_code == 422 and past.json()["detail"][0]["field"] == "deadline"
     ordered = post(api, f"/{iid}/findings/1/rectification",

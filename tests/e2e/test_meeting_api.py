@@ -85,8 +85,12 @@ def test_full_meeting_with_each_refusal(api: Api, clock: ManualClock) -> None:
     assert api.client.post(done_url, json={"note": "方案已印发"},
                            headers=api.auth("safety")).status_code == 200
     assert api.client.post(done_url, json={}, headers=api.auth("safety")).status_code == 409
-    assert api.client.post(f"{URL}/{mid}/resolutions/1/action-items/9/done", json={},
-                           headers=api.auth("safety")).status_code == 409
+    missing = api.client.post(f"{URL}/{mid}/resolutions/1/action-items/9/done", json={},
+                              headers=api.auth("safety"))
+    assert missing.status_code == 404 and missing.json()["code"] == "no_such_action_item"
+    missing = api.client.post(f"{URL}/{mid}/resolutions/7/action-items/1/done", json={},
+                              headers=api.auth("safety"))
+    assert missing.status_code == 404 and missing.json()["code"] == "no_such_resolution"
     assert api.client.post(f"{URL}/{mid}/closure", headers=api.auth("hrss")).status_code == 409
     assert api.client.post(f"{URL}/{mid}/minutes", json={"text": "纪要"},
                            headers=api.auth("safety")).status_code == 403
