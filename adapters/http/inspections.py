@@ -31,7 +31,7 @@ from adapters.http.inspection_models import (
     VerifyOut,
     VersionOut,
 )
-from adapters.http.schemas import InspectionStatus
+from adapters.http.schemas import InspectionStatus, Unfiltered
 from adapters.http.writes import IdempotencyDep, VersionDep
 from services.agencies.safety import proposal
 from services.policies import inspections as policy
@@ -78,7 +78,8 @@ def schedule(body: ScheduleIn, request: Request, c: ContainerDep, actor: UserDep
 
 
 @router.get("", response_model=dict[str, Any])
-def list_inspections(c: ContainerDep, actor: UserDep, status: InspectionStatus | None = None,
+def list_inspections(c: ContainerDep, actor: UserDep,
+                     status: Annotated[InspectionStatus | None, Unfiltered] = None,
                      offset: Annotated[int, Query(ge=0)] = 0,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
     c.inspection_index.catch_up()

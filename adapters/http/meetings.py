@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from adapters.http.deps import ContainerDep, UserDep, guard, permit
-from adapters.http.schemas import Agency, MeetingStatus, Strict
+from adapters.http.schemas import Agency, MeetingStatus, Strict, Unfiltered
 from adapters.http.writes import IdempotencyDep, VersionDep
 from domain.common import beijing_date
 from services.joint_meetings import overdue_by_agency
@@ -109,7 +109,7 @@ def convene(body: ConveneIn, request: Request, c: ContainerDep, actor: UserDep,
 
 @router.get("")
 def list_meetings(c: ContainerDep, actor: UserDep,
-                  status: MeetingStatus | None = None,
+                  status: Annotated[MeetingStatus | None, Unfiltered] = None,
                   offset: Annotated[int, Query(ge=0)] = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
     c.meeting_index.catch_up()

@@ -19,6 +19,7 @@ from adapters.http.schemas import (
     Money,
     NoticeStatus,
     Strict,
+    Unfiltered,
     text_rule,
 )
 from adapters.http.writes import IdempotencyDep, VersionDep
@@ -160,11 +161,11 @@ def get_notice(notice_id: UUID, c: ContainerDep, actor: UserDep) -> Any:
 @router.get("", response_model=PageOut)
 def list_notices(
     c: ContainerDep, actor: UserDep,
-    status: NoticeStatus | None = None,
-    grade: Grade | None = None,
-    pending_for: Agency | None = None,
+    status: Annotated[NoticeStatus | None, Unfiltered] = None,
+    grade: Annotated[Grade | None, Unfiltered] = None,
+    pending_for: Annotated[Agency | None, Unfiltered] = None,
     district: Annotated[str | None, Query(max_length=100)] = None,
-    cause: Cause | None = None,
+    cause: Annotated[Cause | None, Unfiltered] = None,
     overdue: Annotated[bool, Query(
         description="only notices with an acknowledgement deadline passed")] = False,
     cursor: Annotated[str | None, Query(

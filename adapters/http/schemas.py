@@ -56,6 +56,15 @@ def text_rule(max_length: int, *, multiline: bool = False, required: bool = True
     return AfterValidator(check)
 
 
+def _blank_is_absent(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A query filter sent empty (`?status=&grade=`, as API.md writes the list's filters) filters
+# nothing, as if left out: `status: Annotated[NoticeStatus | None, Unfiltered] = None`.
+Unfiltered = BeforeValidator(_blank_is_absent)
+
+
 class Strict(BaseModel):
     """Every request body: unknown fields refused, surrounding white space trimmed."""
 

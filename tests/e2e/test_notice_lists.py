@@ -116,3 +116,26 @@ def test_lists_never_scan_every_document(
         r = api.client.get(url, headers=api.auth("hrss", "auditor"))
         assert r.status_code == 200, (url, r.text)
         assert r.json()["items"]
+
+
+def test_filters_sent_empty_filter_nothing_and_a_wrong_one_is_named(api: Api) -> None:
+    """API.md writes the list as `?status=&grade=&pending_for=&district=`: empty is no filter."""
+    for i in range(2):
+        r = api.client.post("/api/v1/accident-notices", headers=api.auth("hrss"),
+                            json=notice_body(employer={**notice_body()["employer"],
+                                                       "credit_code": credit_code(40 + i)}))
+        assert r.status_code == 201, r.text
+    everything = api.client.get("/api/v1/accident-notices", headers=api.auth("safety")).json()
+    empty = api.client.get("/api/v1/accident-notices?status=&grade=&pending_for=&district=&cause=",
+                           headers=api.auth("safety"))
+    assert empty.status_code == 200 and empty.json()["items"] == everything["items"]
+    assert len(everything["items"]) == 2
+    wrong = api.client.get("/api/v1/accident-notices?status=&grade=huge",
+                           headers=api.auth("safety"))
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "grade"
+    api.container.drain()  # the in-process consumers, as the server's background does
+    queue = api.client.get("/api/v1/agencies/safety/queue?grade=&cause=",
+                           headers=api.auth("safety"))
+    assert queue.status_code == 200 and len(queue.json()["items"]) == 2
+    for url in ("/api/v1/joint-inspections?status=", "/api/v1/joint-meetings?status="):
+        assert api.client.get(url, headers=api.auth("safety")).status_code == 200
