@@ -78,6 +78,9 @@ UUID_RE = r"[0-9a-fA-F-]{36}"
 RECORDED = [
     (re.compile(rf"^/api/v1/accident-notices/({UUID_RE})$"), "notice"),
     (re.compile(rf"^/ui/notices/({UUID_RE})$"), "notice"),
+    # An auditor's look at a record's history (a notice's among them): its detail too.
+    (re.compile(rf"^/api/v1/audit/aggregates/({UUID_RE})(?:/timeline)?$"), "history"),
+    (re.compile(rf"^/ui/audit/aggregates/({UUID_RE})$"), "history"),
     (re.compile(r"^/api/v1/agencies/([a-z]+)/[a-z-]+"), "agency read model"),
     (re.compile(r"^/ui/(queue|ledger|statistics|rate-proposals)$"), "agency read model"),
 ]

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from services.accounts import CLI_ACTOR
 from tests.e2e.conftest import Api
+from tests.e2e.test_ui_pages import sign_in
 from tests.support import ManualClock, notice_body
 
 NOTICES = "/api/v1/accident-notices"
@@ -71,6 +72,17 @@ def test_a_web_sign_in_is_recorded_and_reads_land_in_the_access_log(api: Api) ->
     assert {r["对象"] for r in table} == {notice, "safety"} and table[0]["姓名"] == "safety-liaison"
     for path in ("sign-ins", "security-events", "access-log"):
         assert api.client.get(f"{AUDIT}/{path}", headers=liaison).status_code == 403
+    # the auditor's own reads of the notice's history are in the log too
+    for path in (f"{AUDIT}/aggregates/{notice}", f"{AUDIT}/aggregates/{notice}/timeline"):
+        assert api.client.get(path, headers=auditor).status_code == 200, path
+    sign_in(api, "hrss", "auditor")  # the page, in a web session
+    assert api.client.get(f"/ui/audit/aggregates/{notice}").status_code == 200
+    mine = api.client.get(f"{AUDIT}/access-log", params={"object": notice, "person": "hrss-auditor"},
+                          headers=auditor).json()["items"]
+    assert sorted(r["path"] for r in mine) == sorted([
+        f"{AUDIT}/aggregates/{notice}", f"{AUDIT}/aggregates/{notice}/timeline",
+        f"/ui/audit/aggregates/{notice}"])
+    assert {r["what"] for r in mine} == {"history"}
 
 
 def test_the_purge_keeps_the_retention_period_and_never_touches_the_event_store(
