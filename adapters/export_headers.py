@@ -39,6 +39,7 @@ HEADERS = {
     "key": "分组", "month": "月份", "cases": "案件数", "previous_year_cases": "上年同期案件数",
     "change_pct": "同比变化（%）", "notices": "通报数", "clean_years": "连续无事故年数",
     "base_rate_pct": "基准费率（%）", "factor": "浮动系数", "rate_pct": "建议费率（%）",
+    "reason_codes": "原因代码",
     "meeting_id": "会议编号", "item_no": "事项序号", "due_on": "完成期限", "assigned_to": "责任部门",
     "text": "内容", "overdue": "逾期", "today": "当日",
     # health

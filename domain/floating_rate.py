@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.common import InvalidValue
+from domain.messages import Msg, msg
 
 BASE_RATES: dict[int, Decimal] = {
     1: Decimal("0.2"), 2: Decimal("0.4"), 3: Decimal("0.7"), 4: Decimal("0.9"),
@@ -54,7 +55,7 @@ class RateProposal:
     base_rate_pct: Decimal
     factor: Decimal
     rate_pct: Decimal
-    reasons: tuple[str, ...]
+    reasons: tuple[Msg, ...]  # each worded in the reader's language (`Msg.text`)
 
 
 def propose_rate(risk_class: int, notices: int, deaths: int, clean_years: int = 0) -> RateProposal:
@@ -72,25 +73,26 @@ def propose_rate(risk_class: int, notices: int, deaths: int, clean_years: int = 
     if notices == 0 and deaths > 0:
         raise InvalidValue("deaths_need_notice", "deaths")
     base = BASE_RATES[risk_class]
-    record = f"{notices} notice(s), {deaths} death(s) in the previous year"
-    reasons: list[str] = [f"risk class {risk_class}: base rate {base}% of payroll", record]
+    reasons = [msg("rate_base", risk_class=risk_class, base=str(base)),
+               msg("rate_record", notices=notices, deaths=deaths)]
     if deaths >= SEVERE_DEATHS or notices >= SEVERE_NOTICES:
         factor = UP_TWO
-        reasons.append(f"{SEVERE_DEATHS}+ deaths or {SEVERE_NOTICES}+ notices: up two steps to 150%")
+        reasons.append(msg("rate_up_two", severe_deaths=SEVERE_DEATHS,
+                           severe_notices=SEVERE_NOTICES))
     elif deaths > 0 or notices >= REPEATED_NOTICES:
         factor = UP_ONE
-        reasons.append("deaths or repeated notices: up one step to 120%")
+        reasons.append(msg("rate_up_one"))
     elif notices == 1:
         factor = UNCHANGED
-        reasons.append("one notice without deaths: unchanged at 100%")
+        reasons.append(msg("rate_unchanged"))
     elif risk_class == 1:
         factor = UNCHANGED
-        reasons.append("no notice, but class 1 floats up only: stays at 100%")
+        reasons.append(msg("rate_class_one"))
     elif clean_years >= 2:
         factor = DOWN_TWO
-        reasons.append(f"no notice for {clean_years} years in a row: down two steps to 50%")
+        reasons.append(msg("rate_down_two", clean_years=clean_years))
     else:
         factor = DOWN_ONE
-        reasons.append("no notice in the year: down one step to 80%")
+        reasons.append(msg("rate_down_one"))
     rate = (base * factor).quantize(Decimal("0.001"))
     return RateProposal(risk_class, base, factor, rate, tuple(reasons))

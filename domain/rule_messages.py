@@ -208,5 +208,20 @@ RULE_MESSAGES: dict[str, tuple[str, str]] = {
                           "already paid"),
     "requested_unpaid": ("尚有申请的 {amount} 元未支付", "{amount} CNY requested is still unpaid"),
     "deaths_need_notice": ("有死亡人数须有事故通报", "deaths need a notice"),
+    # -- the floating premium rate's reasons (domain/floating_rate.py) --------------------------
+    "rate_base": ("行业风险类别 {risk_class}：基准费率为工资总额的 {base}%",
+                  "risk class {risk_class}: base rate {base}% of payroll"),
+    "rate_record": ("上一年度事故通报 {notices} 起，死亡 {deaths} 人",
+                    "{notices} notice(s), {deaths} death(s) in the previous year"),
+    "rate_up_two": ("死亡 {severe_deaths} 人及以上或通报 {severe_notices} 起及以上：上浮两档至 150%",
+                    "{severe_deaths}+ deaths or {severe_notices}+ notices: up two steps to 150%"),
+    "rate_up_one": ("有死亡或多次通报：上浮一档至 120%",
+                    "deaths or repeated notices: up one step to 120%"),
+    "rate_unchanged": ("通报一起且无死亡：维持 100%", "one notice without deaths: unchanged at 100%"),
+    "rate_class_one": ("无通报，但一类行业只上浮不下浮：维持 100%",
+                       "no notice, but class 1 floats up only: stays at 100%"),
+    "rate_down_two": ("连续 {clean_years} 年无通报：下浮两档至 50%",
+                      "no notice for {clean_years} years in a row: down two steps to 50%"),
+    "rate_down_one": ("本年度无通报：下浮一档至 80%", "no notice in the year: down one step to 80%"),
 }
 # fmt: on

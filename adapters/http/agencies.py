@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.deps import ContainerDep, UserDep, permit, reads
-from adapters.http.errors import problem
+from adapters.http.errors import lang_of, problem
 from adapters.http.fresh import FreshDep
-from adapters.http.schemas import Agency, Cause, Grade
+from adapters.http.schemas import Agency, Cause, Grade, Unfiltered
 from adapters.http.writes import IdempotencyDep
 from domain.common import beijing_date
+from domain.messages import DEFAULT
 from services.agencies import finance, health, hrss
 from services.notice_list import BadCursor, queue_page
 from services.notifications.log import alerts
@@ -46,9 +47,9 @@ class QueueOut(BaseModel):
 def agency_queue(
     agency: Agency, c: ContainerDep, actor: UserDep,
     kind: Annotated[str | None, Query(max_length=50)] = None,
-    grade: Grade | None = None,
+    grade: Annotated[Grade | None, Unfiltered] = None,
     district: Annotated[str | None, Query(max_length=100)] = None,
-    cause: Cause | None = None,
+    cause: Annotated[Cause | None, Unfiltered] = None,
     overdue: Annotated[bool, Query(description="only items whose deadline has passed")] = False,
     cursor: Annotated[str | None, Query(
         max_length=1000, description="`next_cursor` of the previous page")] = None,
@@ -102,10 +103,12 @@ def hrss_statistics(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
 
 
 @router.get("/hrss/rate-proposals", dependencies=[reads("hrss")])
-def hrss_rate_proposals(c: ContainerDep, actor: UserDep, year: Year = None) -> Any:
-    """Floating premium-rate proposal per employer for a rate year, each with its reasons."""
+def hrss_rate_proposals(c: ContainerDep, actor: UserDep, year: Year = None,
+                        lang: Annotated[str, Depends(lang_of)] = DEFAULT) -> Any:
+    """Floating premium-rate proposal per employer for a rate year, each with its reasons (in
+    the `Accept-Language`, and as stable `reason_codes`)."""
     with c.store("hrss").transaction() as tx:
-        return {"agency": "hrss", **hrss.rate_proposals(hrss.all_cases(tx), year)}
+        return {"agency": "hrss", **hrss.rate_proposals(hrss.all_cases(tx), year, lang)}
 
 
 @router.get("/hrss/action-items", dependencies=[reads("hrss")])

@@ -32,7 +32,7 @@ from adapters.http.notices import PageOut, list_notices
 from adapters.http.safety import proposals
 from adapters.web import filters
 from adapters.web.render import forbidden, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor
 from services import notice_list
 from services.policies.agencies import may_read
@@ -105,7 +105,7 @@ def body_for(name: str, request: Request, c: ContainerDep, actor: Actor) -> Any:
             c=c, actor=actor, status=None, offset=offset, limit=500))
     if name == "proposals":  # what the calendar page lists: the proposals still open
         return proposals(c=c, actor=actor, status="proposed")
-    return hrss_rate_proposals(c=c, actor=actor, year=_year(request))
+    return hrss_rate_proposals(c=c, actor=actor, year=_year(request), lang=lang_of(request))
 
 
 @router.get("/{file}")

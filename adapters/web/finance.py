@@ -16,7 +16,7 @@ from adapters.http.fresh import web_read
 from adapters.web import catalogue_work, i18n
 from adapters.web.once import OnceDep
 from adapters.web.render import NAV, error_page, forbidden, render
-from adapters.web.session import WebUserDep
+from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor, DomainError
 from services.agencies import finance, hrss
 from services.policies import prevention as policy
@@ -126,5 +126,6 @@ def rate_proposals(request: Request, c: ContainerDep, actor: WebUserDep, year: s
         return refused
     web_read(c, actor.id, "hrss")
     with c.store("hrss").transaction() as tx:
-        result: dict[str, Any] = hrss.rate_proposals(hrss.all_cases(tx), _year(year))
+        result: dict[str, Any] = hrss.rate_proposals(hrss.all_cases(tx), _year(year),
+                                                      lang_of(request))
     return render(request, "rate_proposals.html", actor, r=result)

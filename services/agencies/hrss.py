@@ -18,6 +18,7 @@ from typing import Any
 
 from domain.common import beijing_month
 from domain.floating_rate import propose_rate
+from domain.messages import DEFAULT
 from services.agencies.meetings import MEETINGS, apply_meeting
 from services.envelope import Envelope, jsonable_dict
 from services.ports import Doc, Tx
@@ -125,8 +126,9 @@ def statistics(cases: list[Doc], year: int | None = None) -> Doc:
     return out
 
 
-def rate_proposals(cases: list[Doc], rate_year: int | None = None) -> Doc:
-    """The floating-rate proposal of every known employer for `rate_year`.
+def rate_proposals(cases: list[Doc], rate_year: int | None = None, lang: str = DEFAULT) -> Doc:
+    """The floating-rate proposal of every known employer for `rate_year`, its reasons worded
+    in `lang` (and by their stable codes, for machines).
 
     Default rate year: the year after the latest case. An employer is known from its first
     notice; its record is the year before the rate year (and, for the second step down, the
@@ -154,7 +156,8 @@ def rate_proposals(cases: list[Doc], rate_year: int | None = None) -> Doc:
             "industry": latest["industry"], "risk_class": p.risk_class,
             "notices": len(in_year), "deaths": deaths, "clean_years": clean,
             "base_rate_pct": p.base_rate_pct, "factor": p.factor, "rate_pct": p.rate_pct,
-            "reasons": list(p.reasons)}))
+            "reasons": [r.text(lang) for r in p.reasons],
+            "reason_codes": [r.code for r in p.reasons]}))
     return {"rate_year": rate_year, "record_year": record_year, "proposals": proposals}
 
 

@@ -206,6 +206,11 @@ def test_statistics_rate_proposals_and_health_follow_up_done(api: Api) -> None:
     rates = api.client.get("/api/v1/agencies/hrss/rate-proposals", headers=api.auth("hrss")).json()
     [p] = rates["proposals"]
     assert p["factor"] == "1.2" and p["rate_pct"] == "1.080" and len(p["reasons"]) == 3
+    assert p["reasons"][2] == "有死亡或多次通报：上浮一档至 120%"  # zh-CN, the default
+    assert p["reason_codes"] == ["rate_base", "rate_record", "rate_up_one"]
+    en = api.client.get("/api/v1/agencies/hrss/rate-proposals",
+                        headers={**api.auth("hrss"), "Accept-Language": "en"}).json()
+    assert en["proposals"][0]["reasons"][2] == "deaths or repeated notices: up one step to 120%"
     assert api.client.get("/api/v1/agencies/hrss/statistics?year=1999",
                           headers=api.auth("hrss")).status_code == 422
 

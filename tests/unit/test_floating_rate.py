@@ -49,22 +49,27 @@ def test_factor_and_rate_at_every_class(risk_class: int, record: tuple[int, int,
     assert p.factor == expected
     assert p.base_rate_pct == Decimal(EXPECTED_BASE[risk_class - 1])
     assert p.rate_pct == (p.base_rate_pct * expected).quantize(Decimal("0.001"))
-    assert p.reasons[0].startswith(f"risk class {risk_class}: base rate")
-    assert f"{notices} notice(s), {deaths} death(s)" in p.reasons[1]
+    assert str(p.reasons[0]).startswith(f"risk class {risk_class}: base rate")
+    assert f"{notices} notice(s), {deaths} death(s)" in str(p.reasons[1])
+    assert p.reasons[1].text("zh-CN") == f"上一年度事故通报 {notices} 起，死亡 {deaths} 人"
 
 
 def test_class_1_floats_up_only_and_says_why() -> None:
     p = propose_rate(1, 0, 0, 9)
     assert p.factor == Decimal("1.0") and p.rate_pct == Decimal("0.200")
-    assert "class 1 floats up only" in p.reasons[-1]
+    assert "class 1 floats up only" in str(p.reasons[-1])
+    assert "一类行业只上浮不下浮" in p.reasons[-1].text("zh-CN")
 
 
 def test_reasons_name_the_step() -> None:
-    assert "down two steps to 50%" in propose_rate(4, 0, 0, 2).reasons[-1]
-    assert "down one step to 80%" in propose_rate(4, 0, 0, 1).reasons[-1]
-    assert "unchanged" in propose_rate(4, 1, 0).reasons[-1]
-    assert "up one step to 120%" in propose_rate(4, 2, 0).reasons[-1]
-    assert "up two steps to 150%" in propose_rate(4, 1, 3).reasons[-1]
+    steps = [(propose_rate(4, 0, 0, 2), "down two steps to 50%", "下浮两档至 50%"),
+             (propose_rate(4, 0, 0, 1), "down one step to 80%", "下浮一档至 80%"),
+             (propose_rate(4, 1, 0), "unchanged", "维持 100%"),
+             (propose_rate(4, 2, 0), "up one step to 120%", "上浮一档至 120%"),
+             (propose_rate(4, 1, 3), "up two steps to 150%", "上浮两档至 150%")]
+    for p, en, zh in steps:
+        assert en in p.reasons[-1].text("en") and zh in p.reasons[-1].text("zh-CN")
+    assert "连续 2 年无通报" in steps[0][0].reasons[-1].text("zh-CN")
 
 
 def test_concrete_rates() -> None:
