@@ -81,7 +81,7 @@ def test_hrss_opens_a_year_and_proposes_a_caravan_finance_approves_within_the_ca
     expect(refusal).to_contain_text("¥15,000.00")
     expect(finance.get_by_role("button", name="批准项目")).to_have_count(0)
     finance.get_by_role("button", name="不予批准").click()
-    expect(finance.get_by_role("alert")).to_contain_text("至少 1 个字符")
+    expect(finance.get_by_role("alert")).to_contain_text("不能为空")
     finance.get_by_label("原因").fill("超出年度上限")
     finance.get_by_role("button", name="不予批准").click()
     expect(finance.get_by_test_id("project-status")).to_have_text("未批准")
