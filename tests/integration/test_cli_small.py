@@ -12,29 +12,32 @@ from typer.testing import CliRunner
 from adapters.cli import app
 
 
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The embedded default in a folder of its own, whatever the environment configures."""
+    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+    return tmp_path / "var"
+
+
 def test_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == f"linkage {version('linkage')}"
 
 
 def test_users_add_says_where_on_stderr_and_only_the_token_on_stdout(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+        embedded: Path) -> None:
     result = CliRunner().invoke(app, ["users", "add", "--name", "王敏", "--agency", "safety",
                                       "--role", "liaison"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().startswith("lk_") and len(result.stdout.strip().splitlines()) == 1
-    assert str((tmp_path / "var").resolve()) in result.stderr
+    assert str(embedded.resolve()) in result.stderr
     assert "用户已写入" in result.stderr and "written to" in result.stderr
 
 
 def test_a_refused_users_command_says_why_in_chinese_and_english(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+        embedded: Path) -> None:
     result = CliRunner().invoke(app, ["users", "add", "--name", "王敏", "--agency", "police",
                                       "--role", "liaison"])
     assert result.exit_code == 2 and result.stdout == ""
@@ -50,10 +53,7 @@ def test_a_refused_users_command_says_why_in_chinese_and_english(
      ["--name: 不能为空", "--token-name: 不能包含控制字符（U+001B）"]),
 ])
 def test_users_add_refuses_a_blank_or_control_character_name_like_the_api(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], says: list[str]) -> None:
-    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+        embedded: Path, args: list[str], says: list[str]) -> None:
     result = CliRunner().invoke(app, ["users", "add", "--agency", "safety", "--role", "liaison",
                                       *args])
     assert result.exit_code == 2 and result.stdout == ""
@@ -63,10 +63,7 @@ def test_users_add_refuses_a_blank_or_control_character_name_like_the_api(
     assert listed.exit_code == 0 and listed.stdout.strip() == "[]"  # nothing was written
 
 
-def test_token_issue_refuses_a_blank_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+def test_token_issue_refuses_a_blank_name(embedded: Path) -> None:
     result = CliRunner().invoke(app, ["users", "token", "issue", "some-id", "--name", "\t"])
     assert result.exit_code == 2 and result.stdout == ""
     assert "--name: 不能为空 / must not be empty" in result.stderr
@@ -75,10 +72,7 @@ def test_token_issue_refuses_a_blank_name(tmp_path: Path, monkeypatch: pytest.Mo
 @pytest.mark.parametrize(("days", "says"), [("0", "--days: 不能小于 1 / must be at least 1"),
                                             ("10000", "--days: 不能大于 366 / must be at most 366")])
 def test_token_issue_keeps_the_apis_lifetime_bounds(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, days: str, says: str) -> None:
-    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
-    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+        embedded: Path, days: str, says: str) -> None:
     added = CliRunner().invoke(app, ["users", "add", "--name", "王敏", "--agency", "safety",
                                      "--role", "liaison"])
     assert added.exit_code == 0, added.stderr
