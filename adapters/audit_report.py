@@ -20,7 +20,7 @@ COLOURS = {"ordinary": "#6c9bd2", "large": "#f2b134", "major": "#e0703a", "extra
 DELAY_BUCKETS = ((15, "≤15 分钟 min"), (30, "≤30 分钟 min"), (60, "≤1 小时 h"), (240, "≤4 小时 h"),
                  (1440, "≤24 小时 h"), (float("inf"), ">24 小时 h"))
 SERIES: dict[str, str] = {"on_time": "按时 on time", "late": "超时 late", "pending": "待确认 pending",
-          **{g: bilingual("grade", g) for g in GRADES}}
+                          "withdrawn": "已撤回 withdrawn", **{g: bilingual("grade", g) for g in GRADES}}
 YES_NO = {True: "是 yes", False: "否 no", None: "—"}
 BEIJING = timezone(timedelta(hours=8), "CST")
 CSS = """body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;margin:2em;color:#222}
@@ -156,9 +156,8 @@ def render(d: Doc) -> str:
                   "一致 ok" if r["ok"] else "; ".join(r["problems"])] for r in v["consumers"]]
     acks = [[r["notice_id"][:8], r["employer"], bilingual("grade", r["grade"]), r["round"],
              agency(r["agency"]), when(r["deadline"]),
-             when(r["acknowledged_at"]) if r["acknowledged_at"] else "未确认 pending",
-             r["delay_minutes"], r["allowed_minutes"], SERIES[
-                 {True: "on_time", False: "late", None: "pending"}[r["on_time"]]]]
+             when(r["acknowledged_at"]) if r["acknowledged_at"] else SERIES[r["state"]],
+             r["delay_minutes"], r["allowed_minutes"], SERIES[r["state"]]]
             for r in comp["acknowledgements"]]
     sections = [
         f"<h1>工伤事故预防联动机制 审计报告<br>Linkage audit report</h1>"
@@ -182,8 +181,9 @@ def render(d: Doc) -> str:
             [[bilingual("grade", g), d["grades"].get(g, 0)] for g in GRADES]),
         bar_chart("每月通报（按等级） Monthly notices by grade", d["monthly"], GRADES),
         "<h2>确认时限 Acknowledgement deadlines</h2>" + _table(
-            ["部门 agency", "按时 on time", "超时 late", "待确认 pending"],
-            [[agency(a), c.get("on_time", 0), c.get("late", 0), c.get("pending", 0)]
+            ["部门 agency", "按时 on time", "超时 late", "待确认 pending", "已撤回 withdrawn"],
+            [[agency(a), c.get("on_time", 0), c.get("late", 0), c.get("pending", 0),
+              c.get("withdrawn", 0)]
              for a, c in comp["by_agency"].items()]),
         bar_chart("确认用时（按时与超时） Acknowledgement delays, on time and late",
                   delay_histogram(comp["acknowledgements"]), ("on_time", "late")),

@@ -44,6 +44,7 @@ class _Notice:
         self.escalations: list[Doc] = []
         self.revisions: list[Doc] = []
         self.first_deadline = min(p["deadlines"].values()) if p["deadlines"] else None
+        self.withdrawn_at: str | None = None  # filed in error: nothing is owed any more
         self._open_round(self.filed_at, p["deadlines"])
 
     def _open_round(self, at: str, deadlines: dict[str, str]) -> None:
@@ -53,6 +54,8 @@ class _Notice:
         p, kind = rec["payload"], rec["event_type"].rsplit(".", 1)[-1]
         if kind == "Acknowledged":
             self.acks[(p["round"], p["agency"])] = p["acknowledged_at"]
+        elif kind == "Withdrawn":
+            self.withdrawn_at = p["withdrawn_at"]
         elif kind == "Escalated":
             self.escalations.append({"notice_id": self.id, "employer": self.employer,
                                      "agency": p["agency"], "round": p["round"],
@@ -84,8 +87,15 @@ class _Notice:
                              "round": r["round"], "agency": agency, "deadline": deadline,
                              "acknowledged_at": at, "delay_minutes": delay,
                              "allowed_minutes": allowed,
-                             "on_time": None if at is None else at <= deadline})
+                             "on_time": None if at is None else at <= deadline,
+                             "state": self._state(at, deadline)})
         return rows
+
+    def _state(self, at: str | None, deadline: str) -> str:
+        """on_time, late, pending, or withdrawn (not acknowledged before the withdrawal)."""
+        if at is not None:
+            return "on_time" if at <= deadline else "late"
+        return "pending" if self.withdrawn_at is None else "withdrawn"
 
 
 def notice_compliance(records: Iterable[Doc], start: datetime | None = None,
@@ -103,8 +113,7 @@ def notice_compliance(records: Iterable[Doc], start: datetime | None = None,
     acks = [row for n in notices.values() for row in n.acknowledgement_rows()]
     by_agency: dict[str, Counter[str]] = defaultdict(Counter)
     for row in acks:
-        state = "pending" if row["on_time"] is None else ("on_time" if row["on_time"] else "late")
-        by_agency[row["agency"]][state] += 1
+        by_agency[row["agency"]][row["state"]] += 1
     return {
         "notices": len(notices),
         "acknowledgements": acks,

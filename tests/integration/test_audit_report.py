@@ -81,10 +81,25 @@ def test_report_shows_the_known_figures(container: Container, clock: ManualClock
                  "闽侯甲机械厂", "长乐乙化工厂", "超时 late", "<svg", "Monthly notices by grade",
                  "Acknowledgement delays", "<td>事故通报 accident-notices</td><td>10</td><td>2</td>",
                  "<td>重大 major</td><td>1</td>",
-                 "<td>应急管理局 safety</td><td>1</td><td>1</td><td>1</td>"):
+                 "<td>应急管理局 safety</td><td>1</td><td>1</td><td>1</td><td>0</td>"):
         assert text in html, text
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "<script" not in html and "<link" not in html  # self-contained
+
+
+def test_a_withdrawn_notice_owes_no_acknowledgement(container: Container, clock: ManualClock,
+                                                   exported: Path) -> None:
+    a, _ = known_scenario(container, clock)
+    container.notices.withdraw(a, SAFETY, "误报：同一事故已另行报送")
+    container.drain()
+    comp = report_data(container, None, clock.now + timedelta(days=1))["compliance"]
+    assert comp["by_agency"]["safety"] == {"on_time": 1, "late": 1, "withdrawn": 1}
+    assert comp["by_agency"]["health"] == {"on_time": 1, "withdrawn": 2}
+    assert {r["state"] for r in comp["acknowledgements"] if r["notice_id"] == a} == {
+        "on_time", "withdrawn"}
+    html = render(report_data(container, None, clock.now + timedelta(days=1)))
+    assert "<td>应急管理局 safety</td><td>1</td><td>1</td><td>0</td><td>1</td>" in html
+    assert "已撤回 withdrawn" in html
 
 
 def test_report_speaks_labels_and_beijing_time(container: Container, clock: ManualClock,
