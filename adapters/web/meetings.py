@@ -94,7 +94,9 @@ def _list(request: Request, c: ContainerDep, actor: Actor, errors: dict[str, str
 
 
 def _meeting(request: Request, c: ContainerDep, actor: Actor, meeting_id: str,
-             errors: dict[str, str] | None = None, done: str = "", status: int = 200) -> Response:
+             errors: dict[str, str] | None = None, done: str = "", status: int = 200,
+             typed: dict[str, str] | None = None) -> Response:
+    """The meeting's page; after a refusal, `typed` fills the form in again as it was sent."""
     try:
         m = c.meetings.get(UUID(meeting_id))
     except ValueError:
@@ -103,7 +105,7 @@ def _meeting(request: Request, c: ContainerDep, actor: Actor, meeting_id: str,
         return error_page(request, actor, e)
     return render(request, "meeting.html", actor, status=status, m=m, errors=errors or {},
                   done=done, convenor=_convenor(actor), agencies=AGENCIES,
-                  may_mark=policy.MARK_DONE.allows(actor))
+                  may_mark=policy.MARK_DONE.allows(actor), typed=typed or {})
 
 
 @router.get("/{meeting_id}", response_class=HTMLResponse)
@@ -145,15 +147,49 @@ STEPS: dict[str, type[BaseModel] | None] = {
 }
 
 
+ITEM_ROWS = (1, 2, 3)
+FIELD_WORDS = {"description": "description", "due_on": "due", "agency": "agency"}
+
+
+def _filled(f: dict[str, str], n: int) -> bool:
+    return bool(f.get(f"item{n}.description", "").strip() or f.get(f"item{n}.due_on", "").strip())
+
+
+def _labelled(step: str, form: FormData, errors: dict[str, str], lang: str) -> dict[str, str]:
+    """The form's own words for each refused field ("事项 2 · 到期日", "决议内容"), not the model's
+    path ("action_items.1.due_on", "text")."""
+    f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    rows = [n for n in ITEM_ROWS if _filled(f, n)]
+    out: dict[str, str] = {}
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] == "action_items" and len(parts) == 3 and parts[1].isdigit() \
+                and int(parts[1]) < len(rows):
+            key = (f"{i18n.translate(lang, 'item_n', n=rows[int(parts[1])])} · "
+                   f"{i18n.translate(lang, FIELD_WORDS.get(parts[2], parts[2]))}")
+        elif key == "text":
+            key = i18n.translate(lang, "resolution_text" if step == "resolution" else "minutes")
+        out[key] = message
+    return out
+
+
+def _typed(step: str, form: FormData) -> dict[str, str]:
+    """What the clerk typed in the resolution or minutes form, to show again after a refusal."""
+    f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if step == "resolution":
+        return {"resolution_text": f.get("text", ""),
+                **{k: v for k, v in f.items() if k.startswith("item")}}
+    return {"minutes_text": f.get("text", "")} if step == "minutes" else {}
+
+
 def _data(step: str, form: FormData) -> dict[str, Any]:
     f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
     if step == "attendance":
         people = [p.strip() for p in f.get("attendees", "").replace("，", ",").split(",") if p.strip()]
         return {"agency": f.get("agency", ""), "present": f.get("present", ""), "attendees": people}
-    if step == "resolution":
+    if step == "resolution":  # a row with a description or a due date is an item: never dropped
         items = [{"agency": f.get(f"item{n}.agency", ""), "description": f.get(f"item{n}.description", ""),
-                  "due_on": f.get(f"item{n}.due_on", "")} for n in (1, 2, 3)
-                 if f.get(f"item{n}.description", "").strip()]
+                  "due_on": f.get(f"item{n}.due_on", "")} for n in ITEM_ROWS if _filled(f, n)]
         return {"text": f.get("text", ""), "action_items": items}
     if step == "done":
         return {"note": f.get("note", "")}
@@ -172,7 +208,9 @@ def act(request: Request, meeting_id: str, step: str, form: FormDep, c: Containe
     if model is not None:
         body, errors = parse(model, _data(step, form), lang_of(request))
     if errors:
-        return _meeting(request, c, actor, meeting_id, errors, status=422)
+        return _meeting(request, c, actor, meeting_id,
+                        _labelled(step, form, errors, lang_of(request)), status=422,
+                        typed=_typed(step, form))
     try:
         mid, s = UUID(meeting_id), c.meetings
 
@@ -197,5 +235,6 @@ def act(request: Request, meeting_id: str, step: str, form: FormDep, c: Containe
         found = problem(e, lang_of(request))
         if found is None:
             raise
-        return _meeting(request, c, actor, meeting_id, {found[2] or step: found[1]}, status=found[0])
+        return _meeting(request, c, actor, meeting_id, {found[2] or step: found[1]},
+                        status=found[0], typed=_typed(step, form))
     return RedirectResponse(f"/ui/meetings/{meeting_id}?done={step}", status_code=303)

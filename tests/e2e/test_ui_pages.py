@@ -219,3 +219,36 @@ def test_pages_tell_time_by_the_servers_clock(api: Api, clock: Any) -> None:
     clock.advance(hours=2)  # past safety's one hour
     sign_in(api, "safety")  # and past the session's idle timeout
     assert overdue in api.client.get("/ui/queue").text
+
+
+def test_a_refused_resolution_names_the_item_and_keeps_what_was_typed(api: Api) -> None:
+    """An action item with a due date but no description is refused, not dropped; the form comes
+    back as it was sent, and the error names the item in the form's own words."""
+    sign_in(api, "hrss")
+    today = beijing_date(datetime.now(UTC)).isoformat()
+    r = api.client.post("/ui/meetings", data={"title": "联席会议", "held_on": today,
+                                              "agenda": "部署", "invited": ["safety"]},
+                        follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = r.headers["location"].split("?")[0]
+    for agency in ("hrss", "safety"):
+        assert api.client.post(f"{page}/attendance", data={
+            "agency": agency, "present": "true", "attendees": "代表"},
+            follow_redirects=False).status_code in (200, 303)
+    due = (beijing_date(datetime.now(UTC)) + timedelta(days=9)).isoformat()
+    sent = {"text": "开展有限空间专项检查", "item1.agency": "safety", "item1.description": "",
+            "item1.due_on": due, "item2.agency": "hrss", "item2.description": "通报各区",
+            "item2.due_on": due}
+    refused = api.client.post(f"{page}/resolution", data=sent)
+    assert refused.status_code == 422
+    assert "事项 1 · 事项说明" in refused.text and "action_items" not in refused.text
+    assert "开展有限空间专项检查</textarea>" in refused.text
+    assert 'value="通报各区"' in refused.text and f'value="{due}"' in refused.text
+    meeting_id = page.rsplit("/", 1)[-1]
+    got = api.client.get(f"/api/v1/joint-meetings/{meeting_id}", headers=api.auth("hrss")).json()
+    assert got["resolutions"] == []  # nothing adopted with an item missing
+    ok = api.client.post(f"{page}/resolution", data={**sent, "item1.description": "制定方案"},
+                         follow_redirects=False)
+    assert ok.status_code in (200, 303), ok.text
+    got = api.client.get(f"/api/v1/joint-meetings/{meeting_id}", headers=api.auth("hrss")).json()
+    assert [i["description"] for i in got["resolutions"][0]["action_items"]] == ["制定方案", "通报各区"]
