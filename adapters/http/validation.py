@@ -8,10 +8,12 @@ use `items`, so a form shows the same words as the API.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.messages import MESSAGES, Invalid, render
+from domain.vocabulary import LABELS, label
 
 # pydantic's error type → catalogue code, where the names differ.
 ALIASES = {
@@ -49,8 +51,20 @@ def coded(error: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
                   if not isinstance(v, BaseException)}
 
 
+def _choices(expected: str, lang: str) -> str:
+    """pydantic's "'fall', 'struck_by' or 'other'" as a Chinese reader reads it: each value's
+    label with its code (the API's value), joined by "、"; English keeps pydantic's words."""
+    values = re.findall(r"'([^']*)'", expected)
+    if lang != "zh-CN" or not values:
+        return expected
+    kind = next((k for k, known in LABELS.items() if set(values) <= known.keys()), None)
+    return "、".join(f"{label(kind, v)}（{v}）" if kind else v for v in values)
+
+
 def item(error: Mapping[str, Any], lang: str) -> dict[str, Any]:
     code, params = coded(error)
+    if code == "literal_error" and isinstance(params.get("expected"), str):
+        params = {**params, "expected": _choices(params["expected"], lang)}
     message = render(code, lang, params)
     if code == "invalid_input" and lang != "zh-CN":  # an uncoded check: its own English words
         message = str(error.get("msg", message)).removeprefix("Value error, ")

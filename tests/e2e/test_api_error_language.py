@@ -107,3 +107,18 @@ def test_an_outage_is_worded_in_the_readers_language_too() -> None:
 def test_an_unknown_route_is_coded_too(api: Api) -> None:
     r = api.client.get("/api/v1/nothing-here", headers=api.auth("safety"))
     assert r.status_code == 404 and r.json() == {"detail": "未找到", "code": "http_not_found"}
+
+
+def test_a_choice_is_named_by_its_label_for_a_chinese_reader(api: Api) -> None:
+    """`cause: "slip"` lists the causes a clerk knows (高处坠落…), each with the API's value, not
+    pydantic's "'fall', … or 'other'"; English keeps the values."""
+    for lang in ("zh-CN", "en"):
+        r = api.client.post(N, json=notice_body(cause="slip"),
+                            headers={**api.auth("hrss"), "Accept-Language": lang})
+        assert r.status_code == 422
+        [e] = [e for e in r.json()["detail"] if e["field"] == "cause"]
+        assert e["code"] == "literal_error"
+        if lang == "zh-CN":
+            assert f"{label('cause', 'fall')}（fall）" in e["message"] and " or " not in e["message"]
+        else:
+            assert "'fall'" in e["message"] and " or 'other'" in e["message"]
