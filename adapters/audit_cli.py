@@ -15,6 +15,7 @@ from uuid import UUID
 import typer
 
 from adapters.bootstrap import Container, bootstrap
+from adapters.cli_errors import existing_data, existing_files
 from adapters.settings import Settings
 
 audit_app = typer.Typer(help="The auditor: replay, state as of a moment, tamper evidence, report",
@@ -42,7 +43,7 @@ def parse_time(value: str | None, name: str) -> datetime | None:
 
 @contextmanager
 def _container() -> Iterator[Container]:
-    c = bootstrap(Settings())
+    c = bootstrap(existing_data(Settings()))  # the audit only reads: never a new, empty store
     try:
         yield c
     finally:
@@ -159,7 +160,7 @@ def verify(
     from adapters import audit_wiring
 
     with _container() as c:
-        result = audit_wiring.verify(c, checkpoints or [])
+        result = audit_wiring.verify(c, existing_files(checkpoints or [], "--checkpoints"))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     elif result["ok"]:

@@ -203,9 +203,10 @@ def watch(once: Annotated[bool, typer.Option(help="Check once and exit")] = True
 def backup_cmd(out: Annotated[Path, typer.Argument(help="A new or empty folder for the backup")]) -> None:
     """Back up the embedded default (SQLite online backup; the server may keep running)."""
     from adapters.backup import BackupError, backup
+    from adapters.cli_errors import existing_data
 
     try:
-        manifest = backup(Settings(), out)
+        manifest = backup(existing_data(Settings()), out)
     except BackupError as e:
         typer.echo(f"错误 / error: {e}", err=True)
         raise typer.Exit(1) from e
@@ -265,6 +266,12 @@ def import_notices(
 
 
 def main() -> None:
-    app()
+    from adapters.cli_errors import EXPECTED, describe
+
+    try:
+        app()
+    except EXPECTED as e:  # a file or folder given that cannot be used: said, not a traceback
+        typer.echo(f"错误 / error: {describe(e)}", err=True)
+        raise SystemExit(2) from None
 if __name__ == "__main__":
     main()

@@ -24,6 +24,7 @@ from adapters.http.validation import items
 from adapters.import_mapping import Mapping, MappingError, Row, RowError
 from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
 from domain.common import Actor, DomainError
+from domain.vocabulary import bilingual
 from services.application import ConcurrentWrite
 
 REASON = "原因 / reason"
@@ -183,7 +184,7 @@ def write_rejects(path: Path, header: Sequence[str], rejected: list[tuple[int, R
 
 def summary(report: Report, dry_run: bool) -> str:
     verb = "将导入 / would file" if dry_run else "已导入 / filed"
-    grades = ", ".join(f"{g} {n}" for g, n in sorted(report.grades.items()))
+    grades = "，".join(f"{bilingual('grade', g)} {n}" for g, n in sorted(report.grades.items()))
     lines = [f"{report.rows} 行 / rows: {verb} {report.filed}; 已存在 / already imported "
              f"{report.existing}; 拒绝 / rejected {report.rejected}"]
     if grades:

@@ -82,3 +82,47 @@ def test_token_issue_keeps_the_apis_lifetime_bounds(
     ok = CliRunner().invoke(app, ["users", "token", "issue", user["id"], "--days", "366",
                                   "--name", "laptop"])
     assert ok.exit_code == 0 and len(ok.stdout.strip()) > 20
+
+
+def test_a_read_only_command_refuses_a_data_folder_that_does_not_exist(embedded: Path) -> None:
+    for args in (["audit", "verify"], ["audit", "replay"], ["backup", str(embedded.parent / "b")]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "数据文件夹不存在 / no data folder" in result.stderr and str(embedded) in result.stderr
+    assert not embedded.exists()  # no new, empty store was made
+
+
+def test_audit_verify_refuses_checkpoint_files_that_do_not_exist(embedded: Path) -> None:
+    assert CliRunner().invoke(app, ["users", "add", "--name", "王敏", "--agency", "safety",
+                                    "--role", "liaison"]).exit_code == 0
+    missing = embedded.parent / "nosuch.jsonl"
+    result = CliRunner().invoke(app, ["audit", "verify", "--checkpoints", str(missing)])
+    assert result.exit_code == 2 and "OK" not in result.stdout
+    assert f"--checkpoints: 文件不存在 / no such file: {missing}" in result.stderr
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("ID,EventDate,Employer\n1,2025-01-02,福州某某机械厂\n".encode("gbk"), "不是 UTF-8 编码"),
+    (b"not json at all\n", "不是有效的 JSON"),
+])
+def test_a_file_that_cannot_be_read_is_said_not_a_traceback(
+        embedded: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        content: bytes, says: str) -> None:
+    from adapters.cli import main
+
+    added = CliRunner().invoke(app, ["users", "add", "--name", "王敏", "--agency", "safety",
+                                     "--role", "liaison"])
+    assert added.exit_code == 0
+    monkeypatch.setenv("LINKAGE_TOKEN", added.stdout.strip())
+    bad = embedded.parent / "bad.file"
+    bad.write_bytes(content)
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "import" / "osha-severe-injuries.toml"
+    args = (["import", "notices", str(bad), "--mapping", str(mapping), "--dry-run"]
+            if "UTF-8" in says
+            else ["audit", "verify", "--checkpoints", str(bad)])
+    monkeypatch.setattr("sys.argv", ["linkage", *args])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err, err
