@@ -15,7 +15,7 @@ from uuid import UUID
 import typer
 
 from adapters.bootstrap import Container, bootstrap
-from adapters.cli_errors import existing_data, existing_files
+from adapters.cli_errors import existing_data, existing_files, known_agency
 from adapters.settings import Settings
 
 audit_app = typer.Typer(help="The auditor: replay, state as of a moment, tamper evidence, report",
@@ -88,8 +88,8 @@ def replay(
         agg = UUID(aggregate) if aggregate else None
     except ValueError as e:
         raise typer.BadParameter("须为 UUID / must be a UUID", param_hint="--aggregate") from e
-    filters = audit.Filters(parse_time(start, "--from"), parse_time(end, "--to"), agg, agency,
-                            actor, type_)
+    filters = audit.Filters(parse_time(start, "--from"), parse_time(end, "--to"), agg,
+                            known_agency(agency), actor, type_)
     with _container() as c, _output(out) as f:
         total = c.app.recorder.max_notification_id() or 0
         result = None

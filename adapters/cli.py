@@ -78,10 +78,9 @@ def _logging(level: str = "INFO") -> None:
 
 
 def _check_agency(agency: str) -> None:
-    from domain.vocabulary import AGENCIES
+    from adapters.cli_errors import known_agency
 
-    if agency not in AGENCIES:
-        raise typer.BadParameter(f"must be one of {', '.join(AGENCIES)}", param_hint="--agency")
+    known_agency(agency)
 
 
 @app.command()
@@ -134,10 +133,13 @@ def relay(once: Annotated[bool, typer.Option(help="Publish the backlog and exit"
           metrics_port: MetricsPortOpt = None) -> None:
     """Publish the notification log to Kafka (needs LINKAGE_KAFKA_BOOTSTRAP)."""
     _own_metrics()
+    from adapters.cli_errors import needs_kafka
     from adapters.kafka_relay import run_relay
 
+    settings = Settings()
+    needs_kafka(settings, "nothing to relay to")
     _logging()
-    run_relay(Settings(), once=once, metrics_port=metrics_port)
+    run_relay(settings, once=once, metrics_port=metrics_port)
 
 
 @app.command()
@@ -147,10 +149,13 @@ def consume(agency: AgencyOpt,
     """Run one agency's consumer (Kafka consumer group linkage-<agency>)."""
     _check_agency(agency)
     _own_metrics()
+    from adapters.cli_errors import needs_kafka
     from adapters.kafka_consumer import run_consumer
 
+    settings = Settings()
+    needs_kafka(settings, "use `linkage serve`, whose consumers run in-process")
     _logging()
-    run_consumer(Settings(), agency, once=once, metrics_port=metrics_port)
+    run_consumer(settings, agency, once=once, metrics_port=metrics_port)
 
 
 @app.command()

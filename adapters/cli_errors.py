@@ -57,3 +57,21 @@ def existing_files(paths: list[Path], option: str) -> list[Path]:
         if not p.is_file():
             refuse(f"{option}: 文件不存在 / no such file: {p}")
     return paths
+
+
+def known_agency(agency: str | None, option: str = "--agency") -> str | None:
+    """An agency option: one of the four, else refused in both languages (None: not given)."""
+    from domain.common import InvalidValue
+    from domain.vocabulary import AGENCIES
+
+    if agency is not None and agency not in AGENCIES:
+        e = InvalidValue("unknown_agency", option, value=agency, choices=", ".join(AGENCIES))
+        refuse(f"{option}: {e.text('zh-CN')} / {e.message}")
+    return agency
+
+
+def needs_kafka(settings: Settings, what: str) -> None:
+    """The relay and the consumers work only with a broker configured."""
+    if not settings.kafka_bootstrap:
+        refuse(f"未设置 LINKAGE_KAFKA_BOOTSTRAP：内嵌模式下由 `linkage serve` 在进程内完成 / "
+               f"LINKAGE_KAFKA_BOOTSTRAP is not set: {what}")

@@ -185,6 +185,23 @@ def test_rebuilds_in_one_process_are_whole_whatever_connection_the_pool_gives(
         c.close()
 
 
-def test_unknown_agency_is_refused() -> None:
-    result = CliRunner().invoke(cli, ["rebuild", "--agency", "police"])
-    assert result.exit_code != 0 and "must be one of" in result.output
+@pytest.mark.parametrize("args", [["rebuild", "--agency", "police"],
+                                  ["consume", "--agency", "police", "--once"],
+                                  ["audit", "replay", "--agency", "police"]])
+def test_unknown_agency_is_refused_in_both_languages(
+        args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKAGE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LINKAGE_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "--agency: 未知部门 police" in result.stderr and "unknown agency" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["relay", "--once"], ["consume", "--agency", "hrss", "--once"]])
+def test_the_kafka_processes_say_in_both_languages_that_kafka_is_not_set(
+        args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LINKAGE_KAFKA_BOOTSTRAP", raising=False)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "未设置 LINKAGE_KAFKA_BOOTSTRAP" in result.stderr
+    assert "LINKAGE_KAFKA_BOOTSTRAP is not set" in result.stderr
