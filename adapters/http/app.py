@@ -131,7 +131,9 @@ def create_app(factory: Callable[[], Container], background: bool = True,
     from adapters.http.deps import refuse_early
 
     app.router.dependencies.append(Depends(auditors_read_only))
-    errors.install(app, guards=refuse_early)
+    from adapters.web.render import routing_page
+
+    errors.install(app, guards=refuse_early, pages=routing_page)
     install_docs(app)
     app.include_router(notices.router)
     app.include_router(agencies.router)

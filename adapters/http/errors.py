@@ -124,9 +124,11 @@ def error_body(exc: Exception, lang: str = DEFAULT) -> tuple[int, Any] | None:
 
 
 def install(app: FastAPI,
-            guards: Callable[[Request], Awaitable[None]] | None = None) -> None:
+            guards: Callable[[Request], Awaitable[None]] | None = None,
+            pages: Callable[[Request, int], Response | None] | None = None) -> None:
     """`guards`: the route's 401/403 checks, run when a body that is not JSON was refused
-    before any dependency ran (authorization comes before validation)."""
+    before any dependency ran (authorization comes before validation). `pages`: a page for a
+    routing refusal (404, 405) of a path the staff UI owns, instead of the API's JSON."""
 
     async def _refused(request: Request, lang: str) -> JSONResponse | None:
         """The route's 401/403, for a body refused before any dependency ran."""
@@ -154,6 +156,11 @@ def install(app: FastAPI,
         if isinstance(exc, StarletteHTTPException) and exc.status_code == 400 and isinstance(
                 exc.__cause__, UnicodeDecodeError):  # FastAPI's answer to a body not in UTF-8
             return await _not_utf8(request)
+        if pages is not None and isinstance(exc, StarletteHTTPException) and \
+                exc.status_code in (404, 405):
+            page = pages(request, exc.status_code)
+            if page is not None:
+                return page
         mapped = error_body(exc, lang_of(request))
         if mapped is None:  # pragma: no cover - only for bugs
             log.exception("unhandled error", exc_info=exc)

@@ -252,3 +252,12 @@ def test_a_refused_resolution_names_the_item_and_keeps_what_was_typed(api: Api) 
     assert ok.status_code in (200, 303), ok.text
     got = api.client.get(f"/api/v1/joint-meetings/{meeting_id}", headers=api.auth("hrss")).json()
     assert [i["description"] for i in got["resolutions"][0]["action_items"]] == ["制定方案", "通报各区"]
+
+
+def test_a_page_that_does_not_exist_is_a_page_not_json(api: Api) -> None:
+    for lang in ("zh-CN", "en"):
+        r = api.client.get("/ui/no-such-page", headers={"Accept-Language": lang})
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+        assert ('lang="zh-CN"' if lang == "zh-CN" else 'lang="en"') in r.text
+    api_404 = api.client.get("/api/v1/no-such-thing")
+    assert api_404.status_code == 404 and api_404.json()["code"] == "http_not_found"
