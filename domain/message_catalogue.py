@@ -81,6 +81,8 @@ GENERAL: dict[str, tuple[str, str]] = {
                          "must be a time with an offset such as 2026-03-02T09:00:00+08:00"),
     "timezone_aware": ("时间必须带时区（UTC 偏移）", "time must carry a UTC offset"),
     "uuid_parsing": ("必须是 UUID 编号", "must be a UUID"),
+    "local_datetime": ("必须是日期和时间（北京时间），如 2026-03-02 09:00",
+                       "must be a date and time (Beijing time), e.g. 2026-03-02 09:00"),
     "list_type": ("必须是列表", "must be a list"),
     "too_short": ("至少 {min_length} 项", "must have at least {min_length} item(s)"),
     "too_long": ("最多 {max_length} 项", "must have at most {max_length} item(s)"),

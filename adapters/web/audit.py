@@ -23,6 +23,7 @@ from adapters.web.render import NAV, forbidden, render
 from adapters.web.session import WebUserDep, lang_of
 from domain.common import Actor
 from domain.event_labels import AGGREGATE_LABELS, event_label, pair_label
+from domain.messages import render as render_message
 from domain.vocabulary import AGENCIES
 from services import audit
 from services.chain import notifications
@@ -65,6 +66,20 @@ class Query:
             type=self.type.strip() or None, mechanism=self.mechanism or None,
             aggregate_type=self.aggregate_type or None)
 
+    def problems(self, lang: str) -> dict[str, str]:
+        """Each filter typed that cannot be read, by the form's label key: said, never dropped
+        (an auditor would otherwise read the whole history as the filtered one)."""
+        out: dict[str, str] = {}
+        for key, value in (("from", self.start), ("to", self.end)):
+            if value.strip() and i18n.parse_local(value) is None:
+                out[key] = render_message("local_datetime", lang)
+        if self.aggregate.strip():
+            try:
+                UUID(self.aggregate.strip())
+            except ValueError:
+                out["aggregate"] = render_message("uuid_parsing", lang)
+        return out
+
     def url(self, path: str, **extra: Any) -> str:
         params = {k: v for k, v in vars(self).items() if v} | {k: v for k, v in extra.items() if v}
         return path + ("?" + urlencode(params) if params else "")
@@ -85,8 +100,9 @@ def history(request: Request, c: ContainerDep, actor: WebUserDep, start: str = "
         return refused
     lang = lang_of(request)
     q = _query(start, end, type, agency, who, aggregate, mechanism, aggregate_type)
+    errors = q.problems(lang)
     found = audit.replay(c.app, q.filters(), notifications(c.app, after=after))
-    events = list(itertools.islice(found, PAGE + 1))
+    events = [] if errors else list(itertools.islice(found, PAGE + 1))
     more = len(events) > PAGE
     events = events[:PAGE]
     for e in events:
@@ -94,7 +110,8 @@ def history(request: Request, c: ContainerDep, actor: WebUserDep, start: str = "
         agg_type = e["event_type"].partition(".")[0]
         e["aggregate_label"] = pair_label(AGGREGATE_LABELS, agg_type, lang)
         e["payload_json"] = json.dumps(e["payload"], ensure_ascii=False, indent=1)
-    return render(request, "audit_events.html", actor, events=events, q=q,
+    return render(request, "audit_events.html", actor, status=422 if errors else 200,
+                  errors=errors, events=events, q=q,
                   next_url=q.url("/ui/audit", after=events[-1]["notification_id"]) if more else None,
                   first_url=q.url("/ui/audit") if after else None,
                   csv_url=q.url("/ui/audit/export.csv"), xlsx_url=q.url("/ui/audit/export.xlsx"),
@@ -117,6 +134,10 @@ def export(request: Request, c: ContainerDep, actor: WebUserDep, kind: str,
     if kind not in FORMATS:
         return Response(status_code=404)
     q = _query(start, end, type, agency, who, aggregate, mechanism, aggregate_type)
+    errors = q.problems(lang)
+    if errors:  # never the whole history in place of the filtered one
+        return render(request, "error.html", actor, status=422, status_code=422,
+                      message="；".join(f"{i18n.translate(lang, k)}: {m}" for k, m in errors.items()))
     items = []
     for rec in itertools.islice(audit.replay(c.app, q.filters()), EXPORT_LIMIT):
         items.append({**{k: v for k, v in rec.items() if k != "payload"},

@@ -209,3 +209,21 @@ def test_the_security_logs_download_as_excel_too(api: Api) -> None:
     assert values[0][0] == "时间" and any("unknown_token" in map(str, row) for row in values[1:])
     english(api)
     assert "Export Excel" in api.client.get("/ui/security").text
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    ({"start": "yesterday"}, "起始时间: 必须是日期和时间（北京时间）"),
+    ({"end": "2026-02-30T00:00"}, "截止时间: 必须是日期和时间（北京时间）"),
+    ({"aggregate": "zzz"}, "对象编号: 必须是 UUID 编号"),
+])
+def test_a_filter_that_cannot_be_read_is_said_never_the_whole_history(
+        api: Api, params: dict[str, str], says: str) -> None:
+    assert api.client.post("/api/v1/accident-notices", json=notice_body(),
+                           headers=api.auth("safety")).status_code == 201
+    sign_in(api, "finance", "auditor")
+    page = api.client.get("/ui/audit", params=params)
+    assert page.status_code == 422 and says in page.text
+    assert 'data-testid="events"' not in page.text  # no event listed as if filtered
+    export = api.client.get("/ui/audit/export.csv", params=params)
+    assert export.status_code == 422 and says in export.text
+    assert api.client.get("/ui/audit").status_code == 200
