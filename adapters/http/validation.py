@@ -78,9 +78,19 @@ def items(errors: Iterable[Mapping[str, Any]], lang: str) -> list[dict[str, Any]
     return [item(e, lang) for e in errors]
 
 
-def messages_by_field(errors: Iterable[Mapping[str, Any]], lang: str) -> dict[str, str]:
-    """The first message for each field (what a form shows next to its input)."""
+TIME_CODES = {"datetime_parsing", "timezone_aware", "datetime_from_date_parsing"}
+
+
+def messages_by_field(errors: Iterable[Mapping[str, Any]], lang: str,
+                      local: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The first message for each field (what a form shows next to its input). `local`: the
+    form's Beijing-time inputs (datetime-local), where a clerk cannot type an offset: a time
+    they cannot read is worded for that input, an empty one as required."""
+    errors = list(errors)
     found: dict[str, str] = {}
-    for e in items(errors, lang):
+    for raw, e in zip(errors, items(errors, lang), strict=True):
+        if e["field"] in local and e["code"] in TIME_CODES:
+            empty = not str(raw.get("input") or "").strip()
+            e["message"] = render("must_not_be_empty" if empty else "local_datetime", lang)
         found.setdefault(e["field"], e["message"])
     return found

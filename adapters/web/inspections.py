@@ -134,7 +134,7 @@ def parse(model: type[BaseModel], data: dict[str, Any], lang: str) -> tuple[Any,
     try:
         return model.model_validate(data), {}
     except ValidationError as e:
-        return None, messages_by_field(e.errors(), lang)
+        return None, messages_by_field(e.errors(), lang, local=frozenset({"deadline"}))
 
 
 STEPS: dict[str, type[BaseModel] | None] = {

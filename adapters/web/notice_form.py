@@ -84,7 +84,7 @@ def validate(body: dict[str, Any], lang: str) -> tuple[NoticeIn | None, dict[str
     try:
         return NoticeIn.model_validate(body), {}
     except ValidationError as e:
-        return None, messages_by_field(e.errors(), lang)
+        return None, messages_by_field(e.errors(), lang, local=frozenset({"occurred_at"}))
 
 
 def preview(body: dict[str, Any]) -> dict[str, Any]:

@@ -261,3 +261,19 @@ def test_a_page_that_does_not_exist_is_a_page_not_json(api: Api) -> None:
         assert ('lang="zh-CN"' if lang == "zh-CN" else 'lang="en"') in r.text
     api_404 = api.client.get("/api/v1/no-such-thing")
     assert api_404.status_code == 404 and api_404.json()["code"] == "http_not_found"
+
+
+def test_a_beijing_time_input_is_worded_for_what_a_clerk_can_type(api: Api) -> None:
+    """The form's 发生时间 is a datetime-local input: no offset can be typed there, so a time it
+    cannot read is asked for as a Beijing time, and an empty one as required."""
+    sign_in(api, "safety")
+    body = notice_body()
+    form = {f"employer.{k}": str(v) for k, v in body["employer"].items()}
+    form.update({k: str(v) for k, v in body.items() if k != "employer"})
+    for value, says in (("2026-13-45T99:00", "必须是日期和时间（北京时间）"), ("", "不能为空")):
+        check = api.client.post("/ui/notices/check", data={**form, "occurred_at": value}).json()
+        assert says in check["errors"]["occurred_at"], check
+        assert "时区" not in check["errors"]["occurred_at"]
+    api_error = api.client.post("/api/v1/accident-notices", headers=api.auth("safety"),
+                                json={**body, "occurred_at": "2026-13-45T99:00"}).json()
+    assert "时区" in api_error["detail"][0]["message"]  # the API's clients can send an offset
