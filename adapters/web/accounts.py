@@ -178,6 +178,8 @@ def account_step(request: Request, c: ContainerDep, actor: WebUserDep, account_i
     if new_token is not None:  # shown once, on this answer only
         return _account_page(request, c, actor, account_id, new_token=new_token, status=201)
     request.app.state.tokens.forget_account(account_id)
+    if account_id == actor.id and step in ("role", "deactivation"):
+        return RedirectResponse("/ui/", status_code=303)  # done: this page is no longer theirs
     return RedirectResponse(f"/ui/accounts/{account_id}", status_code=303)
 
 

@@ -109,7 +109,9 @@ def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLRes
     found = problem(exc, lang_of(request))
     if found is None:
         raise exc
-    status, message, _ = found
+    status, message, field = found
+    if field:  # which input was refused, in the page's words
+        message = f"{i18n.translate(lang_of(request), field)}: {message}"
     return render(request, "error.html", actor, status=status, message=message,
                   status_code=status)
 

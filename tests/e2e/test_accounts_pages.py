@@ -46,12 +46,20 @@ def test_an_admin_manages_its_agencys_accounts_on_the_page(api: Api) -> None:
     bad = api.client.post("/ui/accounts", data={"name": "王\u0007敏", "agency": "hrss",
                                                 "role": "liaison"})
     assert bad.status_code == 422 and "控制字符" in bad.text  # the API's name rule
+    assert "姓名: " in bad.text  # naming the input refused
     blank = api.client.post(f"/ui/accounts/{uid}/tokens", data={"name": " \u200b "})
     assert blank.status_code == 422 and "不能为空" in blank.text
     assert len(api.container.accounts.list()) == before
     assert len(api.container.accounts.get(uid)["tokens"]) == 1
     api.client.cookies.set("linkage_lang", "en")
     assert "Accounts" in api.client.get("/ui/accounts").text
+    api.client.cookies.set("linkage_lang", "zh-CN")
+    # an admin who makes themself a liaison lands where they still may be, not on an error
+    own = api.client.post(f"/ui/accounts/{admin['id']}/role", data={"role": "liaison"},
+                          follow_redirects=False)
+    assert own.status_code == 303 and own.headers["location"] == "/ui/"
+    assert api.container.accounts.get(admin["id"])["role"] == "liaison"
+    assert api.client.get("/ui/").status_code == 200
 
 
 def test_the_auditor_reads_the_security_log_on_its_page(api: Api) -> None:
