@@ -14,7 +14,7 @@ import typer
 from adapters.bootstrap import bootstrap
 from adapters.settings import Settings
 from domain.accident_notice import Casualties, Employer, Incident
-from domain.common import Actor, credit_code_check_char
+from domain.common import Actor, beijing_minute, credit_code_check_char
 from domain.vocabulary import AGENCIES, bilingual
 
 
@@ -58,7 +58,9 @@ def run_demo(data_dir: Path | None = None) -> None:
         say("定级", "Graded", bilingual("grade", r["grade"]))
         say("须确认机构", "Must acknowledge", agencies(r["required_agencies"]))
         for agency, deadline in r["deadlines"].items():
-            say("确认时限", "Deadline", f"{bilingual('agency', agency)} {deadline}")
+            say("确认时限", "Deadline",
+                f"{bilingual('agency', agency)} {beijing_minute(datetime.fromisoformat(deadline))}"
+                " (北京时间 / Beijing time)")
         clock.now += timedelta(minutes=20)
         c.notices.acknowledge(nid, safety)
         say("已确认", "Acknowledged", "应急管理局 safety (王敏)")
@@ -89,7 +91,8 @@ def run_demo(data_dir: Path | None = None) -> None:
         c.notices.close(nid, safety, "事故调查报告已批复，结案")
         say("已结案", "Closed", "事故调查报告已批复")
         final = c.notices.get(nid)
-        typer.echo(f"  版本 / version {final['version']}, 状态 / status {final['status']}, "
+        typer.echo(f"  版本 / version {final['version']}, 状态 / status "
+                   f"{bilingual('notice_status', final['status'])}, "
                    f"督办 / escalations {len(final['escalations'])}, "
                    f"补报 / revisions {len(final['revisions'])}")
     finally:

@@ -168,9 +168,16 @@ def token_issue(
 def token_list(account_id: IdArg) -> None:
     """An account's tokens: id, name, expiry, revoked."""
     view = _run(lambda a: a.get(account_id))
+    from datetime import datetime
+
+    from domain.common import beijing_minute
+
     for t in view["tokens"]:
-        state = "usable" if t["usable"] else ("revoked" if t["revoked_at"] else "expired")
-        typer.echo(f"{t['id']}  {state:<8} expires {t['expires_at']}  {t['name']}")
+        state = ("有效 usable" if t["usable"] else
+                 "已吊销 revoked" if t["revoked_at"] else "已过期 expired")
+        expires = beijing_minute(datetime.fromisoformat(t["expires_at"]))
+        typer.echo(f"{t['id']}  {state:<11} 到期 / expires {expires} (北京时间 / Beijing time)  "
+                   f"{t['name']}")
 
 
 @token_app.command("revoke")

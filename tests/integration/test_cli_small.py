@@ -82,6 +82,9 @@ def test_token_issue_keeps_the_apis_lifetime_bounds(
     ok = CliRunner().invoke(app, ["users", "token", "issue", user["id"], "--days", "366",
                                   "--name", "laptop"])
     assert ok.exit_code == 0 and len(ok.stdout.strip()) > 20
+    listed = CliRunner().invoke(app, ["users", "token", "list", user["id"]]).stdout
+    assert "有效 usable" in listed and "(北京时间 / Beijing time)" in listed
+    assert "+00:00" not in listed and "laptop" in listed
 
 
 def test_a_read_only_command_refuses_a_data_folder_that_does_not_exist(embedded: Path) -> None:
@@ -126,3 +129,11 @@ def test_a_file_that_cannot_be_read_is_said_not_a_traceback(
     assert ended.value.code == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err, err
+
+
+def test_the_demo_speaks_labels_and_beijing_time(embedded: Path) -> None:
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "确认时限 / Deadline: 应急管理局 safety 2026-" in result.stdout
+    assert "(北京时间 / Beijing time)" in result.stdout and "+00:00" not in result.stdout
+    assert "状态 / status 已结案 closed" in result.stdout
