@@ -125,10 +125,11 @@ def error_body(exc: Exception, lang: str = DEFAULT) -> tuple[int, Any] | None:
 
 def install(app: FastAPI,
             guards: Callable[[Request], Awaitable[None]] | None = None,
-            pages: Callable[[Request, int], Response | None] | None = None) -> None:
+            pages: Callable[[Request, int, str | None], Response | None] | None = None) -> None:
     """`guards`: the route's 401/403 checks, run when a body that is not JSON was refused
     before any dependency ran (authorization comes before validation). `pages`: a page for a
-    routing refusal (404, 405) of a path the staff UI owns, instead of the API's JSON."""
+    refusal of a path the staff UI owns (routing's 404/405, or any asked for as HTML: a
+    form sent with a stale CSRF token), instead of the API's JSON."""
 
     async def _refused(request: Request, lang: str) -> JSONResponse | None:
         """The route's 401/403, for a body refused before any dependency ran."""
@@ -156,9 +157,11 @@ def install(app: FastAPI,
         if isinstance(exc, StarletteHTTPException) and exc.status_code == 400 and isinstance(
                 exc.__cause__, UnicodeDecodeError):  # FastAPI's answer to a body not in UTF-8
             return await _not_utf8(request)
-        if pages is not None and isinstance(exc, StarletteHTTPException) and \
-                exc.status_code in (404, 405):
-            page = pages(request, exc.status_code)
+        if pages is not None and isinstance(exc, StarletteHTTPException) and (
+                exc.status_code in (404, 405) or "text/html" in request.headers.get("accept", "")):
+            message = render(exc.code, lang_of(request), exc.params) \
+                if isinstance(exc, Problem) else None
+            page = pages(request, exc.status_code, message)
             if page is not None:
                 return page
         mapped = error_body(exc, lang_of(request))

@@ -116,10 +116,10 @@ def error_page(request: Request, actor: Actor | None, exc: Exception) -> HTMLRes
                   status_code=status)
 
 
-def routing_page(request: Request, status: int) -> HTMLResponse | None:
-    """A path under /ui/ that no page serves (404, 405): the error page, in the reader's
-    language, not the API's JSON; None elsewhere (the API answers)."""
+def routing_page(request: Request, status: int, message: str | None) -> HTMLResponse | None:
+    """A refusal of a path under /ui/ (no such page, or a form sent with a stale CSRF token):
+    the error page, in the reader's language, not the API's JSON; None elsewhere."""
     if not request.url.path.startswith("/ui"):
         return None
     return render(request, "error.html", getattr(request.state, "actor", None), status=status,
-                  message=None, status_code=status)
+                  message=message, status_code=status)

@@ -56,6 +56,11 @@ def test_cross_site_posts_and_open_redirects_are_refused(api: Api) -> None:
     assert api.client.get("/api/v1/accident-notices", headers=api.auth("safety")).json()["total"] == 0
     lang = api.client.get("/ui/lang/en?next=//evil.example/x", follow_redirects=False)
     assert lang.headers["location"] == "/ui/"
+    api.client.cookies.set("linkage_lang", "zh-CN")
+    stale = api.client.post("/ui/notices/new", data=form, headers={
+        "X-CSRF-Token": "stale", "Accept": "text/html,application/xhtml+xml"})
+    assert stale.status_code == 403 and stale.headers["content-type"].startswith("text/html")
+    assert "CSRF 令牌缺失或已过期" in stale.text  # a page saying what to do, not JSON
 
 
 def test_form_messages_are_the_apis_own_and_the_grade_is_the_domains(api: Api) -> None:
