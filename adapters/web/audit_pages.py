@@ -90,6 +90,18 @@ def aggregate_page(request: Request, aggregate_id: str, c: ContainerDep, actor: 
                   absent=absent)
 
 
+def _asof_problem(agency: str, as_of: str, position: str, moment: datetime | None,
+                  pos: int | None) -> str | None:
+    """What is wrong with the as-of form, as the catalogue's key (None: nothing)."""
+    if as_of.strip() and moment is None:
+        return "bad_moment"
+    if position.strip() and pos is None:
+        return "bad_position"
+    if (moment is None) == (pos is None):
+        return "need_moment"
+    return "need_agency" if agency not in AGENCIES else None
+
+
 @router.get("/as-of", response_class=HTMLResponse)
 def read_model_page(request: Request, c: ContainerDep, actor: WebUserDep, agency: str = "",
                     as_of: str = "", position: str = "") -> Response:
@@ -97,7 +109,7 @@ def read_model_page(request: Request, c: ContainerDep, actor: WebUserDep, agency
         return forbidden(request, actor)
     moment, pos = i18n.parse_local(as_of), _position(position)
     asked = bool(agency or as_of.strip() or position.strip())
-    problem = asked and (agency not in AGENCIES or (moment is None) == (pos is None))
+    problem = _asof_problem(agency, as_of, position, moment, pos) if asked else None
     result: dict[str, Any] | None = None
     if asked and not problem:
         with audit_wiring.scratch_as_of(c, agency, moment, pos) as (store, outcome):

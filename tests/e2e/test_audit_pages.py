@@ -227,3 +227,17 @@ def test_a_filter_that_cannot_be_read_is_said_never_the_whole_history(
     export = api.client.get("/ui/audit/export.csv", params=params)
     assert export.status_code == 422 and says in export.text
     assert api.client.get("/ui/audit").status_code == 200
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    ({"agency": "hrss", "as_of": "garbage"}, "查看时点必须是日期和时间（北京时间）"),
+    ({"agency": "hrss", "position": "-1"}, "日志序号必须是正整数"),
+    ({"agency": "police", "position": "1"}, "请选择部门"),
+    ({"agency": "hrss"}, "请填写查看时点或日志序号（只填一项）"),
+    ({"agency": "hrss", "position": "1", "as_of": "2026-03-02T09:00"}, "只填一项"),
+])
+def test_the_as_of_page_says_what_is_wrong_with_what_was_typed(
+        api: Api, params: dict[str, str], says: str) -> None:
+    sign_in(api, "finance", "auditor")
+    page = api.client.get("/ui/audit/as-of", params=params)
+    assert page.status_code == 422 and says in page.text
