@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.accident_notice import AccidentNotice, Casualties, Employer, Incident
 from domain.common import Actor
-from services.application import LinkageApp, NotFound, StaleVersion
+from services.application import LinkageApp, StaleVersion
 from services.envelope import jsonable_dict
 from services.notice_view import view
 from services.policies import notices as policy
@@ -42,9 +42,8 @@ class AccidentNotices:
         """Whether the user may take `step` ("acknowledge", "withdraw") on this notice, asked
         before the request is read (403 before any validation); an unknown notice passes,
         the step answers it."""
-        try:
-            notice = self.app.load(notice_id, AccidentNotice)
-        except NotFound:
+        notice = self.app.find(notice_id, AccidentNotice)
+        if notice is None:
             return
         if step == "acknowledge":
             notice.require_acknowledger(actor.agency)

@@ -106,13 +106,21 @@ class LinkageApp(Application[UUID]):
             raise StaleVersion(expected_version, aggregate.version)
         return aggregate
 
+    def find(self, aggregate_id: UUID | str, cls: type[A],
+             expected_version: int | None = None) -> A | None:
+        """`load`, but None for an aggregate never saved (a register before its first entry, a
+        notice id no one filed). An If-Match on one never saved names version 0, as its empty
+        view shows it: any other version is StaleVersion."""
+        try:
+            return self.load(aggregate_id, cls, expected_version)
+        except NotFound:
+            if expected_version is not None and expected_version != 0:
+                raise StaleVersion(expected_version, 0) from None
+            return None
+
     def exists(self, aggregate_id: UUID | str, cls: type[Aggregate]) -> bool:
         """Whether the aggregate is stored; only "not found" is False (an outage raises Unavailable)."""
-        try:
-            self.load(aggregate_id, cls)
-        except NotFound:
-            return False
-        return True
+        return self.find(aggregate_id, cls) is not None
 
     def commit(self, *aggregates: Any) -> int | None:
         """Save; a lost race becomes ConcurrentWrite, never a lost update.

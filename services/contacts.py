@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from domain.common import Actor
 from domain.contact_book import ContactBook, contact_book_id
-from services.application import LinkageApp, NotFound, StaleVersion
+from services.application import LinkageApp, NotFound
 from services.ports import Clock, Store
 
 SECRETS = "webhook-secrets"
@@ -33,12 +33,7 @@ class Contacts:
     def _book(self, agency: str, expected_version: int | None = None) -> ContactBook | None:
         """The agency's book (None before its first contact); `expected_version` (an If-Match):
         the version it must be at, else StaleVersion (a book not yet opened is at 0)."""
-        try:
-            return self.app.load(contact_book_id(agency), ContactBook, expected_version)
-        except NotFound:
-            if expected_version is not None and expected_version != 0:
-                raise StaleVersion(expected_version, 0) from None
-            return None
+        return self.app.find(contact_book_id(agency), ContactBook, expected_version)
 
     def save(self, agency: str, actor: Actor, fields: dict[str, Any],
              contact_id: str | None = None, expected_version: int | None = None) -> dict[str, Any]:

@@ -58,10 +58,7 @@ class JointInspections:
         self.registers = Registers(app, clock)
 
     def _booking(self, inspector_id: str) -> InspectorBooking | None:
-        try:
-            return self.app.load(booking_id(inspector_id), InspectorBooking)
-        except NotFound:
-            return None
+        return self.app.find(booking_id(inspector_id), InspectorBooking)
 
     def exists(self, inspection_id: UUID) -> bool:
         return self.app.exists(inspection_id, JointInspection)
@@ -135,11 +132,9 @@ class JointInspections:
     def authorize(self, inspection_id: UUID, actor: Actor, step: str) -> None:
         """Whether the user may take `step` (a command's name) on this inspection, asked before
         the request is read (403 before any validation); an unknown one passes."""
-        try:
-            insp = self.app.load(inspection_id, JointInspection)
-        except NotFound:
-            return
-        insp.require_actor(actor, self.registers.inspector_for(actor), step)
+        insp = self.app.find(inspection_id, JointInspection)
+        if insp is not None:
+            insp.require_actor(actor, self.registers.inspector_for(actor), step)
 
     def _act(self, inspection_id: UUID, expected_version: int | None, step: str,
              **kwargs: Any) -> JointInspection:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.common import Actor, beijing_date
 from domain.joint_meeting import JointMeeting
-from services.application import LinkageApp, NotFound
+from services.application import LinkageApp
 from services.envelope import Envelope, jsonable_dict
 from services.ports import Clock, Doc, Tx
 from services.projections import Projection
@@ -49,11 +49,9 @@ class JointMeetings:
                        item_no: int) -> None:
         """Whether the user's agency may mark this action item done, asked before the request
         is read (403 before any validation); an unknown meeting or item passes."""
-        try:
-            m = self.app.load(meeting_id, JointMeeting)
-        except NotFound:
-            return
-        m.require_assignee(actor.agency, resolution_no, item_no)
+        m = self.app.find(meeting_id, JointMeeting)
+        if m is not None:
+            m.require_assignee(actor.agency, resolution_no, item_no)
 
     def _act(self, meeting_id: UUID, expected_version: int | None, step: str,
              **kwargs: Any) -> tuple[JointMeeting, Any]:

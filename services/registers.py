@@ -7,7 +7,7 @@ from typing import Any
 from domain.common import Actor
 from domain.messages import msg
 from domain.registers import REGISTER_NAMES, Register, register_id
-from services.application import LinkageApp, NotFound, StaleVersion
+from services.application import LinkageApp, NotFound
 from services.ports import Clock
 
 
@@ -22,12 +22,7 @@ class Registers:
         """The register (None before its first entry); `expected_version` (an If-Match): the
         version it must be at, else StaleVersion (a register not yet opened is at 0, as `get`
         shows it)."""
-        try:
-            return self.app.load(register_id(kind), Register, expected_version)
-        except NotFound:
-            if expected_version is not None and expected_version != 0:
-                raise StaleVersion(expected_version, 0) from None
-            return None
+        return self.app.find(register_id(kind), Register, expected_version)
 
     def load(self, kind: str) -> Register | None:
         """The register aggregate, None before its first entry."""
