@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.common import Actor, DomainError, InvalidValue, TracedEvent, require_aware, traced
+from domain.values import clean_text
 from domain.vocabulary import AGENCIES, ROLES
 
 
@@ -39,12 +40,9 @@ def check_role(role: str) -> str:
 
 
 def _text(value: str, field: str, limit: int = 100) -> str:
-    value = value.strip()
-    if not value:
-        raise InvalidValue("must_not_be_empty", field)
-    if len(value) > limit:
-        raise InvalidValue("too_many_characters", field, limit=limit)
-    return value
+    """A name: the notices' text rule (trimmed; not blank; no control characters), so the API,
+    the pages and the CLI refuse the same names with the same words."""
+    return clean_text(value, field, max_length=limit)
 
 
 class Account(Aggregate):

@@ -17,7 +17,6 @@ from adapters.web import i18n
 from adapters.web.render import NAV, error_page, render
 from adapters.web.session import WebUserDep
 from domain.common import Actor, DomainError
-from domain.values import clean_text
 from domain.vocabulary import AGENCIES, ROLES
 from services.accounts import may_manage
 from services.policies import Forbidden
@@ -146,8 +145,7 @@ def add_account(request: Request, c: ContainerDep, actor: WebUserDep,
         caller = _caller(c, actor)
         if not may_manage(caller, agency) and agency in AGENCIES:
             raise Forbidden("agency_not_allowed", agency=caller["agency"], agencies=[agency])
-        made = c.accounts.add(actor, name=clean_text(name, "name", max_length=100),
-                              agency=agency, role=role)  # the API's name rule
+        made = c.accounts.add(actor, name=name, agency=agency, role=role)
     except (DomainError, HTTPException) as e:
         return error_page(request, actor, e)
     return _account_page(request, c, actor, made["id"], new_token=made["token"], status=201)
@@ -167,8 +165,7 @@ def account_step(request: Request, c: ContainerDep, actor: WebUserDep, account_i
         elif step == "reactivation":
             c.accounts.reactivate(actor, account_id)
         elif step == "tokens":
-            new_token = c.accounts.issue_token(actor, account_id,
-                                               clean_text(name, "name", max_length=60))
+            new_token = c.accounts.issue_token(actor, account_id, name)
         elif step == "revocation":
             c.accounts.revoke_token(actor, account_id, token_id)
         else:

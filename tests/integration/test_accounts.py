@@ -72,6 +72,12 @@ def test_refusals_change_nothing(container: Container) -> None:
     with pytest.raises(InvalidValue) as bad_agency:
         container.accounts.add(admin, name="x", agency="police", role="liaison")
     assert bad_agency.value.field == "agency"
+    with pytest.raises(InvalidValue) as bad_name:  # the text rule, whichever edge sent it
+        container.accounts.add(admin, name="王\u0007敏", agency="hrss", role="liaison")
+    assert (bad_name.value.field, bad_name.value.code) == ("name", "control_characters")
+    with pytest.raises(InvalidValue) as bad_token:
+        container.accounts.issue_token(admin, uid, "\u200b ")
+    assert (bad_token.value.field, bad_token.value.code) == ("name", "must_not_be_empty")
     with pytest.raises(NoSuchToken):
         container.accounts.revoke_token(admin, uid, "no-such-token")
     with pytest.raises(LastSystemAdmin):
