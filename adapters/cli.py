@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from adapters.cli_errors import say
 from adapters.settings import Settings
 
 app = typer.Typer(help="linkage — 工伤事故预防联动机制 coordination system", no_args_is_help=True,
@@ -77,12 +78,6 @@ def _logging(level: str = "INFO") -> None:
     setup(level)
 
 
-def _check_agency(agency: str) -> None:
-    from adapters.cli_errors import known_agency
-
-    known_agency(agency)
-
-
 @app.command()
 def serve(
     host: str = "127.0.0.1", port: int = 8000,
@@ -147,9 +142,10 @@ def consume(agency: AgencyOpt,
             once: Annotated[bool, typer.Option(help="Consume what is there and exit")] = False,
             metrics_port: MetricsPortOpt = None) -> None:
     """Run one agency's consumer (Kafka consumer group linkage-<agency>)."""
-    _check_agency(agency)
+    from adapters.cli_errors import known_agency, needs_kafka
+
+    known_agency(agency)
     _own_metrics()
-    from adapters.cli_errors import needs_kafka
     from adapters.kafka_consumer import run_consumer
 
     settings = Settings()
@@ -173,7 +169,9 @@ def notify(once: Annotated[bool, typer.Option(help="Send what is owed and exit")
 @app.command()
 def rebuild(agency: AgencyOpt) -> None:
     """Rebuild an agency read model from the beginning, with a progress bar."""
-    _check_agency(agency)
+    from adapters.cli_errors import known_agency
+
+    known_agency(agency)
     from adapters.rebuild import rebuild_agency
 
     _logging("WARNING")
@@ -213,7 +211,7 @@ def backup_cmd(out: Annotated[Path, typer.Argument(help="A new or empty folder f
     try:
         manifest = backup(existing_data(Settings()), out)
     except BackupError as e:
-        typer.echo(f"错误 / error: {e}", err=True)
+        say(str(e))
         raise typer.Exit(1) from e
     typer.echo(f"已备份 / backed up {len(manifest['files'])} files, "
                f"{manifest['event_store_head']} events, to {out}")
@@ -228,7 +226,7 @@ def restore_cmd(folder: Annotated[Path, typer.Argument(help="A folder `linkage b
     try:
         manifest = restore(settings, folder)
     except BackupError as e:
-        typer.echo(f"错误 / error: {e}", err=True)
+        say(str(e))
         raise typer.Exit(1) from e
     typer.echo(f"已恢复 / restored {manifest['event_store_head']} events into "
                f"{settings.data_dir.resolve()} (backup of {manifest['created_at']})")
@@ -261,7 +259,7 @@ def import_notices(
                                file=sys.stderr) as bar:
             report = importer.run(header, rows, dry_run, rejects, bar.update)
     except MappingError as e:
-        typer.echo(f"错误 / error: {e}", err=True)
+        say(str(e))
         raise typer.Exit(2) from e
     finally:
         c.close()
@@ -276,7 +274,9 @@ def main() -> None:
     try:
         app()
     except EXPECTED as e:  # a file or folder given that cannot be used: said, not a traceback
-        typer.echo(f"错误 / error: {describe(e)}", err=True)
+        say(describe(e))
         raise SystemExit(2) from None
+
+
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 
@@ -38,8 +39,18 @@ def describe(e: BaseException) -> str:
     return f"无法读写 / cannot read or write {e.filename or ''}: {e.strerror or e}"
 
 
-def refuse(message: str) -> None:
+def say(message: str) -> None:
     typer.echo(f"错误 / error: {message}", err=True)
+
+
+def say_refused(e: Any) -> None:
+    """A domain refusal of an option: `--option: 中文 / English` (its field names the option)."""
+    where = f"--{e.field}: " if e.field else ""
+    say(f"{where}{e.text('zh-CN')} / {e.message}")
+
+
+def refuse(message: str) -> NoReturn:
+    say(message)
     raise typer.Exit(2)
 
 
@@ -59,15 +70,17 @@ def existing_files(paths: list[Path], option: str) -> list[Path]:
     return paths
 
 
-def known_agency(agency: str | None, option: str = "--agency") -> str | None:
-    """An agency option: one of the four, else refused in both languages (None: not given)."""
+def known_agency(agency: str | None) -> str | None:
+    """An `--agency` option: one of the four (the accounts' own check), else refused in both
+    languages; None: not given."""
+    from domain.account import check_agency
     from domain.common import InvalidValue
-    from domain.vocabulary import AGENCIES
 
-    if agency is not None and agency not in AGENCIES:
-        e = InvalidValue("unknown_agency", option, value=agency, choices=", ".join(AGENCIES))
-        refuse(f"{option}: {e.text('zh-CN')} / {e.message}")
-    return agency
+    try:
+        return agency if agency is None else check_agency(agency)
+    except InvalidValue as e:
+        say_refused(e)
+        raise typer.Exit(2) from e
 
 
 def needs_kafka(settings: Settings, what: str) -> None:

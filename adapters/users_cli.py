@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from adapters.cli_errors import say_refused
 from adapters.settings import Settings
 
 users = typer.Typer(help="Manage accounts and their tokens", no_args_is_help=True)
@@ -36,11 +37,6 @@ def _accounts() -> Iterator[Any]:
         c.close()
 
 
-def _say_refused(e: Any) -> None:
-    where = f"--{e.field}: " if e.field else ""
-    typer.echo(f"错误 / error: {where}{e.text('zh-CN')} / {e.message}", err=True)
-
-
 def _run(action: Callable[[Any], Any]) -> Any:
     """Run a command; a refused one prints why on stderr and exits 2 (nothing changed)."""
     from domain.common import DomainError
@@ -49,7 +45,7 @@ def _run(action: Callable[[Any], Any]) -> Any:
         try:
             return action(accounts)
         except DomainError as e:
-            _say_refused(e)
+            say_refused(e)
             raise typer.Exit(2) from e
 
 
@@ -65,7 +61,7 @@ def _texts(**options: tuple[str, int]) -> dict[str, str]:
     for option, (value, limit) in options.items():
         cleaned[option], why = text_problem(value, max_length=limit)
         if why is not None:
-            _say_refused(InvalidValue(why, option.replace("_", "-")))
+            say_refused(InvalidValue(why, option.replace("_", "-")))
             refused = True
     if refused:
         raise typer.Exit(2)
@@ -153,7 +149,7 @@ def token_issue(
     if days is not None and not 1 <= days <= 366:  # the API's bounds (expires_in_days)
         from domain.common import InvalidValue
 
-        _say_refused(InvalidValue("greater_than_equal", "days", ge=1) if days < 1 else
+        say_refused(InvalidValue("greater_than_equal", "days", ge=1) if days < 1 else
                      InvalidValue("less_than_equal", "days", le=366))
         raise typer.Exit(2)
 
