@@ -151,6 +151,10 @@ ITEM_ROWS = (1, 2, 3)
 FIELD_WORDS = {"description": "description", "due_on": "due", "agency": "agency"}
 
 
+def _fields(form: FormData) -> dict[str, str]:
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
 def _filled(f: dict[str, str], n: int) -> bool:
     return bool(f.get(f"item{n}.description", "").strip() or f.get(f"item{n}.due_on", "").strip())
 
@@ -158,7 +162,7 @@ def _filled(f: dict[str, str], n: int) -> bool:
 def _labelled(step: str, form: FormData, errors: dict[str, str], lang: str) -> dict[str, str]:
     """The form's own words for each refused field ("事项 2 · 到期日", "决议内容"), not the model's
     path ("action_items.1.due_on", "text")."""
-    f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    f = _fields(form)
     rows = [n for n in ITEM_ROWS if _filled(f, n)]
     out: dict[str, str] = {}
     for key, message in errors.items():
@@ -175,7 +179,7 @@ def _labelled(step: str, form: FormData, errors: dict[str, str], lang: str) -> d
 
 def _typed(step: str, form: FormData) -> dict[str, str]:
     """What the clerk typed in the resolution or minutes form, to show again after a refusal."""
-    f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    f = _fields(form)
     if step == "resolution":
         return {"resolution_text": f.get("text", ""),
                 **{k: v for k, v in f.items() if k.startswith("item")}}
@@ -183,7 +187,7 @@ def _typed(step: str, form: FormData) -> dict[str, str]:
 
 
 def _data(step: str, form: FormData) -> dict[str, Any]:
-    f = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    f = _fields(form)
     if step == "attendance":
         people = [p.strip() for p in f.get("attendees", "").replace("，", ",").split(",") if p.strip()]
         return {"agency": f.get("agency", ""), "present": f.get("present", ""), "attendees": people}
